@@ -1,0 +1,69 @@
+/** Every error peerchat throws or reports carries one of these codes. Scripts branch on `err.code`. */
+export const codes = {
+  ERR_INVALID_ADDRESS: 'not a valid "ip:port" address',
+  ERR_INVALID_NAME: 'not a valid peer name',
+  ERR_UNKNOWN_TARGET: 'no peer matches the target',
+  ERR_AMBIGUOUS_TARGET: 'more than one peer matches the target',
+  ERR_PEER_UNREACHABLE: 'the peer cannot be reached',
+  ERR_CONNECT_TIMEOUT: 'the peer did not answer in time',
+  ERR_NOT_CONNECTED: 'the peer is not connected',
+  ERR_MESSAGE_TOO_LONG: 'the message is longer than the protocol allows',
+  ERR_ACK_TIMEOUT: 'the peer did not acknowledge the message in time',
+  ERR_DISCONNECTED: 'the session closed before the operation finished',
+  ERR_QUERY_TIMEOUT: 'the peer did not answer the query in time',
+  ERR_BAD_FRAME: 'a malformed frame was received',
+  ERR_FRAME_TOO_LARGE: 'a frame exceeded the size limit',
+  ERR_IDLE_TIMEOUT: 'the connection was idle for too long',
+  ERR_TOO_MANY_CONNECTIONS: 'the connection limit was reached',
+  ERR_UNSOLICITED_PEERLIST: 'a PEERLIST arrived without a QUERY',
+  ERR_HANDSHAKE_TIMEOUT: 'the encrypted handshake did not complete in time',
+  ERR_HANDSHAKE_FAILED: 'the encrypted handshake failed',
+  ERR_PROTOCOL_VERSION: 'the peer speaks another protocol version',
+  ERR_KEY_MISMATCH: 'the peer presented a different key than the one pinned',
+  ERR_NOT_ALLOWED: 'the peer key is not in the allow list',
+  ERR_CLASSIC_REFUSED: 'plaintext classic peers are refused by configuration',
+  ERR_UNKNOWN_MESSAGE: 'an unknown message type was received',
+  ERR_CHANNEL_FLOOD: 'too many channel opens on one session',
+  ERR_LISTEN: 'the peer could not listen on the address',
+  ERR_CLOSED: 'the peer is closed',
+  ERR_CONFIG_INVALID: 'the configuration is invalid',
+  ERR_CONFIG_NOT_FOUND: 'the configuration file was not found',
+  ERR_IDENTITY: 'the identity key files cannot be used',
+  ERR_PLUGIN_LOAD: 'a plugin could not be loaded',
+  ERR_PLUGIN_HOOK: 'a plugin hook failed',
+  ERR_PLUGIN_HOOK_TIMEOUT: 'a plugin hook took too long',
+  ERR_PLUGIN_UNKNOWN_HOOK: 'a plugin registered an unknown hook',
+  ERR_PLUGIN_COMMAND_CLASH: 'a plugin command clashes with an existing command',
+  ERR_PLUGIN_DISABLED: 'a plugin was disabled after repeated failures',
+  ERR_STORE_LOCKED: 'another process uses the data directory',
+  ERR_STORE_CORRUPT: 'the database file cannot be read',
+  ERR_STORE_VERSION: 'the database was written by a newer peerchat',
+  ERR_OUTBOX_FULL: 'the outbox is full',
+  ERR_MESSAGE_EXPIRED: 'the message expired before it was delivered',
+  ERR_ROOM_BOOTSTRAP: 'no DHT bootstrap is configured',
+  ERR_ROOM: 'the room could not be joined',
+  ERR_USAGE: 'the command was used wrongly',
+} as const;
+
+export type Code = keyof typeof codes;
+
+export class PeerchatError extends Error {
+  readonly code: Code;
+  constructor(code: Code, message: string = codes[code], options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PeerchatError';
+    this.code = code;
+  }
+}
+
+/** True for a PeerchatError, optionally of the given code. */
+export function isPeerchatError(err: unknown, code?: Code): err is PeerchatError {
+  return err instanceof PeerchatError && (code === undefined || err.code === code);
+}
+
+/** A warning is reported, never thrown: bad input from the network, a plugin, a config file. */
+export interface Warning {
+  code: Code;
+  message: string;
+  cause?: unknown;
+}

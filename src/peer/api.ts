@@ -1,0 +1,84 @@
+/**
+ * The public surface of a running peer: what the REPL exposes as the global `peer`,
+ * what scripts receive and what plugins build on. A public contract: keep it stable.
+ */
+import type { Warning } from '../errors.js';
+import type { ChatMessage, DisconnectReason, PeerInfo, SendResult } from '../types.js';
+
+export interface ListeningInfo {
+  name: string;
+  host: string;
+  port: number;
+  /** Hex public key, or null when the peer has no identity (classic only). */
+  id: string | null;
+}
+
+/** Events of a Peer. Each listener gets exactly these arguments. */
+export interface PeerEvents {
+  listening: [info: ListeningInfo];
+  /** An incoming chat message, after plugin transforms. */
+  message: [msg: ChatMessage];
+  /** An outgoing chat message, once it was handed to a session (after plugin transforms). */
+  sent: [msg: ChatMessage, result: SendResult];
+  'peer-connected': [peer: PeerInfo];
+  'peer-disconnected': [peer: PeerInfo, reason: DisconnectReason];
+  'peer-discovered': [peer: PeerInfo];
+  warning: [warning: Warning];
+  close: [];
+}
+
+export type PeerEventName = keyof PeerEvents;
+
+export interface SendOptions {
+  /**
+   * Wait for delivery (the native ack) before resolving, or only until the message is queued.
+   * @default true
+   */
+  wait?: boolean;
+}
+
+export interface ConnectOptions {
+  /** Expected hex public key: any other key is refused. */
+  key?: string;
+}
+
+export interface PeerApi {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** "ip:port" */
+  readonly address: string;
+  /** Hex Ed25519 public key. */
+  readonly id: string | null;
+  readonly fingerprint: string | null;
+
+  /** Send `text` to a target: "ip:port" or the name of a known peer. */
+  send(target: string, text: string, opts?: SendOptions): Promise<SendResult>;
+  /** Send to every connected peer; one result per peer, never rejects for one peer's failure. */
+  broadcast(text: string): Promise<SendResult[]>;
+  /** Open a persistent session (CONNECT/ACK, upgraded to native between peerchat peers). */
+  connect(address: string, opts?: ConnectOptions): Promise<PeerInfo>;
+  /** Connect to every discovered peer that is not connected yet. */
+  connectAll(): Promise<PeerInfo[]>;
+  /** Ask a peer for its connected peers; resolves to the peer keys ("ip:port") learned. */
+  query(target: string): Promise<string[]>;
+  /** Discovered peers. */
+  activePeers(): PeerInfo[];
+  /** Peers with an open session. */
+  connectedPeers(): PeerInfo[];
+  /** Messages held back while in chat mode; returns them and clears the queue. */
+  takePending(): ChatMessage[];
+  /** While set, incoming messages from any other peer are held as pending instead of shown. */
+  setChatTarget(address: string | null): void;
+  /** Resolve "ip:port" or a name to a known peer; throws ERR_AMBIGUOUS_TARGET / ERR_UNKNOWN_TARGET. */
+  resolve(target: string): PeerInfo;
+  /** Accept a new key for an address deliberately (after ERR_KEY_MISMATCH). */
+  trust(address: string, key: string): void;
+
+  on<E extends PeerEventName>(event: E, fn: (...args: PeerEvents[E]) => void): this;
+  once<E extends PeerEventName>(event: E, fn: (...args: PeerEvents[E]) => void): this;
+  off<E extends PeerEventName>(event: E, fn: (...args: PeerEvents[E]) => void): this;
+
+  /** Send EXIT to every connected peer, wait until flushed, close everything. */
+  exit(): Promise<void>;
+}

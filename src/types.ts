@@ -1,0 +1,52 @@
+/** Shared types. This module imports nothing internal. */
+
+export type Protocol = 'classic' | 'native';
+export type DisconnectReason = 'exit' | 'lost' | 'closed';
+export type Direction = 'in' | 'out';
+
+/** A peer as the tables know it. `address` is "ip:port" with the peer's *listening* port. */
+export interface PeerInfo {
+  address: string;
+  name: string | null;
+  /** Hex Ed25519 public key, for native peers. */
+  key: string | null;
+  /** Short, human-comparable form of the key. */
+  fingerprint: string | null;
+  protocol: Protocol | null;
+  connected: boolean;
+  /** How the peer was reached: "tcp" or "room:<name>". */
+  via: string;
+}
+
+export interface ChatMessage {
+  /** Unique message id (UUIDv7). Classic messages get a local id. */
+  id: string;
+  /** Sender ("in") or recipient ("out") address, "ip:port". */
+  from: string;
+  name: string | null;
+  text: string;
+  protocol: Protocol;
+  /** True when the sender's key was authenticated (native). */
+  verified: boolean;
+  key: string | null;
+  fingerprint: string | null;
+  /** Milliseconds since the epoch, as stated by the sender. */
+  ts: number;
+  direction: Direction;
+}
+
+/** An entry of a peers answer (QUERY/PEERLIST or the native peers answer). */
+export interface PeerEntry {
+  address: string;
+  key: string | null;
+  name: string | null;
+}
+
+export interface SendResult {
+  id: string;
+  to: string;
+  protocol: Protocol;
+  /** "acked" once a native peer acknowledged it; "sent" once a classic frame was written. */
+  state: 'acked' | 'sent' | 'queued' | 'failed';
+  error?: string;
+}
