@@ -50,3 +50,13 @@ export interface SendResult {
   state: 'acked' | 'sent' | 'queued' | 'failed';
   error?: string;
 }
+
+/** The peer's Ed25519 identity (hypercore-crypto key pair: 32-byte public, 64-byte secret). */
+export interface Identity {
+  publicKey: Buffer;
+  secretKey: Buffer;
+  /** Hex public key. */
+  id: string;
+  /** Short fingerprint shown to people, e.g. "3f2a:91c0:7be4:d215". */
+  fingerprint: string;
+}

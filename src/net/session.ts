@@ -1,0 +1,58 @@
+/**
+ * A session is one persistent connection to one peer, whatever its protocol.
+ * The Peer core talks to classic and native sessions through this interface only.
+ */
+import type { EventEmitter } from 'node:events';
+import type { Warning } from '../errors.js';
+import type { DisconnectReason, PeerEntry, Protocol } from '../types.js';
+
+/** A chat message as it travels on the wire. */
+export interface WireChat {
+  id: string;
+  /** Milliseconds since the epoch. */
+  ts: number;
+  text: string;
+}
+
+/** What a peer says about itself when a session opens. */
+export interface Hello {
+  name: string;
+  /** Listening port. */
+  port: number;
+  version: string;
+  capabilities: string[];
+}
+
+export interface SessionEvents {
+  /** The remote peer's hello (native) or CONNECT/ACK fields (classic). Emitted once, before any chat. */
+  hello: [hello: Hello];
+  /** `ack` acknowledges the message to the sender (native); call it once the message is safely kept. */
+  chat: [chat: WireChat, ack: () => void];
+  /** The remote asks for our peers; call `reply` with the answer. */
+  'peers-request': [reply: (entries: PeerEntry[]) => void];
+  /** The remote said EXIT. A close with reason "exit" follows. */
+  exit: [];
+  /**
+   * exit: the remote said EXIT; lost: the connection ended or timed out without EXIT;
+   * closed: we closed it ourselves.
+   */
+  close: [reason: DisconnectReason, err?: Error];
+  warning: [warning: Warning];
+}
+
+export interface Session extends EventEmitter {
+  readonly protocol: Protocol;
+  /** Remote IP as seen on the socket. */
+  readonly remoteHost: string;
+  /** Hex public key of the remote (native, authenticated), or null (classic). */
+  readonly remoteKey: string | null;
+  /** Resolves when the message was written (classic) or acknowledged (native). */
+  sendChat(chat: WireChat): Promise<void>;
+  /** Ask the remote for its connected peers. */
+  requestPeers(): Promise<PeerEntry[]>;
+  /** Send EXIT, wait until it is flushed, then close. Never rejects. */
+  exit(): Promise<void>;
+  /** Close at once with the given reason. */
+  destroy(reason?: DisconnectReason, err?: Error): void;
+  readonly closed: boolean;
+}
