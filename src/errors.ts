@@ -42,6 +42,9 @@ export const codes = {
   ERR_MESSAGE_EXPIRED: 'the message expired before it was delivered',
   ERR_ROOM_BOOTSTRAP: 'no DHT bootstrap is configured',
   ERR_ROOM: 'the room could not be joined',
+  ERR_INVALID_ROOM: 'not a valid room name or secret',
+  ERR_ROOM_CHANNEL_TIMEOUT: 'the channel did not open on a room connection in time',
+  ERR_ROOM_REPLACED: 'a newer room connection to the same peer replaced this one',
   ERR_USAGE: 'the command was used wrongly',
 } as const;
 
