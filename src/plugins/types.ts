@@ -1,0 +1,144 @@
+/**
+ * The plugin contract: hook kinds, the api a plugin gets, and the plugin object itself.
+ * A public contract (docs/plugins.md): change it only on purpose.
+ */
+import type { SendOptions } from '../peer/api.js';
+import type { ChatMessage, DisconnectReason, PeerInfo, SendResult } from '../types.js';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * Observe hooks run in parallel for every plugin; their results are ignored.
+ * The peer never waits for them beyond the hook timeout.
+ */
+export interface ObserveHooks {
+  /** After every plugin is loaded, before the peer serves anyone. */
+  onStart(): MaybePromise<void>;
+  /** When the peer shuts down; awaited up to the hook timeout. */
+  onStop(): MaybePromise<void>;
+  /** An incoming chat message, after every transform (dropped messages never arrive here). */
+  onMessage(msg: ChatMessage): MaybePromise<void>;
+  /** An outgoing chat message, once it was handed to a session. */
+  onSent(msg: ChatMessage, result: SendResult): MaybePromise<void>;
+  onPeerConnected(peer: PeerInfo): MaybePromise<void>;
+  onPeerDisconnected(peer: PeerInfo, reason: DisconnectReason): MaybePromise<void>;
+  onPeerDiscovered(peer: PeerInfo): MaybePromise<void>;
+}
+
+/**
+ * Transform hooks run one plugin after another (pre, normal, post; load order within a group).
+ * Each gets the previous plugin's result. Return the message (changed or not), or null to drop it.
+ */
+export interface TransformHooks {
+  transformIncoming(msg: ChatMessage): MaybePromise<ChatMessage | null>;
+  transformOutgoing(msg: ChatMessage): MaybePromise<ChatMessage | null>;
+}
+
+export type ObserveHookName = keyof ObserveHooks;
+export type TransformHookName = keyof TransformHooks;
+export type HookName = ObserveHookName | TransformHookName;
+export type HookKind = 'observe' | 'transform';
+/** The kind of each hook, as a type: `HookKindOf<'onMessage'>` is `'observe'`. */
+export type HookKindOf<N extends HookName> = N extends ObserveHookName ? 'observe' : 'transform';
+
+/** What `setup` may return: any subset of the hooks. */
+export type PluginHooks = Partial<ObserveHooks & TransformHooks>;
+
+/** Where a plugin runs relative to the others; stable (load order) within a group. @default 'normal' */
+export type PluginOrder = 'pre' | 'normal' | 'post';
+
+/** A REPL dot-command. `.help` lists `help`; a string returned by `action` is printed. */
+export interface PluginCommand {
+  help: string;
+  action(args: string): unknown;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: helpers are called by people in the REPL with any arguments
+export type PluginHelper = (...args: any[]) => unknown;
+
+export interface PluginLogger {
+  debug(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+export type LogLevel = keyof PluginLogger;
+
+/** A history query; the store decides what it supports. */
+export interface HistoryQuery {
+  /** Most recent messages first, at most this many. */
+  limit?: number;
+  /** Only messages at or after this time (ms since the epoch). */
+  since?: number;
+  /** Only messages before this time (ms since the epoch). */
+  before?: number;
+}
+
+export type HistoryReader = (target?: string, query?: HistoryQuery) => MaybePromise<ChatMessage[]>;
+
+/** What a plugin's `setup` receives. */
+export interface PluginApi<O = unknown> {
+  /** The plugin's own name. */
+  readonly plugin: string;
+  /** The local peer's name. */
+  readonly name: string;
+  /** The local peer's hex public key, or null (classic only). */
+  readonly id: string | null;
+  /** The local peer's "ip:port". */
+  readonly address: string;
+  /** The plugin's own options, exactly as configured. */
+  readonly options: O;
+  /** Directory of the config file that named the plugin (cwd for --plugin); resolve relative paths here. */
+  readonly baseDir: string;
+  /**
+   * The plugin's own state directory, `<dataDir>/plugins/<name>`, created on first access.
+   * Without a data directory it is a temporary directory removed on stop.
+   */
+  readonly stateDir: string;
+  /** Logs with the plugin's name as prefix. */
+  readonly log: PluginLogger;
+  /** Helpers added by every plugin (live view), e.g. `api.helpers.botCommand`. */
+  readonly helpers: Readonly<Record<string, PluginHelper>>;
+
+  /** Send `text` to "ip:port" or a peer name. Goes through transformOutgoing. */
+  send(target: string, text: string, opts?: SendOptions): Promise<SendResult>;
+  /** Send `text` back to the sender of `msg`. */
+  reply(msg: ChatMessage, text: string, opts?: SendOptions): Promise<SendResult>;
+  /** Send `text` to every connected peer. */
+  broadcast(text: string): Promise<SendResult[]>;
+  /** Discovered peers. */
+  peers(): PeerInfo[];
+  /** Peers with an open session. */
+  connectedPeers(): PeerInfo[];
+  /** Read the message history; absent when the peer keeps no history. */
+  history?: HistoryReader;
+
+  /** Add a REPL dot-command (name without the dot). Only during setup; a clash fails the load. */
+  addCommand(name: string, command: PluginCommand): void;
+  /** Add a helper to the REPL's `peer` global and to `api.helpers`. Only during setup. */
+  addHelper(name: string, fn: PluginHelper): void;
+}
+
+// biome-ignore lint/suspicious/noConfusingVoidType: setup may return nothing at all
+export type SetupResult = PluginHooks | undefined | void;
+
+/** A plugin, as returned by `definePlugin`. */
+export interface Plugin<O = unknown> {
+  /** Unique among loaded plugins; names the state directory and prefixes logs and errors. */
+  name: string;
+  version?: string;
+  /** @default 'normal' */
+  order?: PluginOrder;
+  /** Called once at load. Returns the plugin's hooks (or nothing). A throw or rejection fails the load. */
+  setup(api: PluginApi<O>, options: O): SetupResult | Promise<SetupResult>;
+}
+
+/** A module's default export may also be a function of the options that returns a plugin. */
+export type PluginFactory<O = unknown> = (options: O) => Plugin<O> | Promise<Plugin<O>>;
+
+/** What a plugin module's default export may be. */
+export type PluginModuleExport<O = unknown> = Plugin<O> | PluginFactory<O>;
+
+/** The options type of a plugin: `PluginOptions<typeof myPlugin>`. */
+export type PluginOptions<P> = P extends Plugin<infer O> ? O : P extends PluginFactory<infer O> ? O : never;
