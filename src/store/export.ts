@@ -1,0 +1,55 @@
+/** Export formats: JSON Lines and CSV (RFC 4180). */
+import type { StoredMessage } from './store.js';
+
+export type ExportFormat = 'jsonl' | 'csv';
+
+const COLUMNS = [
+  'id',
+  'direction',
+  'peer',
+  'key',
+  'fingerprint',
+  'name',
+  'text',
+  'ts',
+  'protocol',
+  'verified',
+  'state',
+  'error',
+  'created_at',
+] as const;
+
+function record(m: StoredMessage): Record<(typeof COLUMNS)[number], string | number | boolean | null> {
+  return {
+    id: m.id,
+    direction: m.direction,
+    peer: m.from,
+    key: m.key,
+    fingerprint: m.fingerprint,
+    name: m.name,
+    text: m.text,
+    ts: m.ts,
+    protocol: m.protocol,
+    verified: m.verified,
+    state: m.state,
+    error: m.error,
+    created_at: m.createdAt,
+  };
+}
+
+/** A CSV field: quoted when it holds a comma, quote, CR or LF; quotes doubled. Null is empty. */
+export function csvField(value: string | number | boolean | null): string {
+  if (value === null) return '';
+  const s = String(value);
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export function header(format: ExportFormat): string {
+  return format === 'csv' ? `${COLUMNS.join(',')}\r\n` : '';
+}
+
+export function formatRow(format: ExportFormat, m: StoredMessage): string {
+  const r = record(m);
+  if (format === 'jsonl') return `${JSON.stringify(r)}\n`;
+  return `${COLUMNS.map((c) => csvField(r[c])).join(',')}\r\n`;
+}

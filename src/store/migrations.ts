@@ -1,0 +1,94 @@
+/**
+ * Versioned schema. The version lives in SQLite's `user_version`; every migration runs in its own
+ * transaction together with the version bump, so a crash leaves the file at one version or the next.
+ */
+import type Database from 'better-sqlite3';
+import { PeerchatError } from '../errors.js';
+
+/** 'pcht': marks the file as a peerchat database. */
+export const APPLICATION_ID = 0x70636874;
+
+interface Migration {
+  version: number;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE messages (
+        seq          INTEGER PRIMARY KEY,          -- local order (arrival / creation)
+        id           TEXT NOT NULL UNIQUE,         -- message id (UUIDv7); the de-duplication key
+        direction    TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        peer_address TEXT NOT NULL,                -- sender (in) or recipient (out), "ip:port"
+        peer_key     TEXT NOT NULL,                -- hex key (native) or 'unverified' (classic)
+        fingerprint  TEXT,
+        verified     INTEGER NOT NULL,
+        name         TEXT,
+        text         TEXT NOT NULL,
+        ts           INTEGER NOT NULL,             -- as stated by the sender
+        protocol     TEXT NOT NULL CHECK (protocol IN ('classic', 'native')),
+        acks         INTEGER NOT NULL DEFAULT 0,   -- 1: native outgoing, awaits an ack, resent until acked
+        state        TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'acked', 'failed')), -- 'acked' for incoming
+        error        TEXT,
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL,
+        queued_at    INTEGER NOT NULL              -- expiry counts from here (reset by retry)
+      );
+      CREATE INDEX messages_by_address ON messages (peer_address, seq);
+      CREATE INDEX messages_by_key ON messages (peer_key, seq);
+      CREATE INDEX messages_outbox ON messages (state, peer_key, seq) WHERE direction = 'out';
+      CREATE TABLE peers (
+        address    TEXT NOT NULL,
+        key        TEXT NOT NULL,                  -- hex key or 'unverified'
+        name       TEXT,
+        first_seen INTEGER NOT NULL,
+        last_seen  INTEGER NOT NULL,
+        PRIMARY KEY (address, key)
+      );
+      CREATE TABLE pending (
+        seq        INTEGER PRIMARY KEY,
+        message_id TEXT NOT NULL UNIQUE
+      );
+    `,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+/** Bring the schema up to LATEST_VERSION; refuse a file from a newer peerchat or another program. */
+export function migrate(db: Database.Database, path: string): void {
+  const version = checkVersion(db, path);
+  for (const m of MIGRATIONS) {
+    if (m.version <= version) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}
+
+/** The file's schema version, after checking that this peerchat can use it. */
+export function checkVersion(db: Database.Database, path: string): number {
+  const appId = db.pragma('application_id', { simple: true }) as number;
+  const version = db.pragma('user_version', { simple: true }) as number;
+  const tables = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'").get() as {
+    n: number;
+  };
+  if ((appId !== 0 && appId !== APPLICATION_ID) || (appId === 0 && tables.n > 0)) {
+    throw new PeerchatError(
+      'ERR_STORE_CORRUPT',
+      `${path} is an SQLite file but not a peerchat database; move it aside (or choose another data directory) and start again`,
+    );
+  }
+  if (version > LATEST_VERSION) {
+    throw new PeerchatError(
+      'ERR_STORE_VERSION',
+      `${path} was written by a newer peerchat (schema version ${version}, this peerchat knows up to ${LATEST_VERSION}); ` +
+        'upgrade peerchat, or move the file aside to start with an empty history',
+    );
+  }
+  return version;
+}
