@@ -1,0 +1,24 @@
+/**
+ * Every CLI command, one module each. To add a command (history, export, ...), write
+ * src/cli/commands/<name>.ts exporting a CommandModule<GlobalArgs, ...> and list it here.
+ */
+import type { CommandModule } from 'yargs';
+import type { GlobalArgs } from '../context.js';
+import { completionCommand } from './completion.js';
+import { idCommand } from './id.js';
+import { initCommand } from './init.js';
+import { queryCommand } from './query.js';
+import { runCommand } from './run.js';
+import { sendCommand } from './send.js';
+import { startCommand } from './start.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: each command narrows its own arguments
+export const commands: CommandModule<GlobalArgs, any>[] = [
+  startCommand,
+  sendCommand,
+  queryCommand,
+  runCommand,
+  idCommand,
+  initCommand,
+  completionCommand,
+];

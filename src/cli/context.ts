@@ -1,0 +1,98 @@
+/**
+ * What every command gets: the process streams (injectable for tests), the global options,
+ * and helpers to load the config and to print results. Heavy modules are imported lazily.
+ */
+import type { Argv } from 'yargs';
+import type { LoadedConfig } from '../config/load.js';
+import type { ConfigInput } from '../config/schema.js';
+
+export interface CliIo {
+  stdout: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown };
+  /** Read for the name prompt; `isTTY` decides whether to ask at all. */
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export interface CliContext {
+  io: CliIo;
+  /** The exit code a handler decided on (main returns it). */
+  exitCode: number;
+  /** The raw arguments being parsed (for usage-error hints). */
+  args?: readonly string[];
+  /** The yargs instance, for commands that print yargs-generated text (completion). */
+  yargs?: Argv<GlobalArgs>;
+}
+
+/** Options every command accepts. Config keys are undefined unless given, so the config file decides. */
+export interface GlobalArgs {
+  name?: string;
+  port?: string;
+  host?: string;
+  config?: string;
+  connect?: string[];
+  plugin?: string[];
+  room?: string[];
+  dataDir?: string;
+  json: boolean;
+  classic?: boolean;
+  logLevel?: string;
+  color?: boolean;
+  /** Injected through yargs' parse context, not a flag. */
+  ctx: CliContext;
+}
+
+const PORT_RE = /^\s*\d+\s*$/;
+
+/** Global options as a config layer: only what was given on the command line. */
+export function flagsFrom(argv: GlobalArgs): ConfigInput {
+  const flags: Record<string, unknown> = {
+    name: argv.name,
+    host: argv.host,
+    // digits become a number; anything else is left for the schema to report
+    port: argv.port === undefined ? undefined : PORT_RE.test(argv.port) ? Number(argv.port) : argv.port,
+    dataDir: argv.dataDir,
+    autoConnect: argv.connect,
+    plugins: argv.plugin,
+    rooms: argv.room,
+    classic: argv.classic,
+    logLevel: argv.logLevel,
+    color: argv.color,
+  };
+  for (const k of Object.keys(flags)) if (flags[k] === undefined) delete flags[k];
+  return flags as ConfigInput;
+}
+
+/** Loads the config for a command. `askName`: prompt on a TTY when no name is configured. */
+export async function loadForCommand(argv: GlobalArgs, askName: boolean): Promise<LoadedConfig> {
+  const { io } = argv.ctx;
+  const { loadConfig } = await import('../config/load.js');
+  const promptName =
+    askName && io.stdin.isTTY
+      ? async () => {
+          const { promptForName } = await import('./prompt.js');
+          return promptForName(io.stdin, argv.json ? io.stderr : io.stdout);
+        }
+      : undefined;
+  return loadConfig({
+    cwd: io.cwd,
+    env: io.env,
+    configPath: argv.config,
+    flags: flagsFrom(argv),
+    promptName,
+  });
+}
+
+/** A result: human text, or one NDJSON `result` line in --json mode. */
+export function printResult(argv: GlobalArgs, value: unknown, human: string): void {
+  const { io } = argv.ctx;
+  if (argv.json) io.stdout.write(`${JSON.stringify({ type: 'result', value })}\n`);
+  else io.stdout.write(human.endsWith('\n') ? human : `${human}\n`);
+}
+
+/** Normalizes a repeatable string option: yargs gives a string once, an array when repeated. */
+export function toList(v: unknown): string[] | undefined {
+  if (v === undefined) return undefined;
+  return (Array.isArray(v) ? v : [v]).map(String);
+}

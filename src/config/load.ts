@@ -1,0 +1,311 @@
+/**
+ * Finds, reads, merges and validates the configuration.
+ * Precedence: flags > env > config file > defaults.
+ */
+import { stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { cosmiconfig } from 'cosmiconfig';
+import envPaths from 'env-paths';
+import type { ZodIssue } from 'zod';
+import { PeerchatError } from '../errors.js';
+import { describeIssues, describeValue, expectedErrorMap, formatPath } from './issues.js';
+import { type Config, type ConfigInput, configSchema, NAME_MAX, nameSchema } from './schema.js';
+
+export const MODULE_NAME = 'peerchat';
+const FALLBACK_NAME = 'peer';
+
+/** Where a project config is looked for, in each directory from cwd upwards. */
+export const SEARCH_PLACES = [
+  'package.json',
+  `.${MODULE_NAME}rc`,
+  `.${MODULE_NAME}rc.json`,
+  `.${MODULE_NAME}rc.yaml`,
+  `.${MODULE_NAME}rc.yml`,
+  `.${MODULE_NAME}rc.js`,
+  `.${MODULE_NAME}rc.mjs`,
+  `.${MODULE_NAME}rc.cjs`,
+  `.config/${MODULE_NAME}rc`,
+  `.config/${MODULE_NAME}rc.json`,
+  `.config/${MODULE_NAME}rc.yaml`,
+  `.config/${MODULE_NAME}rc.yml`,
+  `${MODULE_NAME}.config.js`,
+  `${MODULE_NAME}.config.mjs`,
+  `${MODULE_NAME}.config.cjs`,
+  `${MODULE_NAME}.config.json`,
+];
+
+/** Where the user config is looked for, in the user config directory (e.g. ~/.config/peerchat/). */
+export const USER_SEARCH_PLACES = [
+  'config',
+  'config.json',
+  'config.yaml',
+  'config.yml',
+  'config.js',
+  'config.mjs',
+  'config.cjs',
+];
+
+/** Environment variables and the key each sets. */
+export const ENV_VARS = {
+  PEERCHAT_NAME: 'name',
+  PEERCHAT_HOST: 'host',
+  PEERCHAT_PORT: 'port',
+  PEERCHAT_DATA_DIR: 'dataDir',
+  PEERCHAT_LOG_LEVEL: 'logLevel',
+  PEERCHAT_CLASSIC: 'classic',
+  PEERCHAT_STORE: 'store',
+} as const satisfies Record<string, keyof ConfigInput>;
+
+/** Flags (kebab-case) by the key they set, for error messages. */
+const FLAG_NAMES: Record<string, string> = {
+  autoConnect: '--connect',
+  plugins: '--plugin',
+  rooms: '--room',
+  dataDir: '--data-dir',
+  logLevel: '--log-level',
+};
+
+/** Lists that flags add to rather than replace: `--connect x` adds x to the configured peers. */
+const APPENDED_KEYS = new Set(['autoConnect', 'plugins', 'rooms']);
+
+export interface LoadOptions {
+  /** Where the upward search starts; relative flag paths resolve against it. @default process.cwd() */
+  cwd?: string;
+  /** An explicit config file (`--config`); it must exist. Overrides PEERCHAT_CONFIG. */
+  configPath?: string;
+  /** Settings from the command line, the highest precedence. */
+  flags?: ConfigInput;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Also look in the user config directory after the project search. @default true */
+  searchUserConfig?: boolean;
+  /** @default envPaths('peerchat', { suffix: '' }).config */
+  userConfigDir?: string;
+  /** The upward search stops after this directory. @default the filesystem root */
+  stopDir?: string;
+  /** Asked when no name is configured (a TTY); without it the OS user name is used. */
+  promptName?: () => Promise<string>;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** The config file used, or null. */
+  filepath: string | null;
+  /** Directory of the config file (or cwd): relative paths in the file were resolved against it. */
+  baseDir: string;
+}
+
+type Raw = Record<string, unknown>;
+
+export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> {
+  const env = opts.env ?? process.env;
+  const cwd = path.resolve(opts.cwd ?? process.cwd());
+
+  const found = await findFile(opts, env, cwd);
+  const baseDir = found ? path.dirname(found.filepath) : cwd;
+  const fileRaw = found ? checkLayer(found.config, found.filepath, formatPath) : {};
+  const envRaw = checkLayer(fromEnv(env), 'environment', (p) => envName(p));
+  const flagsRaw = checkLayer(
+    stripUndefined(opts.flags ?? {}),
+    'command line',
+    (p) => flagName(p),
+    'ERR_USAGE',
+  );
+
+  resolvePaths(fileRaw, baseDir);
+  resolvePaths(envRaw, cwd);
+  resolvePaths(flagsRaw, cwd);
+
+  const merged = merge(merge(fileRaw, envRaw, false), flagsRaw, true);
+  const parsed = configSchema.safeParse(merged, { errorMap: expectedErrorMap });
+  if (!parsed.success)
+    throw invalid(found?.filepath ?? 'configuration', parsed.error.issues, merged, formatPath);
+  const p = parsed.data;
+
+  const name = p.name ?? (opts.promptName ? await opts.promptName() : osUserName(env));
+  const dataDir = path.resolve(cwd, p.dataDir ?? envPaths(MODULE_NAME, { suffix: '' }).data);
+  return { config: { ...p, name, dataDir }, filepath: found?.filepath ?? null, baseDir };
+}
+
+async function findFile(
+  opts: LoadOptions,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<{ config: unknown; filepath: string } | null> {
+  const explicit = opts.configPath ?? nonEmpty(env.PEERCHAT_CONFIG);
+  if (explicit !== undefined) {
+    const file = path.resolve(cwd, explicit);
+    const via = opts.configPath !== undefined ? '--config' : 'PEERCHAT_CONFIG';
+    const st = await stat(file).catch(() => null);
+    if (!st?.isFile())
+      throw new PeerchatError('ERR_CONFIG_NOT_FOUND', `config file not found: ${file} (from ${via})`);
+    const explorer = cosmiconfig(MODULE_NAME, { searchPlaces: SEARCH_PLACES, cache: false });
+    const res = await guard(file, () => explorer.load(file));
+    return { config: res?.config ?? {}, filepath: file };
+  }
+
+  const project = cosmiconfig(MODULE_NAME, {
+    searchPlaces: SEARCH_PLACES,
+    searchStrategy: 'none',
+    cache: false,
+  });
+  const stopDir = opts.stopDir ? path.resolve(opts.stopDir) : null;
+  for (let dir = cwd; ; ) {
+    const res = await guard(dir, () => project.search(dir));
+    if (res && !res.isEmpty) return { config: res.config, filepath: res.filepath };
+    const parent = path.dirname(dir);
+    if (parent === dir || dir === stopDir) break;
+    dir = parent;
+  }
+
+  if (opts.searchUserConfig === false) return null;
+  const userDir = opts.userConfigDir ?? envPaths(MODULE_NAME, { suffix: '' }).config;
+  const user = cosmiconfig(MODULE_NAME, {
+    searchPlaces: USER_SEARCH_PLACES,
+    searchStrategy: 'none',
+    cache: false,
+  });
+  const res = await guard(userDir, () => user.search(userDir));
+  return res && !res.isEmpty ? { config: res.config, filepath: res.filepath } : null;
+}
+
+/** A file that cannot be parsed (YAML, JSON, a throwing JS module) is a config error naming the file. */
+async function guard<T>(where: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const file = (err as { filepath?: string }).filepath ?? where;
+    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new PeerchatError('ERR_CONFIG_INVALID', `${file}: cannot be read: ${msg}`, { cause: err });
+  }
+}
+
+/** Validate one layer on its own so its errors name where the bad value came from. */
+function checkLayer(
+  raw: unknown,
+  source: string,
+  name: (p: readonly (string | number)[]) => string,
+  code: 'ERR_CONFIG_INVALID' | 'ERR_USAGE' = 'ERR_CONFIG_INVALID',
+): Raw {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new PeerchatError(code, `${source}: expected an object of settings, found ${describeValue(raw)}`);
+  }
+  const res = configSchema.safeParse(raw, { errorMap: expectedErrorMap });
+  if (!res.success) throw invalid(source, res.error.issues, raw, name, code);
+  return { ...(raw as Raw) };
+}
+
+function invalid(
+  source: string,
+  issues: readonly ZodIssue[],
+  input: unknown,
+  name: (p: readonly (string | number)[]) => string,
+  code: 'ERR_CONFIG_INVALID' | 'ERR_USAGE' = 'ERR_CONFIG_INVALID',
+): PeerchatError {
+  const lines = describeIssues(issues, input, configSchema, name);
+  return new PeerchatError(code, `${source}: ${lines.join('; ')}`);
+}
+
+function envName(p: readonly (string | number)[]): string {
+  const key = p[0];
+  const v = Object.entries(ENV_VARS).find(([, k]) => k === key)?.[0];
+  return v ?? (key === 'color' ? 'NO_COLOR' : formatPath(p));
+}
+
+function flagName(p: readonly (string | number)[]): string {
+  const key = String(p[0]);
+  const flag = FLAG_NAMES[key] ?? `--${key}`;
+  return p.length > 1 ? `${flag}${formatPath(p.slice(1)).replace(/^(?!\[)/, '.')}` : flag;
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v === '' ? undefined : v;
+}
+
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
+
+/** Env values are text: numbers and booleans are converted; anything else is left for the schema to reject. */
+function fromEnv(env: NodeJS.ProcessEnv): Raw {
+  const out: Raw = {};
+  for (const [variable, key] of Object.entries(ENV_VARS)) {
+    const v = nonEmpty(env[variable]);
+    if (v === undefined) continue;
+    if (key === 'port') out[key] = /^\s*\d+\s*$/.test(v) ? Number(v) : v;
+    else if (key === 'classic' || key === 'store') {
+      const w = v.trim().toLowerCase();
+      out[key] = TRUE_WORDS.has(w) ? true : FALSE_WORDS.has(w) ? false : v;
+    } else out[key] = v;
+  }
+  // https://no-color.org: any non-empty value turns colour off
+  if (nonEmpty(env.NO_COLOR) !== undefined) out.color = false;
+  return out;
+}
+
+function stripUndefined(o: object): Raw {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+function isPlainObject(v: unknown): v is Raw {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Deep merge; arrays are replaced, except the appended lists when `append` is set. */
+function merge(base: Raw, over: Raw, append: boolean): Raw {
+  const out: Raw = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const b = out[k];
+    if (isPlainObject(b) && isPlainObject(v)) out[k] = merge(b, v, false);
+    else if (append && APPENDED_KEYS.has(k) && Array.isArray(b) && Array.isArray(v))
+      out[k] = dedupe([...b, ...v]);
+    else out[k] = v;
+  }
+  return out;
+}
+
+function dedupe(list: unknown[]): unknown[] {
+  const seen = new Set<string>();
+  return list.filter((x) => {
+    const id = JSON.stringify(x);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+/** "./x", "../x", "." and "..": a path relative to the file (or cwd) that names it. Bare names are packages. */
+export function isRelativeSpec(spec: string): boolean {
+  return /^\.\.?([\\/]|$)/.test(spec);
+}
+
+/** Relative plugin specs and dataDir are resolved against the directory of the layer that names them. */
+function resolvePaths(raw: Raw, baseDir: string): void {
+  if (typeof raw.dataDir === 'string') raw.dataDir = path.resolve(baseDir, raw.dataDir);
+  if (!Array.isArray(raw.plugins)) return;
+  raw.plugins = raw.plugins.map((entry: unknown) => {
+    if (typeof entry === 'string') return isRelativeSpec(entry) ? path.resolve(baseDir, entry) : entry;
+    if (Array.isArray(entry) && typeof entry[0] === 'string' && isRelativeSpec(entry[0])) {
+      return [path.resolve(baseDir, entry[0]), ...entry.slice(1)];
+    }
+    return entry;
+  });
+}
+
+/** The OS user name, made a valid peer name: whitespace removed, at most 32 characters. */
+export function osUserName(env: NodeJS.ProcessEnv = process.env): string {
+  let raw: string | undefined;
+  try {
+    raw = os.userInfo().username;
+  } catch {
+    // no passwd entry (some containers)
+    raw = env.USER ?? env.LOGNAME ?? env.USERNAME;
+  }
+  return sanitizeName(raw ?? '');
+}
+
+export function sanitizeName(raw: string): string {
+  const name = raw.replace(/\s+/g, '').slice(0, NAME_MAX);
+  return nameSchema.safeParse(name).success ? name : FALLBACK_NAME;
+}
