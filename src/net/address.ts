@@ -1,0 +1,45 @@
+/** Peer keys are "ip:port", the port being the peer's listening port. */
+import { isIP } from 'node:net';
+import { PeerchatError } from '../errors.js';
+
+export interface Address {
+  host: string;
+  port: number;
+}
+
+const PORT_RE = /^[0-9]{1,5}$/;
+
+/** A listening port in 1..65535 given as decimal digits, or null. */
+export function parsePort(text: string): number | null {
+  if (!PORT_RE.test(text)) return null;
+  const port = Number(text);
+  return port >= 1 && port <= 65535 ? port : null;
+}
+
+/** Strip the IPv4-mapped IPv6 prefix so one peer has one key. */
+export function normalizeHost(host: string): string {
+  return host.startsWith('::ffff:') && isIP(host.slice(7)) === 4 ? host.slice(7) : host;
+}
+
+/** Parse "ip:port" (IPv6 as "[::1]:5000" or "::1:5000"); null when it is not one. */
+export function parseAddress(text: string): Address | null {
+  const i = text.lastIndexOf(':');
+  if (i <= 0) return null;
+  let host = text.slice(0, i);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  if (isIP(host) === 0) return null;
+  const port = parsePort(text.slice(i + 1));
+  return port === null ? null : { host: normalizeHost(host), port };
+}
+
+/** Like parseAddress, but throws ERR_INVALID_ADDRESS. */
+export function toAddress(text: string): Address {
+  const a = parseAddress(text.trim());
+  if (!a)
+    throw new PeerchatError('ERR_INVALID_ADDRESS', `not a valid "ip:port" address: ${JSON.stringify(text)}`);
+  return a;
+}
+
+export function formatAddress(host: string, port: number): string {
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,0 +1,89 @@
+/** The peer tables: discovered (active) peers and their sessions, by address and by key. */
+import { PeerchatError } from '../errors.js';
+import type { Session } from '../net/session.js';
+import type { PeerInfo, Protocol } from '../types.js';
+
+export interface PeerRecord {
+  address: string;
+  host: string;
+  port: number;
+  name: string | null;
+  key: string | null;
+  fingerprint: string | null;
+  protocol: Protocol | null;
+  session: Session | null;
+  via: string;
+  /** When the current session was established (ms). */
+  since: number;
+}
+
+export function toInfo(r: PeerRecord): PeerInfo {
+  return {
+    address: r.address,
+    name: r.name,
+    key: r.key,
+    fingerprint: r.fingerprint,
+    protocol: r.protocol,
+    connected: r.session !== null,
+    via: r.via,
+  };
+}
+
+export class PeerTable {
+  private readonly byAddress = new Map<string, PeerRecord>();
+
+  get(address: string): PeerRecord | undefined {
+    return this.byAddress.get(address);
+  }
+
+  /** Returns the record and whether it is new. */
+  upsert(address: string, host: string, port: number): [PeerRecord, boolean] {
+    const found = this.byAddress.get(address);
+    if (found) return [found, false];
+    const rec: PeerRecord = {
+      address,
+      host,
+      port,
+      name: null,
+      key: null,
+      fingerprint: null,
+      protocol: null,
+      session: null,
+      via: 'tcp',
+      since: 0,
+    };
+    this.byAddress.set(address, rec);
+    return [rec, true];
+  }
+
+  delete(address: string): void {
+    this.byAddress.delete(address);
+  }
+
+  all(): PeerRecord[] {
+    return [...this.byAddress.values()];
+  }
+
+  connected(): PeerRecord[] {
+    return this.all().filter((r) => r.session !== null);
+  }
+
+  byKey(key: string): PeerRecord | undefined {
+    for (const r of this.byAddress.values()) if (r.key === key && r.session) return r;
+    for (const r of this.byAddress.values()) if (r.key === key) return r;
+    return undefined;
+  }
+
+  /** Find by exact address, then by name (connected first); ambiguous names list the candidates. */
+  resolve(target: string): PeerRecord | undefined {
+    const exact = this.byAddress.get(target);
+    if (exact) return exact;
+    const named = this.all().filter((r) => r.name === target || r.fingerprint === target || r.key === target);
+    const pool = named.some((r) => r.session) ? named.filter((r) => r.session) : named;
+    if (pool.length > 1) {
+      const list = pool.map((r) => `${r.address}${r.fingerprint ? ` (${r.fingerprint})` : ''}`).join(', ');
+      throw new PeerchatError('ERR_AMBIGUOUS_TARGET', `"${target}" names ${pool.length} peers: ${list}`);
+    }
+    return pool[0];
+  }
+}
