@@ -141,6 +141,8 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
   #detach: (() => void) | null = null;
   #tempDir: string | null = null;
   #loaded = 0;
+  #stopped = false;
+  readonly #inflight = new Set<Promise<void>>();
 
   constructor(options: PluginHostOptions) {
     super();
@@ -198,24 +200,36 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
     await this.observe('onStart');
   }
 
-  /** Run every onStop hook, detach from the peer, remove a temporary state directory. Never throws. */
+  /** Run every onStop hook, detach from the peer, remove a temporary state directory. Once; never throws. */
   async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
     this.#detach?.();
     this.#detach = null;
+    await this.idle();
     await this.observe('onStop');
     if (this.#tempDir) rmSync(this.#tempDir, { recursive: true, force: true });
     this.#tempDir = null;
   }
 
   /** Run an observe hook of every enabled plugin in parallel; resolves when all settled or timed out. */
-  async observe<N extends ObserveHookName>(hook: N, ...args: Parameters<ObserveHooks[N]>): Promise<void> {
+  observe<N extends ObserveHookName>(hook: N, ...args: Parameters<ObserveHooks[N]>): Promise<void> {
     const runs = this.#active(hook).map((p) => {
       const fn = p.hooks[hook] as (...a: unknown[]) => unknown;
       // each plugin gets its own copies: one plugin cannot change what the next one sees
       const copies = args.map((a) => (typeof a === 'object' && a !== null ? { ...a } : a));
       return this.#run(p, `hook "${hook}"`, () => fn.apply(p.hooks, copies));
     });
-    await Promise.all(runs);
+    const all = Promise.all(runs).then(() => {
+      this.#inflight.delete(all);
+    });
+    this.#inflight.add(all);
+    return all;
+  }
+
+  /** Resolves once every observe hook started so far has settled or timed out (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#inflight.size > 0) await Promise.all([...this.#inflight]);
   }
 
   /** Run a transform chain. A failing hook leaves the message as it was; null drops it. */

@@ -4,8 +4,8 @@ import { PluginHost, type PluginHostOptions } from '../../../src/plugins/index.j
 import { FakePeer } from './fake-peer.js';
 
 /** A host on a FakePeer, attached, with its warnings and logs recorded and stopped at teardown. */
-export function makeHost(t: Test, options: Partial<PluginHostOptions> = {}) {
-  const peer = new FakePeer();
+export function makeHost(t: Test, options: Partial<PluginHostOptions> = {}, peerName = 'me') {
+  const peer = new FakePeer({ name: peerName });
   const logs: Array<{ level: string; message: string }> = [];
   const host = new PluginHost({
     peer,

@@ -1,0 +1,117 @@
+// @ts-check
+/**
+ * logger: appends every chat message, in and out, to a file (JSONL or text), rotating by size.
+ * Written against the package entry only, like any third-party plugin.
+ */
+import { appendFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { definePlugin, PeerchatError } from 'peerchat';
+
+const DEFAULT_MAX_BYTES = 1024 * 1024;
+const DEFAULT_MAX_FILES = 5;
+const FORMATS = ['jsonl', 'text'];
+
+/**
+ * @typedef {object} LoggerOptions
+ * @property {'jsonl' | 'text'} [format] Line format. Default 'jsonl'.
+ * @property {string} [file] Log file; relative paths start at the config file's directory.
+ *   Default `<stateDir>/messages.jsonl` (or `messages.log` for text).
+ * @property {number} [maxBytes] Rotate once the file would grow beyond this. Default 1 MiB.
+ * @property {number} [maxFiles] Rotated files kept (file.1 ... file.N). Default 5.
+ */
+
+/**
+ * @param {import('peerchat').ChatMessage} msg
+ * @param {'jsonl' | 'text'} format
+ */
+export function formatLine(msg, format) {
+  if (format === 'jsonl') return `${JSON.stringify(msg)}\n`;
+  const arrow = msg.direction === 'in' ? '<-' : '->';
+  const who = msg.name ? `${msg.name} (${msg.from})` : msg.from;
+  // one message, one line: embedded newlines would break tail/grep
+  const text = msg.text.replace(/\r?\n/g, '\\n');
+  return `${new Date(msg.ts).toISOString()} ${arrow} ${who}: ${text}\n`;
+}
+
+/** @param {LoggerOptions | undefined} options */
+function checkOptions(options) {
+  const o = options ?? {};
+  if (typeof o !== 'object')
+    throw new PeerchatError('ERR_CONFIG_INVALID', 'logger options must be an object');
+  const format = o.format ?? 'jsonl';
+  if (!FORMATS.includes(format)) {
+    throw new PeerchatError(
+      'ERR_CONFIG_INVALID',
+      `logger format must be "jsonl" or "text", not ${JSON.stringify(format)}`,
+    );
+  }
+  const maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxFiles = o.maxFiles ?? DEFAULT_MAX_FILES;
+  if (!Number.isInteger(maxBytes) || maxBytes < 1) {
+    throw new PeerchatError('ERR_CONFIG_INVALID', 'logger maxBytes must be a positive integer');
+  }
+  if (!Number.isInteger(maxFiles) || maxFiles < 0) {
+    throw new PeerchatError('ERR_CONFIG_INVALID', 'logger maxFiles must be an integer >= 0');
+  }
+  if (o.file !== undefined && typeof o.file !== 'string') {
+    throw new PeerchatError('ERR_CONFIG_INVALID', 'logger file must be a path');
+  }
+  return { format: /** @type {'jsonl' | 'text'} */ (format), maxBytes, maxFiles, file: o.file };
+}
+
+export default definePlugin({
+  name: 'logger',
+  /**
+   * @param {import('peerchat').PluginApi<LoggerOptions | undefined>} api
+   * @param {LoggerOptions | undefined} options
+   */
+  async setup(api, options) {
+    const { format, maxBytes, maxFiles, file: fileOption } = checkOptions(options);
+    const file = fileOption
+      ? path.resolve(api.baseDir, fileOption)
+      : path.join(api.stateDir, format === 'jsonl' ? 'messages.jsonl' : 'messages.log');
+    await mkdir(path.dirname(file), { recursive: true });
+    let size = await stat(file).then(
+      (s) => s.size,
+      () => 0,
+    );
+    // writes are chained so lines keep their order and rotation never races an append
+    /** @type {Promise<void>} */
+    let queue = Promise.resolve();
+
+    async function rotate() {
+      if (maxFiles === 0) {
+        await rm(file, { force: true });
+      } else {
+        await rm(`${file}.${maxFiles}`, { force: true });
+        for (let i = maxFiles - 1; i >= 1; i--) {
+          await rename(`${file}.${i}`, `${file}.${i + 1}`).catch(() => {});
+        }
+        await rename(file, `${file}.1`);
+      }
+      size = 0;
+    }
+
+    /** @param {import('peerchat').ChatMessage} msg */
+    function write(msg) {
+      const line = formatLine(msg, format);
+      const bytes = Buffer.byteLength(line);
+      const next = queue.then(async () => {
+        if (size > 0 && size + bytes > maxBytes) await rotate();
+        await appendFile(file, line);
+        size += bytes;
+      });
+      // a failed write is reported through the hook; the queue itself must go on
+      queue = next.catch(() => {});
+      return next;
+    }
+
+    api.addHelper('logFile', () => file);
+
+    return {
+      onMessage: (msg) => write(msg),
+      onSent: (msg) => write(msg),
+      onStop: () => queue,
+    };
+  },
+});
