@@ -4,6 +4,10 @@
  */
 import type { Argv } from 'yargs';
 import type { LoadedConfig } from '../config/load.js';
+import type { runPeer } from './run-peer.js';
+
+export type RunPeer = typeof runPeer;
+
 import type { ConfigInput } from '../config/schema.js';
 
 export interface CliIo {
@@ -19,6 +23,8 @@ export interface CliContext {
   io: CliIo;
   /** The exit code a handler decided on (main returns it). */
   exitCode: number;
+  /** Replaces src/cli/run-peer.ts (tests). */
+  runPeer?: RunPeer;
   /** The raw arguments being parsed (for usage-error hints). */
   args?: readonly string[];
   /** The yargs instance, for commands that print yargs-generated text (completion). */
@@ -82,6 +88,11 @@ export async function loadForCommand(argv: GlobalArgs, askName: boolean): Promis
     flags: flagsFrom(argv),
     promptName,
   });
+}
+
+/** The peer runner, imported only by the commands that run a peer. */
+export async function peerRunner(ctx: CliContext): Promise<RunPeer> {
+  return ctx.runPeer ?? (await import('./run-peer.js')).runPeer;
 }
 
 /** A result: human text, or one NDJSON `result` line in --json mode. */

@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Code } from '../errors.js';
-import type { CliContext, CliIo } from './context.js';
+import type { CliContext, CliIo, RunPeer } from './context.js';
 import { buildCli } from './program.js';
 
 export const EXIT_OK = 0;
@@ -18,7 +18,16 @@ const USAGE_CODES: ReadonlySet<string> = new Set<Code>([
   'ERR_CONFIG_NOT_FOUND',
 ]);
 
-export async function main(argv: string[] = process.argv.slice(2), io: Partial<CliIo> = {}): Promise<number> {
+export interface MainDeps {
+  /** Replaces src/cli/run-peer.ts (tests). */
+  runPeer?: RunPeer;
+}
+
+export async function main(
+  argv: string[] = process.argv.slice(2),
+  io: Partial<CliIo> = {},
+  deps: MainDeps = {},
+): Promise<number> {
   const fullIo: CliIo = {
     stdout: io.stdout ?? process.stdout,
     stderr: io.stderr ?? process.stderr,
@@ -26,7 +35,7 @@ export async function main(argv: string[] = process.argv.slice(2), io: Partial<C
     env: io.env ?? process.env,
     cwd: io.cwd ?? process.cwd(),
   };
-  const ctx: CliContext = { io: fullIo, exitCode: EXIT_OK, args: argv };
+  const ctx: CliContext = { io: fullIo, exitCode: EXIT_OK, args: argv, runPeer: deps.runPeer };
   try {
     const cli = buildCli(ctx);
     let output = '';

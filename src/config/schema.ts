@@ -86,8 +86,8 @@ const limits = z
 
 const history = z
   .object({
-    /** Messages older than this many days are deleted on start. Null keeps them forever. */
-    retentionDays: z.number().positive().nullable().default(365),
+    /** Messages older than this many days are deleted. Null: no age limit (maxMessages still applies). */
+    retentionDays: z.number().positive().nullable().default(null),
     /** At most this many messages are kept (the oldest go first). Null: no limit. */
     maxMessages: count.nullable().default(100_000),
   })
@@ -98,8 +98,8 @@ const outbox = z
   .object({
     maxPerPeer: count.default(1000),
     maxTotal: count.default(10_000),
-    /** Queued messages older than this are marked failed. */
-    expireHours: z.number().positive().default(72),
+    /** Messages not acked this long after they were queued are marked failed (7 days). */
+    expireHours: z.number().positive().default(168),
   })
   .strict()
   .default({});

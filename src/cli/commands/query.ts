@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.js';
-import { loadForCommand } from '../context.js';
+import { loadForCommand, peerRunner } from '../context.js';
 
 interface QueryArgs extends GlobalArgs {
   target: string;
@@ -13,7 +13,7 @@ export const queryCommand: CommandModule<GlobalArgs, QueryArgs> = {
     y.positional('target', { type: 'string', demandOption: true, describe: '"ip:port" of the peer' }),
   handler: async (argv) => {
     const { config } = await loadForCommand(argv, true);
-    const { runPeer } = await import('../run-peer.js');
+    const runPeer = await peerRunner(argv.ctx);
     argv.ctx.exitCode = await runPeer(config, {
       kind: 'query',
       target: String(argv.target),

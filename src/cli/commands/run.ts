@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { PeerchatError } from '../../errors.js';
 import type { GlobalArgs } from '../context.js';
-import { loadForCommand } from '../context.js';
+import { loadForCommand, peerRunner } from '../context.js';
 
 interface RunArgs extends GlobalArgs {
   script: string;
@@ -19,7 +19,7 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
     const st = await stat(script).catch(() => null);
     if (!st?.isFile()) throw new PeerchatError('ERR_USAGE', `script not found: ${script}`);
     const { config } = await loadForCommand(argv, true);
-    const { runPeer } = await import('../run-peer.js');
+    const runPeer = await peerRunner(argv.ctx);
     argv.ctx.exitCode = await runPeer(config, { kind: 'run', script, json: argv.json });
   },
 };

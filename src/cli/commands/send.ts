@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.js';
-import { loadForCommand } from '../context.js';
+import { loadForCommand, peerRunner } from '../context.js';
 
 interface SendArgs extends GlobalArgs {
   target: string;
@@ -16,7 +16,7 @@ export const sendCommand: CommandModule<GlobalArgs, SendArgs> = {
       .positional('text', { type: 'string', array: true, demandOption: true, describe: 'The message' }),
   handler: async (argv) => {
     const { config } = await loadForCommand(argv, true);
-    const { runPeer } = await import('../run-peer.js');
+    const runPeer = await peerRunner(argv.ctx);
     const text = argv.text.map(String).join(' ');
     argv.ctx.exitCode = await runPeer(config, {
       kind: 'send',

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.js';
-import { loadForCommand } from '../context.js';
+import { loadForCommand, peerRunner } from '../context.js';
 
 interface StartArgs extends GlobalArgs {
   eval?: string;
@@ -17,7 +17,7 @@ export const startCommand: CommandModule<GlobalArgs, StartArgs> = {
     }),
   handler: async (argv) => {
     const { config } = await loadForCommand(argv, true);
-    const { runPeer } = await import('../run-peer.js');
+    const runPeer = await peerRunner(argv.ctx);
     argv.ctx.exitCode = await runPeer(config, { kind: 'start', json: argv.json, eval: argv.eval });
   },
 };
