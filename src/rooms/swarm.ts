@@ -21,6 +21,8 @@ const KEEPALIVE_MS = 2000;
 const SESSION_TIMEOUT_MS = 6000;
 /** Withdrawing announcements on leave/destroy waits at most this long for the DHT. */
 const STOP_TIMEOUT_MS = 5000;
+/** The error message hyperswarm destroys a superseded connection with. */
+const HYPERSWARM_DUPLICATE = 'Duplicate connection';
 
 export interface RoomConnectionInfo {
   /**
@@ -307,7 +309,10 @@ export class Rooms extends EventEmitter<RoomsEvents> {
 
   #onConnection(swarm: Hyperswarm, conn: NoiseSecretStream, peerInfo: Hyperswarm.PeerInfo): void {
     // a stream error must never reach the process; the close that follows is what counts
-    conn.on('error', () => {});
+    let lastError: Error | null = null;
+    conn.on('error', (err: Error) => {
+      lastError = err;
+    });
     const key = conn.remotePublicKey?.toString('hex');
     if (!key || this.#closed || swarm !== this.#swarm || this.#rooms.size === 0) {
       conn.destroy();
@@ -343,6 +348,8 @@ export class Rooms extends EventEmitter<RoomsEvents> {
       if (t.watchdog) clearTimeout(t.watchdog);
       t.watchdog = null;
       if (this.#byKey.get(key) === t) this.#byKey.delete(key);
+      // hyperswarm closes the older of two connections to one key itself, before handing us the new one
+      if ((lastError as Error | null)?.message === HYPERSWARM_DUPLICATE) this.emit('replaced', key);
     });
 
     // over hyperdht the raw stream is a UDX stream, which knows the remote address
