@@ -1,9 +1,16 @@
 /**
- * The one entry the CLI uses to run a peer (start, send, query, run). The lead wires the body
- * to Peer + REPL; the CLI only parses arguments and loads the config.
+ * The one entry the CLI uses to run a peer (start, send, query, run): identity, Peer, plugins,
+ * auto-connect, the REPL or script runner, and a graceful shutdown on every way out.
  */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import type { Config } from '../config/schema.js';
 import { PeerchatError } from '../errors.js';
+import { loadIdentity } from '../net/native/identity.js';
+import { AutoConnect } from '../peer/autoconnect.js';
+import { Peer } from '../peer/peer.js';
+import type { PluginHost } from '../plugins/host.js';
 
 export type RunMode =
   | { kind: 'start'; json: boolean; eval?: string }
@@ -11,7 +18,167 @@ export type RunMode =
   | { kind: 'query'; target: string; json: boolean }
   | { kind: 'run'; script: string; json: boolean };
 
+export interface RunIo {
+  stdin: Readable & { isTTY?: boolean };
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /** Runs the peer in the given mode and resolves to the process exit code. */
-export async function runPeer(_config: Config, _mode: RunMode): Promise<number> {
-  throw new PeerchatError('ERR_USAGE', 'not wired yet');
+export async function runPeer(config: Config, mode: RunMode, io: RunIo = process): Promise<number> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const identity = await loadIdentity(config.dataDir);
+  const peer = new Peer({
+    name: config.name,
+    host: config.host,
+    port: mode.kind === 'send' || mode.kind === 'query' ? 0 : config.port,
+    identity,
+    dataDir: config.dataDir,
+    classic: config.classic,
+    allow: config.allow,
+    limits: config.limits,
+    timeouts: config.timeouts,
+  });
+  if (mode.kind === 'send' || mode.kind === 'query') return oneShot(peer, mode, io);
+
+  const color = config.color ?? (Boolean(io.stdout.isTTY) && !('NO_COLOR' in process.env));
+  const host = await loadPlugins(peer, config);
+  await peer.listen();
+  if (!mode.json) {
+    io.stdout.write(
+      `${peer.name} listening on ${peer.host}:${peer.port}` +
+        (peer.fingerprint ? ` (id ${peer.fingerprint})` : '') +
+        '\n',
+    );
+  }
+
+  const autoConnect = new AutoConnect(
+    peer,
+    config.autoConnect.map((e) => (typeof e === 'string' ? { address: e } : e)),
+  );
+  autoConnect.on('retry', (entry, attempt, delay, err) =>
+    peer.emit('warning', {
+      code: err instanceof PeerchatError ? err.code : 'ERR_PEER_UNREACHABLE',
+      message: `autoConnect ${entry.address}: attempt ${attempt} failed (${errorText(err)}); retrying in ${(delay / 1000).toFixed(1)} s`,
+      cause: err,
+    }),
+  );
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    if (!stopping) {
+      stopping = (async () => {
+        autoConnect.stop();
+        await host?.stop();
+        await peer.exit();
+      })();
+    }
+    return stopping;
+  };
+  const onSignal = () => {
+    void stop().then(() => process.exit(0));
+  };
+
+  const common = {
+    peer,
+    output: io.stdout,
+    errorOutput: io.stderr,
+    json: mode.json,
+    color,
+    commands: host?.commands,
+    helpers: host?.helpers,
+    announce: mode.json,
+  };
+
+  const interactive = mode.kind === 'start' && mode.eval === undefined && Boolean(io.stdin.isTTY);
+  for (const s of SIGNALS) if (!(interactive && s === 'SIGINT')) process.on(s, onSignal);
+
+  let done: Promise<number>;
+  const repl = await import('../repl/index.js');
+  if (mode.kind === 'run') {
+    done = repl.runModule(mode.script, common);
+  } else if (mode.eval !== undefined) {
+    done = repl.evalCode(mode.eval, common);
+  } else if (!interactive) {
+    done = repl.runScript({ ...common, input: io.stdin });
+  } else {
+    done = new Promise<number>((resolve) => {
+      void repl.startRepl({
+        ...common,
+        input: io.stdin,
+        historyFile: join(config.dataDir, 'repl_history'),
+        onQuit: async (code) => {
+          await stop();
+          resolve(code);
+        },
+      });
+    });
+  }
+  autoConnect.start();
+  await host?.start();
+  const code = await done;
+  await stop();
+  for (const s of SIGNALS) process.off(s, onSignal);
+  return code;
+}
+
+async function loadPlugins(peer: Peer, config: Config): Promise<PluginHost | null> {
+  if (config.plugins.length === 0) return null;
+  const [{ PluginHost }, { RESERVED_COMMANDS }] = await Promise.all([
+    import('../plugins/host.js'),
+    import('../repl/commands.js'),
+  ]);
+  const host = new PluginHost({
+    peer,
+    dataDir: config.dataDir,
+    hookTimeoutMs: config.pluginTimeoutMs,
+    reservedCommands: RESERVED_COMMANDS,
+  });
+  host.on('warning', (w) => peer.emit('warning', w));
+  await host.load(
+    config.plugins.map((p) =>
+      typeof p === 'string'
+        ? { spec: p, baseDir: process.cwd() }
+        : { spec: p[0], options: p[1], baseDir: process.cwd() },
+    ),
+  );
+  host.attach();
+  peer.interceptors = host.interceptors;
+  return host;
+}
+
+/** `peerchat send` / `peerchat query`: an ephemeral peer that does one thing and leaves. */
+async function oneShot(
+  peer: Peer,
+  mode: Extract<RunMode, { kind: 'send' | 'query' }>,
+  io: RunIo,
+): Promise<number> {
+  await peer.listen();
+  try {
+    if (mode.kind === 'send') {
+      const result = await peer.send(mode.target, mode.text);
+      print(
+        io,
+        mode.json,
+        result,
+        `${result.state} ${result.protocol} message to ${result.to} (id ${result.id})`,
+      );
+    } else {
+      const keys = await peer.query(mode.target);
+      print(io, mode.json, keys, keys.length ? keys.join('\n') : '(no peers)');
+    }
+    return 0;
+  } finally {
+    await peer.exit();
+  }
+}
+
+function print(io: RunIo, json: boolean, value: unknown, human: string): void {
+  io.stdout.write(json ? `${JSON.stringify({ type: 'result', value })}\n` : `${human}\n`);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
