@@ -1,0 +1,222 @@
+/** Dot-commands as data: `{ help, action }`, so `.help` documents them and tests call `action` directly. */
+
+import type { Warning } from '../errors.js';
+import { PeerchatError } from '../errors.js';
+import { type Colors, formatMessage, formatPeerTable, sanitize } from './format.js';
+import type { PeerGlobal } from './global.js';
+
+/** A dot-command. `action` gets the text after the command name (trimmed) and resolves to data. */
+export interface ReplCommand {
+  help: string;
+  action(args: string): unknown;
+}
+
+/** Node's repl defines these itself; nothing may replace them. */
+export const REPL_BUILTINS: readonly string[] = ['break', 'clear', 'editor', 'exit', 'help', 'load', 'save'];
+
+/** peerchat's own dot-commands. */
+export const BUILTIN_COMMANDS: readonly string[] = [
+  'send',
+  'peers',
+  'connect',
+  'connected',
+  'query',
+  'chat',
+  'pending',
+  'connectall',
+  'quit',
+  'menu',
+];
+
+/** Every name a plugin command may not take (pass to the plugin host as reservedCommands). */
+export const RESERVED_COMMANDS: readonly string[] = [...BUILTIN_COMMANDS, ...REPL_BUILTINS];
+
+/** The original BlockMiners menu, each item next to what does it here. */
+export const MENU: readonly { item: number; label: string; command: string; method: string }[] = [
+  {
+    item: 1,
+    label: 'Send message',
+    command: '.send <target> <text>',
+    method: 'await peer.send(target, text)',
+  },
+  { item: 2, label: 'Show active peers', command: '.peers', method: 'peer.active()' },
+  {
+    item: 3,
+    label: 'Connect to an active peer',
+    command: '.connect <addr>',
+    method: 'await peer.connect(addr)',
+  },
+  { item: 4, label: 'Show connected peers', command: '.connected', method: 'peer.connected()' },
+  {
+    item: 5,
+    label: 'Query a peer for its peers',
+    command: '.query <target>',
+    method: 'await peer.query(target)',
+  },
+  { item: 6, label: 'Chat with a connected peer', command: '.chat <target>', method: 'peer.chat(target)' },
+  { item: 7, label: 'Show pending messages', command: '.pending', method: 'peer.pending()' },
+  {
+    item: 8,
+    label: 'Connect to all active peers',
+    command: '.connectall',
+    method: 'await peer.connectAll()',
+  },
+  { item: 0, label: 'Quit', command: '.quit', method: 'await peer.quit()' },
+];
+
+export interface CommandIo {
+  /** Human output (stdout, or stderr in --json mode). */
+  print(text: string): void;
+  colors: Colors;
+}
+
+function usage(text: string): PeerchatError {
+  return new PeerchatError('ERR_USAGE', `usage: ${text}`);
+}
+
+/** ".send alice hi there" -> { name: 'send', args: 'alice hi there' }; null when not a dot-command. */
+export function parseCommandLine(line: string): { name: string; args: string } | null {
+  const m = /^\s*\.([A-Za-z][\w-]*)(?:\s+([\s\S]*))?$/.exec(line);
+  if (!m) return null;
+  return { name: m[1] ?? '', args: (m[2] ?? '').trim() };
+}
+
+/** First word and the rest: `alice hi  there` -> ['alice', 'hi  there']. */
+function splitFirst(args: string): [string, string] {
+  const m = /^(\S+)(?:\s([\s\S]*))?$/.exec(args.trim());
+  return [m?.[1] ?? '', m?.[2] ?? ''];
+}
+
+export function formatMenu(c: Colors): string {
+  const labelWidth = Math.max(...MENU.map((m) => `${m.item}. ${m.label}`.length));
+  const commandWidth = Math.max(...MENU.map((m) => m.command.length));
+  const lines = MENU.map(
+    (m) =>
+      `${`${m.item}. ${m.label}`.padEnd(labelWidth)}  ${c.cyan(m.command.padEnd(commandWidth))}  ${c.dim(m.method)}`,
+  );
+  return ['***** Menu *****', ...lines].join('\n');
+}
+
+/** The built-in dot-commands over the `peer` global. */
+export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, ReplCommand> {
+  const c = io.colors;
+  return {
+    send: {
+      help: 'Send a message: .send <target> <text>  (target: "ip:port" or a peer name)',
+      async action(args) {
+        const [target, text] = splitFirst(args);
+        if (!target || !text) throw usage('.send <target> <text>');
+        const result = await g.send(target, text);
+        if (result.state === 'failed')
+          io.print(c.red(`not sent to ${result.to}: ${result.error ?? 'failed'}`));
+        else io.print(`${c.green(result.state)} to ${result.to} (${result.protocol})`);
+        return result;
+      },
+    },
+    peers: {
+      help: 'Show active (discovered) peers',
+      action() {
+        const peers = g.active();
+        io.print(peers.length ? formatPeerTable(peers, c) : c.dim('no peers discovered yet'));
+        return peers;
+      },
+    },
+    connect: {
+      help: 'Connect to a peer: .connect <ip:port>',
+      async action(args) {
+        const [address] = splitFirst(args);
+        if (!address) throw usage('.connect <ip:port>');
+        const info = await g.connect(address);
+        io.print(
+          `${c.green('connected')} to ${sanitize(info.name ?? '?')} ${info.address} (${info.protocol ?? '?'})`,
+        );
+        return info;
+      },
+    },
+    connected: {
+      help: 'Show connected peers',
+      action() {
+        const peers = g.connected();
+        io.print(peers.length ? formatPeerTable(peers, c) : c.dim('no connected peers'));
+        return peers;
+      },
+    },
+    query: {
+      help: 'Ask a peer for its peers: .query <target>',
+      async action(args) {
+        const [target] = splitFirst(args);
+        if (!target) throw usage('.query <target>');
+        const keys = await g.query(target);
+        io.print(keys.length ? `${keys.length} peers: ${keys.join(', ')}` : c.dim('no peers learned'));
+        return keys;
+      },
+    },
+    chat: {
+      help: 'Chat with a peer: .chat <target>  (each line is sent; .exit or Ctrl-D leaves)',
+      async action(args) {
+        const [target] = splitFirst(args);
+        if (!target) throw usage('.chat <target>');
+        await g.chat(target);
+      },
+    },
+    pending: {
+      help: 'Show (and clear) the messages held back during chat mode',
+      action() {
+        const msgs = g.pending();
+        io.print(
+          msgs.length ? msgs.map((m) => formatMessage(m, c)).join('\n') : c.dim('no pending messages'),
+        );
+        return msgs;
+      },
+    },
+    connectall: {
+      help: 'Connect to all active peers',
+      async action() {
+        const peers = await g.connectAll();
+        io.print(`connected to ${peers.length} peer${peers.length === 1 ? '' : 's'}`);
+        return peers;
+      },
+    },
+    quit: {
+      help: 'Send EXIT to every connected peer and quit',
+      async action() {
+        await g.quit(0);
+      },
+    },
+    menu: {
+      help: "Show the original peer's menu and the command for each item",
+      action() {
+        io.print(formatMenu(c));
+      },
+    },
+  };
+}
+
+/**
+ * Built-ins plus plugin commands. A plugin command that clashes with a built-in or a repl
+ * command is skipped with a warning rather than replacing it.
+ */
+export function buildCommands(
+  g: PeerGlobal,
+  io: CommandIo,
+  plugin: ReadonlyMap<string, ReplCommand> = new Map(),
+  onWarning: (w: Warning) => void = () => {},
+): Map<string, ReplCommand> {
+  const all = new Map<string, ReplCommand>(Object.entries(builtinCommands(g, io)));
+  for (const [rawName, cmd] of plugin) {
+    const name = rawName.replace(/^\./, '');
+    if (all.has(name) || REPL_BUILTINS.includes(name)) {
+      onWarning({
+        code: 'ERR_PLUGIN_COMMAND_CLASH',
+        message: `plugin command .${name} clashes with a built-in one`,
+      });
+      continue;
+    }
+    if (!/^[A-Za-z][\w-]*$/.test(name) || typeof cmd?.action !== 'function') {
+      onWarning({ code: 'ERR_PLUGIN_LOAD', message: `plugin command ${JSON.stringify(rawName)} is invalid` });
+      continue;
+    }
+    all.set(name, { help: String(cmd.help ?? ''), action: (args) => cmd.action(args) });
+  }
+  return all;
+}

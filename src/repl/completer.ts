@@ -1,0 +1,73 @@
+/**
+ * Tab completion of peer names and addresses inside arguments; everything else (methods,
+ * globals, dot-command names) is left to Node's own repl completer.
+ */
+import type { PeerApi } from '../peer/api.js';
+import type { PeerInfo } from '../types.js';
+
+export type Completion = [completions: string[], substring: string];
+export type CompleterCallback = (err: Error | null, result?: Completion) => void;
+export type Completer = (line: string, cb: CompleterCallback) => void;
+
+const TARGET_COMMANDS = new Set(['send', 'query', 'chat']);
+const ADDRESS_COMMANDS = new Set(['connect']);
+const TARGET_METHODS = new Set(['send', 'query', 'chat']);
+const ADDRESS_METHODS = new Set(['connect']);
+
+// `.send al` / `.connect 127.` : the first argument of a dot-command
+const DOT_ARG = /^\s*\.(\w+)\s+(\S*)$/;
+// `peer.send('al` / `await peer.connect("127.` : an open string as the first argument of a method
+const METHOD_ARG = /\bpeer\s*\.\s*(\w+)\s*\(\s*(['"`])([^'"`\\]*)$/;
+
+/** Targets for send/query/chat: every address, and each name that is unambiguous. */
+function targets(peers: readonly PeerInfo[]): string[] {
+  const counts = new Map<string, number>();
+  for (const p of peers) if (p.name) counts.set(p.name, (counts.get(p.name) ?? 0) + 1);
+  const names = [...counts].filter(([, n]) => n === 1).map(([name]) => name);
+  return [...names.sort(), ...peers.map((p) => p.address).sort()];
+}
+
+/** Addresses worth connecting to: known but not connected yet. */
+function addresses(peers: readonly PeerInfo[]): string[] {
+  return peers
+    .filter((p) => !p.connected)
+    .map((p) => p.address)
+    .sort();
+}
+
+function match(candidates: string[], partial: string): Completion {
+  const unique = [...new Set(candidates)].filter((c) => c.startsWith(partial));
+  return [unique, partial];
+}
+
+/** Completion of a peer argument in `line`, or null when the cursor is not in one. */
+export function completePeerArgument(line: string, peer: Pick<PeerApi, 'activePeers'>): Completion | null {
+  const dot = DOT_ARG.exec(line);
+  if (dot) {
+    const [, cmd = '', partial = ''] = dot;
+    if (TARGET_COMMANDS.has(cmd)) return match(targets(peer.activePeers()), partial);
+    if (ADDRESS_COMMANDS.has(cmd)) return match(addresses(peer.activePeers()), partial);
+    return null;
+  }
+  const call = METHOD_ARG.exec(line);
+  if (call) {
+    const [, method = '', , partial = ''] = call;
+    if (TARGET_METHODS.has(method)) return match(targets(peer.activePeers()), partial);
+    if (ADDRESS_METHODS.has(method)) return match(addresses(peer.activePeers()), partial);
+  }
+  return null;
+}
+
+/** A repl completer: peer arguments first, then the `fallback` (Node's default completer). */
+export function createCompleter(peer: Pick<PeerApi, 'activePeers'>, fallback: Completer): Completer {
+  return (line, cb) => {
+    let result: Completion | null = null;
+    try {
+      result = completePeerArgument(line, peer);
+    } catch {
+      result = null; // a peer table that cannot be read must not break the prompt
+    }
+    if (result) cb(null, result);
+    else fallback(line, cb);
+  };
+}

@@ -1,0 +1,148 @@
+/** Text shown to people: timestamps, messages, peer lines, one-line errors. Pure functions. */
+import pc from 'picocolors';
+import type { Warning } from '../errors.js';
+import type { ChatMessage, DisconnectReason, PeerInfo } from '../types.js';
+
+export type Colors = ReturnType<typeof pc.createColors>;
+
+const FINGERPRINT_GROUPS_SHOWN = 2; // "3f2a:91c0…" is enough to notice a change at a glance
+const MAX_ERROR_CHARS = 500; // a one-line error stays one screen line or two
+
+/** Colour formatters, all identity functions when `enabled` is false. */
+export function createColors(enabled: boolean): Colors {
+  return pc.createColors(enabled);
+}
+
+export interface ColorChoice {
+  /** The --color / --no-color flag; only `false` counts (a boolean default of true must not force colour). */
+  flag?: boolean;
+  env?: NodeJS.ProcessEnv;
+  stream?: { isTTY?: boolean };
+}
+
+/** Colour is on for a TTY, off with NO_COLOR (https://no-color.org), --no-color or TERM=dumb; FORCE_COLOR forces it. */
+export function shouldUseColor({ flag, env = process.env, stream = process.stdout }: ColorChoice): boolean {
+  if (flag === false) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true;
+  return Boolean(stream.isTTY) && env.TERM !== 'dumb';
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** Local wall-clock "HH:MM:SS". */
+export function formatTime(ts: number): string {
+  const d = new Date(Number.isFinite(ts) && ts > 0 ? ts : Date.now());
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
+/**
+ * Names and texts come from the network: control characters (terminal escapes, newlines that
+ * would fake another line) are shown escaped instead of interpreted.
+ */
+export function sanitize(text: string): string {
+  return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (ch) => {
+    if (ch === '\n') return '\\n';
+    if (ch === '\r') return '\\r';
+    return `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
+export function shortFingerprint(fp: string): string {
+  const groups = fp.split(':');
+  if (groups.length <= FINGERPRINT_GROUPS_SHOWN) return fp;
+  return `${groups.slice(0, FINGERPRINT_GROUPS_SHOWN).join(':')}…`;
+}
+
+/** `[12:03:04] 127.0.0.1:5001 alice (3f2a:91c0…): hello`, or `(unverified)` for classic senders. */
+export function formatMessage(msg: ChatMessage, c: Colors): string {
+  const time = c.dim(`[${formatTime(msg.ts)}]`);
+  const name = c.bold(sanitize(msg.name ?? '?'));
+  const trust =
+    msg.verified && msg.fingerprint
+      ? c.green(`(${shortFingerprint(msg.fingerprint)})`)
+      : c.yellow('(unverified)');
+  const arrow = msg.direction === 'out' ? `${c.dim('to')} ` : '';
+  return `${time} ${arrow}${c.cyan(msg.from)} ${name} ${trust}: ${sanitize(msg.text)}`;
+}
+
+function peerLabel(p: PeerInfo, c: Colors): string {
+  return p.name ? `${c.bold(sanitize(p.name))} ${c.cyan(p.address)}` : c.cyan(p.address);
+}
+
+function now(c: Colors): string {
+  return c.dim(`[${formatTime(Date.now())}]`);
+}
+
+export function formatConnected(p: PeerInfo, c: Colors): string {
+  const how = [p.protocol ?? 'unknown', p.fingerprint ? shortFingerprint(p.fingerprint) : null]
+    .filter(Boolean)
+    .join(', ');
+  return `${now(c)} ${c.green('+')} ${peerLabel(p, c)} connected (${how})`;
+}
+
+export function formatDisconnected(p: PeerInfo, reason: DisconnectReason, c: Colors): string {
+  return `${now(c)} ${c.red('-')} ${peerLabel(p, c)} disconnected (${reason})`;
+}
+
+export function formatDiscovered(p: PeerInfo, c: Colors): string {
+  return `${now(c)} ${c.dim('*')} discovered ${peerLabel(p, c)}`;
+}
+
+export function formatWarning(w: Warning, c: Colors): string {
+  return `${now(c)} ${c.yellow(`warning ${w.code}`)}: ${oneLine(w.message)}`;
+}
+
+/** One row per peer, columns aligned: address, name, state, protocol, fingerprint. */
+export function formatPeerTable(peers: readonly PeerInfo[], c: Colors): string {
+  const rows = peers.map((p) => [
+    p.address,
+    sanitize(p.name ?? '-'),
+    p.connected ? 'connected' : 'known',
+    p.protocol ?? '-',
+    p.fingerprint ? shortFingerprint(p.fingerprint) : '-',
+  ]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r) => {
+      const [address = '', name = '', state = '', protocol = '', fp = ''] = r;
+      const stateText = state.padEnd(widths[2] ?? 0);
+      return [
+        c.cyan(address.padEnd(widths[0] ?? 0)),
+        c.bold(name.padEnd(widths[1] ?? 0)),
+        state === 'connected' ? c.green(stateText) : c.dim(stateText),
+        protocol.padEnd(widths[3] ?? 0),
+        c.dim(fp),
+      ].join('  ');
+    })
+    .join('\n');
+}
+
+function oneLine(text: string): string {
+  const flat = sanitize(text.replace(/\s*\n\s*/g, ' ').trim());
+  return flat.length > MAX_ERROR_CHARS ? `${flat.slice(0, MAX_ERROR_CHARS)}…` : flat;
+}
+
+/** Code of a coded error (PeerchatError or a Node system error), else null. Works across vm realms. */
+export function errorCode(err: unknown): string | null {
+  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return err.code;
+  return null;
+}
+
+/** Message of any thrown value; errors from a vm context are not `instanceof Error`, so duck-type. */
+export function errorMessage(err: unknown): string {
+  if (err && typeof err === 'object' && 'message' in err && typeof err.message === 'string') {
+    const name = 'name' in err && typeof err.name === 'string' ? err.name : 'Error';
+    const generic = name === 'Error' || name === 'PeerchatError' || errorCode(err) !== null;
+    return oneLine(generic ? err.message : `${name}: ${err.message}`);
+  }
+  return oneLine(String(err));
+}
+
+/** "ERR_UNKNOWN_TARGET: no peer matches "bob"" — the one-line form used on stderr. */
+export function formatError(err: unknown): string {
+  const code = errorCode(err);
+  return code ? `${code}: ${errorMessage(err)}` : errorMessage(err);
+}

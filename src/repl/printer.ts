@@ -1,0 +1,133 @@
+/**
+ * Prints messages and events above the prompt without breaking the line being typed.
+ * Node's repl has no public API for this; readline's own redraw (`prompt(true)`) keeps the
+ * current input and cursor, so the printer erases the prompt rows, writes, and asks for a redraw.
+ */
+import { clearScreenDown, cursorTo, moveCursor } from 'node:readline';
+import type { Writable } from 'node:stream';
+import type { Warning } from '../errors.js';
+import type { PeerApi, PeerEvents } from '../peer/api.js';
+import type { ChatMessage, DisconnectReason, PeerInfo } from '../types.js';
+import {
+  type Colors,
+  createColors,
+  formatConnected,
+  formatDisconnected,
+  formatDiscovered,
+  formatError,
+  formatMessage,
+  formatWarning,
+} from './format.js';
+
+/** What the printer needs from a readline Interface (a REPLServer is one). */
+export interface PromptLine {
+  readonly line: string;
+  getCursorPos(): { rows: number; cols: number };
+  prompt(preserveCursor?: boolean): void;
+  /** Private readline field: rows between the prompt start and the cursor at the last redraw. */
+  prevRows?: number;
+}
+
+export interface PrinterOptions {
+  output: Writable;
+  color: boolean;
+  /** Redraw the prompt after printing (a terminal); otherwise lines are just written. */
+  terminal: boolean;
+}
+
+export class Printer {
+  readonly colors: Colors;
+  private readonly output: Writable;
+  private readonly terminal: boolean;
+  private rl: PromptLine | null = null;
+  private promptVisible = false;
+
+  constructor(opts: PrinterOptions) {
+    this.output = opts.output;
+    this.terminal = opts.terminal;
+    this.colors = createColors(opts.color);
+  }
+
+  /** Attach the prompt to redraw (or detach with null). */
+  attach(rl: PromptLine | null): void {
+    this.rl = rl;
+  }
+
+  /** Whether the prompt is on screen: while a line is evaluated there is nothing to redraw. */
+  setPromptVisible(visible: boolean): void {
+    this.promptVisible = visible;
+  }
+
+  /** Print one or more lines above the prompt. */
+  print(text: string): void {
+    if (this.output.writableEnded || this.output.destroyed) return;
+    const rl = this.rl;
+    if (!rl || !this.terminal || !this.promptVisible) {
+      this.output.write(`${text}\n`);
+      return;
+    }
+    // erase every row of the prompt + input, starting from the row the cursor is on
+    const { rows } = rl.getCursorPos();
+    if (rows > 0) moveCursor(this.output, 0, -rows);
+    cursorTo(this.output, 0);
+    clearScreenDown(this.output);
+    this.output.write(`${text}\n`);
+    // the cursor now sits where the prompt starts, so readline must not move up again
+    if (typeof rl.prevRows === 'number') rl.prevRows = 0;
+    rl.prompt(true);
+  }
+
+  message(msg: ChatMessage): void {
+    this.print(formatMessage(msg, this.colors));
+  }
+
+  connected(peer: PeerInfo): void {
+    this.print(formatConnected(peer, this.colors));
+  }
+
+  disconnected(peer: PeerInfo, reason: DisconnectReason): void {
+    this.print(formatDisconnected(peer, reason, this.colors));
+  }
+
+  discovered(peer: PeerInfo): void {
+    this.print(formatDiscovered(peer, this.colors));
+  }
+
+  warning(w: Warning): void {
+    this.print(formatWarning(w, this.colors));
+  }
+
+  info(text: string): void {
+    this.print(this.colors.dim(text));
+  }
+
+  error(err: unknown): void {
+    this.print(this.colors.red(`error ${formatError(err)}`));
+  }
+}
+
+export interface AttachPrinterOptions {
+  /** Whether a message is shown now (chat mode holds the others). @default every message */
+  shows?(msg: ChatMessage): boolean;
+  /** Where warnings go. @default the same printer */
+  warnings?: Printer;
+}
+
+/** Print the peer's incoming messages and events. Returns the function that unsubscribes. */
+export function attachPrinter(peer: PeerApi, printer: Printer, opts: AttachPrinterOptions = {}): () => void {
+  const warnings = opts.warnings ?? printer;
+  const handlers: { [E in keyof PeerEvents]?: (...args: PeerEvents[E]) => void } = {
+    message: (msg) => {
+      if (msg.direction === 'out' || (opts.shows && !opts.shows(msg))) return;
+      printer.message(msg);
+    },
+    'peer-connected': (p) => printer.connected(p),
+    'peer-disconnected': (p, reason) => printer.disconnected(p, reason),
+    'peer-discovered': (p) => printer.discovered(p),
+    warning: (w) => warnings.warning(w),
+  };
+  for (const [event, fn] of Object.entries(handlers)) peer.on(event as keyof PeerEvents, fn as never);
+  return () => {
+    for (const [event, fn] of Object.entries(handlers)) peer.off(event as keyof PeerEvents, fn as never);
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * The interactive REPL (stdin is a TTY): Node's repl with the `peer` global, dot-commands,
+ * completion of peer names, history, chat mode and a printer that keeps the typed line intact.
+ * Node's repl has no hooks for chat mode, so a few of its instance methods are wrapped
+ * (eval, completer, close, displayPrompt); each wrapper falls back to the original.
+ */
+import { Console } from 'node:console';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import repl, { type REPLEval, type REPLServer } from 'node:repl';
+import type { Readable, Writable } from 'node:stream';
+import type { PeerApi } from '../peer/api.js';
+import { ChatState, enteredText, leftText } from './chat.js';
+import { buildCommands, type ReplCommand } from './commands.js';
+import { type Completer, createCompleter } from './completer.js';
+import { formatError, sanitize } from './format.js';
+import { createPeerGlobal, type Helper, type PeerGlobal } from './global.js';
+import { attachJson, JsonWriter } from './json.js';
+import { attachPrinter, Printer } from './printer.js';
+
+const HISTORY_SIZE = 1000;
+
+export interface StartReplOptions {
+  peer: PeerApi;
+  input: Readable;
+  /** stdout: the REPL, or only NDJSON in --json mode. */
+  output: Writable;
+  /** stderr: the REPL writes here in --json mode. @default process.stderr */
+  errorOutput?: Writable;
+  /** @default whether the REPL's output stream is a TTY */
+  terminal?: boolean;
+  color: boolean;
+  /** Where history is kept (the data directory); null keeps none. */
+  historyFile?: string | null;
+  json: boolean;
+  /** Plugin dot-commands (PluginHost.commands). */
+  commands?: ReadonlyMap<string, ReplCommand>;
+  /** Plugin helpers (PluginHost.helpers), e.g. `peer.block`. */
+  helpers?: Record<string, Helper>;
+  /** More `peer` members (getters kept). */
+  extra?: object;
+  /** @default `${peer.name}> ` */
+  prompt?: string;
+  /** In --json mode, write a `listening` line now (the peer already listens). @default false */
+  announce?: boolean;
+  /** Ctrl-C twice, Ctrl-D, .quit, .exit, `peer.quit()`: shut down (EXIT to all, then exit). */
+  onQuit(code: number): Promise<void>;
+}
+
+export interface ReplHandle {
+  readonly server: REPLServer;
+  readonly global: PeerGlobal;
+  readonly printer: Printer;
+  readonly chat: ChatState;
+  enterChat(target: string): void;
+  leaveChat(): void;
+  /** Close the REPL and call onQuit once (SIGTERM/SIGHUP handlers may call this too). */
+  quit(code?: number): Promise<void>;
+}
+
+/** The instance members wrapped here; @types/node marks some readonly. */
+interface Wrappable {
+  eval: REPLEval;
+  completer: Completer;
+  close(): void;
+  displayPrompt(preserveCursor?: boolean): void;
+}
+
+type EvalCallback = (err: Error | null, result?: unknown) => void;
+
+export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
+  const { peer } = opts;
+  const replOut = opts.json ? (opts.errorOutput ?? process.stderr) : opts.output;
+  const terminal = opts.terminal ?? Boolean((replOut as { isTTY?: boolean }).isTTY);
+  const printer = new Printer({ output: replOut, color: opts.color, terminal });
+  const writer = opts.json ? new JsonWriter(opts.output) : null;
+  const chat = new ChatState(peer);
+  const basePrompt = opts.prompt ?? `${sanitize(peer.name)}> `;
+  const detach: (() => void)[] = [];
+  let quitRequested = false;
+  let quitting: Promise<void> | null = null;
+
+  const global = createPeerGlobal(peer, {
+    chat: (target) => enterChat(target),
+    quit: (code) => quit(code),
+    helpers: opts.helpers,
+    extra: opts.extra,
+    takePending: () => chat.takePending(),
+    onListenerError: (err, event) =>
+      printer.error(new Error(`peer.on('${event}') listener: ${formatError(err)}`)),
+  });
+
+  const server = repl.start({
+    input: opts.input,
+    output: replOut,
+    terminal,
+    prompt: basePrompt,
+    useColors: opts.color,
+    ignoreUndefined: true,
+    preview: false, // a preview row under the input would go stale when the printer redraws
+    ...{ historySize: HISTORY_SIZE }, // passed on to readline; missing from @types/node's ReplOptions
+  });
+  const wrappable = server as unknown as Wrappable;
+
+  function enterChat(target: string): void {
+    const info = chat.enter(target);
+    server.setPrompt(`chat ${sanitize(info.name ?? info.address)}> `);
+    printer.info(enteredText(info));
+  }
+
+  function leaveChat(): void {
+    const pending = chat.leave();
+    if (pending === null) return;
+    server.setPrompt(basePrompt);
+    printer.info(leftText(pending));
+  }
+
+  function quit(code = 0): Promise<void> {
+    if (quitting) return quitting;
+    quitRequested = true;
+    quitting = (async () => {
+      chat.leave();
+      for (const off of detach.splice(0)) off();
+      printer.attach(null);
+      origClose.call(server);
+      try {
+        await opts.onQuit(code);
+      } catch (err) {
+        replOut.write(`peerchat: ${formatError(err)}\n`);
+      }
+    })();
+    return quitting;
+  }
+
+  const reprompt = () => {
+    if (!quitRequested) server.displayPrompt();
+  };
+
+  // the `peer` global, put back when `.clear` resets the context
+  const setupContext = (context: object) => {
+    Object.defineProperty(context, 'peer', {
+      value: global,
+      enumerable: true,
+      configurable: true,
+      writable: false,
+    });
+    Object.defineProperty(context, 'console', {
+      value: new Console({ stdout: replOut, stderr: opts.errorOutput ?? process.stderr }),
+      enumerable: false,
+      configurable: true,
+      writable: true,
+    });
+  };
+  setupContext(server.context);
+  server.on('reset', setupContext);
+
+  // chat mode: a typed line is a message, not code
+  const origEval = wrappable.eval;
+  wrappable.eval = function chatAwareEval(this: REPLServer, code, context, file, cb) {
+    const target = chat.target;
+    if (!target) {
+      const done: EvalCallback = writer
+        ? (...args: [Error | null, unknown?]) => {
+            if (args.length === 2 && !args[0]) writer.result(args[1]);
+            (cb as (...a: unknown[]) => void)(...args);
+          }
+        : cb;
+      origEval.call(this, code, context, file, done);
+      return;
+    }
+    const finish = () => (cb as (err: null) => void)(null); // one argument: the repl prints no result
+    const text = code.replace(/\r?\n$/, '');
+    if (text.trim() === '') return finish();
+    global.send(target.address, text).then(
+      (result) => {
+        if (result.state === 'failed')
+          printer.error(`not delivered to ${result.to}: ${result.error ?? 'failed'}`);
+        writer?.result(result);
+        finish();
+      },
+      (err: unknown) => {
+        printer.error(err);
+        writer?.error(err);
+        finish();
+      },
+    );
+  };
+
+  // Ctrl-D, `.exit` and a second Ctrl-C all close the interface: in chat mode they leave it instead
+  const origClose = wrappable.close;
+  wrappable.close = function chatAwareClose(this: REPLServer) {
+    if (chat.target && !quitRequested && !opts.input.readableEnded) {
+      leaveChat();
+      reprompt();
+      return;
+    }
+    origClose.call(this);
+  };
+
+  // peer names and addresses inside arguments; nothing in chat mode (the default would eval the line)
+  const peerCompleter = createCompleter(peer, wrappable.completer.bind(server));
+  wrappable.completer = (line, cb) => {
+    if (chat.target) cb(null, [[], line]);
+    else peerCompleter(line, cb);
+  };
+
+  // the printer redraws the prompt only while it is on screen
+  const origDisplayPrompt = wrappable.displayPrompt;
+  wrappable.displayPrompt = function trackedDisplayPrompt(this: REPLServer, preserveCursor?: boolean) {
+    printer.setPromptVisible(true);
+    origDisplayPrompt.call(this, preserveCursor);
+  };
+  server.prependListener('line', () => printer.setPromptVisible(false));
+  printer.attach(server);
+  printer.setPromptVisible(true);
+
+  const commands = buildCommands(
+    global,
+    { print: (text) => printer.print(text), colors: printer.colors },
+    opts.commands,
+    (w) => printer.warning(w),
+  );
+  for (const [name, cmd] of commands) {
+    server.defineCommand(name, {
+      help: cmd.help,
+      action(args: string) {
+        Promise.resolve()
+          .then(() => cmd.action(args.trim()))
+          .then(
+            (value) => writer?.result(value),
+            (err: unknown) => {
+              printer.error(err);
+              writer?.error(err);
+            },
+          )
+          .finally(reprompt);
+      },
+    });
+  }
+
+  detach.push(attachPrinter(peer, printer, { shows: (msg) => chat.shows(msg) }));
+  if (writer) detach.push(attachJson(peer, writer, { announce: opts.announce }));
+  server.on('exit', () => void quit(0));
+
+  if (opts.historyFile) await setupHistory(server, opts.historyFile, printer);
+
+  return { server, global, printer, chat, enterChat, leaveChat, quit };
+}
+
+async function setupHistory(server: REPLServer, file: string, printer: Printer): Promise<void> {
+  try {
+    await mkdir(dirname(file), { recursive: true });
+  } catch {
+    // setupHistory reports the same problem below
+  }
+  await new Promise<void>((resolve) => {
+    server.setupHistory(file, (err) => {
+      if (err) printer.info(`history is not kept: ${formatError(err)}`);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,75 @@
+import t from 'tap';
+import { type Completion, completePeerArgument, createCompleter } from '../../src/repl/completer.js';
+import { FakePeer } from './fake-peer.js';
+
+function setup() {
+  const peer = new FakePeer();
+  peer.addPeer({ address: '127.0.0.1:5001', name: 'alice', connected: true });
+  peer.addPeer({ address: '127.0.0.1:5002', name: 'albert' });
+  peer.addPeer({ address: '10.0.0.7:6000', name: 'twin' });
+  peer.addPeer({ address: '10.0.0.8:6000', name: 'twin' });
+  return peer;
+}
+
+t.test('dot-command arguments complete names and addresses', async (t) => {
+  const peer = setup();
+  t.same(completePeerArgument('.send al', peer), [['albert', 'alice'], 'al']);
+  t.same(completePeerArgument('.chat alic', peer), [['alice'], 'alic']);
+  t.same(completePeerArgument('.query 127.0.0.1:500', peer), [
+    ['127.0.0.1:5001', '127.0.0.1:5002'],
+    '127.0.0.1:500',
+  ]);
+  t.same(completePeerArgument('.send tw', peer), [[], 'tw'], 'an ambiguous name is not offered');
+  t.same(completePeerArgument('.send 10.', peer), [['10.0.0.7:6000', '10.0.0.8:6000'], '10.']);
+  t.same(
+    completePeerArgument('.connect 127', peer),
+    [['127.0.0.1:5002'], '127'],
+    'connect offers unconnected addresses',
+  );
+  t.equal(completePeerArgument('.send alice hel', peer), null, 'the text is not completed');
+  t.equal(completePeerArgument('.peers x', peer), null);
+  t.equal(completePeerArgument('.se', peer), null, 'command names are left to the repl');
+});
+
+t.test('string arguments of peer methods complete too', async (t) => {
+  const peer = setup();
+  t.same(completePeerArgument("peer.send('al", peer), [['albert', 'alice'], 'al']);
+  t.same(completePeerArgument('await peer.chat("ali', peer), [['alice'], 'ali']);
+  t.same(completePeerArgument('x = await peer.connect(`127.0.0.1:', peer), [
+    ['127.0.0.1:5002'],
+    '127.0.0.1:',
+  ]);
+  t.same(completePeerArgument("peer.query('", peer)?.[0].length, 6, 'an empty prefix offers everything');
+  t.equal(completePeerArgument("peer.send('alice', 'hi", peer), null, 'only the first argument');
+  t.equal(completePeerArgument('peer.se', peer), null, 'method names are left to the repl');
+  t.equal(completePeerArgument("peer.broadcast('a", peer), null);
+});
+
+t.test('createCompleter falls back to the default completer', async (t) => {
+  const peer = setup();
+  const fallbackCalls: string[] = [];
+  const complete = createCompleter(peer, (line, cb) => {
+    fallbackCalls.push(line);
+    cb(null, [['peer.send'], 'peer.se']);
+  });
+  const run = (line: string) =>
+    new Promise<Completion | undefined>((resolve, reject) =>
+      complete(line, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+  t.same(await run('.send ali'), [['alice'], 'ali']);
+  t.same(await run('peer.se'), [['peer.send'], 'peer.se']);
+  t.same(fallbackCalls, ['peer.se']);
+  const broken = createCompleter(
+    {
+      activePeers: () => {
+        throw new Error('table gone');
+      },
+    },
+    (line, cb) => cb(null, [[], line]),
+  );
+  t.same(
+    await new Promise((resolve) => broken('.send a', (_e, r) => resolve(r))),
+    [[], '.send a'],
+    'a failing peer table falls back instead of throwing',
+  );
+});

@@ -1,0 +1,196 @@
+/** A PeerApi fake for REPL tests: an EventEmitter with in-memory peer tables and recorded calls. */
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import { PeerchatError } from '../../src/errors.js';
+import type { ConnectOptions, PeerApi, SendOptions } from '../../src/peer/api.js';
+import type { ChatMessage, PeerInfo, SendResult } from '../../src/types.js';
+
+let seq = 0;
+
+export function makePeerInfo(partial: Partial<PeerInfo> & { address: string }): PeerInfo {
+  return {
+    name: null,
+    key: null,
+    fingerprint: null,
+    protocol: 'classic',
+    connected: false,
+    via: 'tcp',
+    ...partial,
+  };
+}
+
+export function makeMessage(partial: Partial<ChatMessage> & { from: string; text: string }): ChatMessage {
+  return {
+    id: `msg-${++seq}`,
+    name: null,
+    protocol: 'classic',
+    verified: false,
+    key: null,
+    fingerprint: null,
+    ts: Date.UTC(2026, 0, 2, 3, 4, 5),
+    direction: 'in',
+    ...partial,
+  };
+}
+
+export class FakePeer extends EventEmitter implements PeerApi {
+  name = 'me';
+  host = '127.0.0.1';
+  port = 5000;
+  id: string | null = 'ab'.repeat(32);
+  fingerprint: string | null = 'abab:abab:abab:abab';
+  peers: PeerInfo[] = [];
+  /** Every call, in order: "send alice hi", "connect 1.2.3.4:5", ... */
+  calls: string[] = [];
+  pendingQueue: ChatMessage[] = [];
+  chatTarget: string | null = null;
+  chatTargets: (string | null)[] = [];
+  /** When set, `send` awaits this instead of answering at once. */
+  sendImpl: ((target: PeerInfo, text: string) => Promise<SendResult>) | null = null;
+  /** Emit 'message' even for messages held as pending (the other reading of the contract). */
+  emitHeld = false;
+  exited = false;
+
+  get address(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  addPeer(partial: Partial<PeerInfo> & { address: string }): PeerInfo {
+    const info = makePeerInfo(partial);
+    this.peers.push(info);
+    return info;
+  }
+
+  /** An incoming message: held as pending while chatting with someone else, else emitted. */
+  deliver(partial: Partial<ChatMessage> & { from: string; text: string }): ChatMessage {
+    const msg = makeMessage(partial);
+    const held = this.chatTarget !== null && msg.from !== this.chatTarget;
+    if (held) this.pendingQueue.push(msg);
+    if (!held || this.emitHeld) this.emit('message', msg);
+    return msg;
+  }
+
+  resolve(target: string): PeerInfo {
+    const byAddress = this.peers.find((p) => p.address === target);
+    if (byAddress) return byAddress;
+    const byName = this.peers.filter((p) => p.name === target);
+    if (byName.length > 1) {
+      throw new PeerchatError(
+        'ERR_AMBIGUOUS_TARGET',
+        `"${target}" matches ${byName.map((p) => p.address).join(', ')}`,
+      );
+    }
+    const [only] = byName;
+    if (!only) throw new PeerchatError('ERR_UNKNOWN_TARGET', `no peer matches "${target}"`);
+    return only;
+  }
+
+  async send(target: string, text: string, _opts?: SendOptions): Promise<SendResult> {
+    this.calls.push(`send ${target} ${text}`);
+    const info = this.resolve(target);
+    if (this.sendImpl) return this.sendImpl(info, text);
+    return { id: `out-${++seq}`, to: info.address, protocol: info.protocol ?? 'classic', state: 'sent' };
+  }
+
+  async broadcast(text: string): Promise<SendResult[]> {
+    this.calls.push(`broadcast ${text}`);
+    return Promise.all(this.connectedPeers().map((p) => this.send(p.address, text)));
+  }
+
+  async connect(address: string, _opts?: ConnectOptions): Promise<PeerInfo> {
+    this.calls.push(`connect ${address}`);
+    const info = this.peers.find((p) => p.address === address) ?? this.addPeer({ address });
+    info.connected = true;
+    this.emit('peer-connected', info);
+    return info;
+  }
+
+  async connectAll(): Promise<PeerInfo[]> {
+    this.calls.push('connectAll');
+    const todo = this.peers.filter((p) => !p.connected);
+    return Promise.all(todo.map((p) => this.connect(p.address)));
+  }
+
+  async query(target: string): Promise<string[]> {
+    this.calls.push(`query ${target}`);
+    const info = this.resolve(target);
+    return this.peers.map((p) => p.address).filter((a) => a !== info.address);
+  }
+
+  activePeers(): PeerInfo[] {
+    return [...this.peers];
+  }
+
+  connectedPeers(): PeerInfo[] {
+    return this.peers.filter((p) => p.connected);
+  }
+
+  takePending(): ChatMessage[] {
+    return this.pendingQueue.splice(0);
+  }
+
+  setChatTarget(address: string | null): void {
+    this.chatTarget = address;
+    this.chatTargets.push(address);
+  }
+
+  trust(address: string, key: string): void {
+    this.calls.push(`trust ${address} ${key}`);
+  }
+
+  async exit(): Promise<void> {
+    this.calls.push('exit');
+    this.exited = true;
+  }
+}
+
+/** Collects everything written to a stream as text. */
+export function collect(stream: Readable): { text(): string } {
+  let buf = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buf += chunk;
+  });
+  return { text: () => buf };
+}
+
+/** Resolves once `read()` satisfies `test`; rejects with what was seen after `timeoutMs`. */
+export function waitFor(
+  stream: Readable,
+  read: () => string,
+  test: RegExp | ((text: string) => boolean),
+  timeoutMs = 3000,
+): Promise<string> {
+  const ok = (t: string) => (typeof test === 'function' ? test(t) : test.test(t));
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const t = read();
+      if (!ok(t)) return;
+      cleanup();
+      resolve(t);
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`timed out waiting for ${String(test)}; got:\n${JSON.stringify(read())}`));
+    }, timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      stream.off('data', onData);
+    };
+    // after this chunk was collected
+    const onData = () => setImmediate(check);
+    stream.on('data', onData);
+    check();
+  });
+}
+
+/** A promise with its resolve function, to release an awaited operation from a test. */
+export function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(err: unknown): void } {
+  let resolve!: (value: T) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}

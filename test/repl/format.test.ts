@@ -1,0 +1,107 @@
+import t from 'tap';
+import { PeerchatError } from '../../src/errors.js';
+import {
+  createColors,
+  formatError,
+  formatMessage,
+  formatPeerTable,
+  formatTime,
+  sanitize,
+  shortFingerprint,
+  shouldUseColor,
+} from '../../src/repl/format.js';
+import { makeMessage, makePeerInfo } from './fake-peer.js';
+
+const plain = createColors(false);
+
+t.test('time is local HH:MM:SS', async (t) => {
+  const d = new Date(2026, 0, 2, 3, 4, 5);
+  t.equal(formatTime(d.getTime()), '03:04:05');
+  t.match(formatTime(0), /^\d\d:\d\d:\d\d$/, 'a missing timestamp shows the current time');
+});
+
+t.test('a native message shows the short verified fingerprint', async (t) => {
+  const ts = new Date(2026, 0, 2, 12, 3, 4).getTime();
+  const msg = makeMessage({
+    from: '127.0.0.1:5001',
+    name: 'alice',
+    text: 'hello',
+    protocol: 'native',
+    verified: true,
+    fingerprint: '3f2a:91c0:7be4:d215',
+    ts,
+  });
+  t.equal(formatMessage(msg, plain), '[12:03:04] 127.0.0.1:5001 alice (3f2a:91c0…): hello');
+});
+
+t.test('a classic message is marked unverified', async (t) => {
+  const ts = new Date(2026, 0, 2, 12, 3, 4).getTime();
+  const msg = makeMessage({ from: '10.0.0.2:6000', name: 'bob', text: 'hi: there', ts });
+  t.equal(formatMessage(msg, plain), '[12:03:04] 10.0.0.2:6000 bob (unverified): hi: there');
+});
+
+t.test('control characters from the network are escaped', async (t) => {
+  t.equal(sanitize('a\x1b[2Jb\nc\rd\te'), 'a\\x1b[2Jb\\nc\\rd\te');
+  const msg = makeMessage({ from: '1.2.3.4:5', name: 'evil\x1b[31m', text: 'x\n[00:00:00] fake' });
+  const line = formatMessage(msg, plain);
+  t.notOk(line.includes('\x1b'), 'no raw escape survives');
+  t.notOk(line.includes('\n'), 'one message is one line');
+});
+
+t.test('colour wraps parts in ANSI codes only when enabled', async (t) => {
+  const msg = makeMessage({ from: '1.2.3.4:5', name: 'a', text: 'b' });
+  t.match(formatMessage(msg, createColors(true)), /\x1b\[/);
+  t.notMatch(formatMessage(msg, plain), /\x1b\[/);
+});
+
+t.test('shouldUseColor: NO_COLOR, --no-color, non-TTY, FORCE_COLOR', async (t) => {
+  const tty = { isTTY: true };
+  t.equal(shouldUseColor({ env: {}, stream: tty }), true);
+  t.equal(shouldUseColor({ env: { NO_COLOR: '1' }, stream: tty }), false);
+  t.equal(shouldUseColor({ env: { NO_COLOR: '' }, stream: tty }), true, 'an empty NO_COLOR is ignored');
+  t.equal(shouldUseColor({ flag: false, env: {}, stream: tty }), false);
+  t.equal(
+    shouldUseColor({ flag: true, env: {}, stream: { isTTY: false } }),
+    false,
+    'a default true flag does not force',
+  );
+  t.equal(shouldUseColor({ env: {}, stream: { isTTY: false } }), false);
+  t.equal(shouldUseColor({ env: { TERM: 'dumb' }, stream: tty }), false);
+  t.equal(shouldUseColor({ env: { FORCE_COLOR: '1' }, stream: { isTTY: false } }), true);
+});
+
+t.test('short fingerprint and peer table', async (t) => {
+  t.equal(shortFingerprint('aa:bb'), 'aa:bb');
+  t.equal(shortFingerprint('aa:bb:cc:dd'), 'aa:bb…');
+  const table = formatPeerTable(
+    [
+      makePeerInfo({
+        address: '127.0.0.1:5001',
+        name: 'alice',
+        connected: true,
+        protocol: 'native',
+        fingerprint: 'aa:bb:cc:dd',
+      }),
+      makePeerInfo({ address: '10.0.0.22:5002', name: null }),
+    ],
+    plain,
+  );
+  const lines = table.split('\n');
+  t.equal(lines.length, 2);
+  t.match(lines[0], /^127\.0\.0\.1:5001 +alice +connected +native +aa:bb…$/);
+  t.match(lines[1], /^10\.0\.0\.22:5002 +- +known +classic +-$/);
+  t.equal(lines[0]?.indexOf('alice'), lines[1]?.indexOf('-  '), 'columns line up');
+});
+
+t.test('errors are one line with their code', async (t) => {
+  t.equal(
+    formatError(new PeerchatError('ERR_UNKNOWN_TARGET', 'no peer\nmatches "x"')),
+    'ERR_UNKNOWN_TARGET: no peer matches "x"',
+  );
+  t.equal(formatError(new TypeError('x is not a function')), 'TypeError: x is not a function');
+  t.equal(formatError('plain'), 'plain');
+  t.equal(
+    formatError({ name: 'RangeError', message: 'from another realm' }),
+    'RangeError: from another realm',
+  );
+});

@@ -1,0 +1,121 @@
+import { createInterface } from 'node:readline';
+import { PassThrough } from 'node:stream';
+import t from 'tap';
+import { attachPrinter, Printer } from '../../src/repl/printer.js';
+import { collect, FakePeer, makePeerInfo } from './fake-peer.js';
+
+// strip ANSI cursor/erase sequences to see the visible characters in order
+const visible = (s: string) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+
+t.test('without a terminal, lines are just written', async (t) => {
+  const out = new PassThrough();
+  const seen = collect(out);
+  const printer = new Printer({ output: out, color: false, terminal: false });
+  printer.print('one');
+  printer.info('two');
+  t.equal(seen.text(), 'one\ntwo\n');
+});
+
+t.test('in a terminal, the half-typed line is redrawn after the printed text', async (t) => {
+  const input = new PassThrough();
+  const out = new PassThrough();
+  const seen = collect(out);
+  const rl = createInterface({ input, output: out, terminal: true, prompt: 'me> ' });
+  t.teardown(() => rl.close());
+  rl.prompt();
+  input.write('peer.se');
+  await new Promise((r) => setImmediate(r));
+  const printer = new Printer({ output: out, color: false, terminal: true });
+  printer.attach(rl);
+  printer.setPromptVisible(true);
+  const before = seen.text().length;
+  printer.print('[12:00:00] 1.2.3.4:5 bob (unverified): hi');
+  await new Promise((r) => setImmediate(r));
+  const written = seen.text().slice(before);
+  t.match(written, /^\x1b\[0G|^\r|\x1b\[1G/, 'starts by moving to column 0');
+  t.match(written, /\x1b\[0J/, 'erases the prompt rows');
+  t.equal(
+    visible(written),
+    '[12:00:00] 1.2.3.4:5 bob (unverified): hi\nme> peer.se',
+    'the message, then the prompt with the typed text',
+  );
+  t.equal(rl.line, 'peer.se', 'readline still holds the typed text');
+  t.equal(rl.cursor, 7, 'and the cursor');
+});
+
+t.test('the cursor inside the line is restored', async (t) => {
+  const input = new PassThrough();
+  const out = new PassThrough();
+  const seen = collect(out);
+  const rl = createInterface({ input, output: out, terminal: true, prompt: '> ' });
+  t.teardown(() => rl.close());
+  rl.prompt();
+  input.write('abcdef\x1b[D\x1b[D'); // two left arrows
+  await new Promise((r) => setImmediate(r));
+  t.equal(rl.cursor, 4);
+  const printer = new Printer({ output: out, color: false, terminal: true });
+  printer.attach(rl);
+  printer.setPromptVisible(true);
+  const before = seen.text().length;
+  printer.print('news');
+  await new Promise((r) => setImmediate(r));
+  const written = seen.text().slice(before);
+  t.match(written, /> abcdef\x1b\[7G$/, 'cursor back after "> abcd" (CSI G is 1-based)');
+  t.equal(rl.cursor, 4);
+});
+
+t.test('while no prompt is shown (a line is evaluating), nothing is redrawn', async (t) => {
+  const input = new PassThrough();
+  const out = new PassThrough();
+  const seen = collect(out);
+  const rl = createInterface({ input, output: out, terminal: true, prompt: '> ' });
+  t.teardown(() => rl.close());
+  const printer = new Printer({ output: out, color: false, terminal: true });
+  printer.attach(rl);
+  printer.setPromptVisible(false);
+  printer.print('plain');
+  await new Promise((r) => setImmediate(r));
+  t.equal(seen.text(), 'plain\n');
+});
+
+t.test('attachPrinter prints events, filters held messages, and detaches', async (t) => {
+  const peer = new FakePeer();
+  const out = new PassThrough();
+  const errOut = new PassThrough();
+  const seen = collect(out);
+  const errSeen = collect(errOut);
+  const printer = new Printer({ output: out, color: false, terminal: false });
+  const warnings = new Printer({ output: errOut, color: false, terminal: false });
+  let showOthers = true;
+  const off = attachPrinter(peer, printer, { shows: (m) => showOthers || m.from === '1.1.1.1:1', warnings });
+  const alice = makePeerInfo({
+    address: '1.1.1.1:1',
+    name: 'alice',
+    protocol: 'native',
+    fingerprint: 'aa:bb:cc:dd',
+  });
+  peer.emit('peer-connected', alice);
+  peer.emit('peer-discovered', makePeerInfo({ address: '2.2.2.2:2' }));
+  peer.deliver({ from: '1.1.1.1:1', name: 'alice', text: 'hey' });
+  showOthers = false;
+  peer.emitHeld = true;
+  peer.deliver({ from: '3.3.3.3:3', name: 'carol', text: 'held back' });
+  peer.emit('peer-disconnected', alice, 'exit');
+  peer.emit('warning', { code: 'ERR_BAD_FRAME', message: 'bad\nframe' });
+  peer.emit('message', {
+    ...peer.deliver({ from: '1.1.1.1:1', text: 'x' }),
+    direction: 'out',
+    text: 'outgoing',
+  });
+  off();
+  peer.deliver({ from: '1.1.1.1:1', name: 'alice', text: 'after detach' });
+  const lines = seen.text().trim().split('\n');
+  t.match(lines[0], /\+ alice 1\.1\.1\.1:1 connected \(native, aa:bb…\)$/);
+  t.match(lines[1], /\* discovered 2\.2\.2\.2:2$/);
+  t.match(lines[2], /1\.1\.1\.1:1 alice \(unverified\): hey$/);
+  t.match(lines[3], /- alice 1\.1\.1\.1:1 disconnected \(exit\)$/);
+  t.match(lines[4], /1\.1\.1\.1:1 \? \(unverified\): x$/);
+  t.equal(lines.length, 5, 'held, outgoing and post-detach messages are not printed');
+  t.match(errSeen.text(), /warning ERR_BAD_FRAME: bad frame\n$/);
+  t.equal(peer.listenerCount('message'), 0);
+});
