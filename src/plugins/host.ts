@@ -36,12 +36,14 @@ const DEFAULT_FAILURE_WINDOW_MS = 60_000;
 const ORDER_RANK: Record<PluginOrder, number> = { pre: 0, normal: 1, post: 2 };
 const COMMAND_NAME = /^[a-z][a-z0-9_-]*$/i;
 const HELPER_NAME = /^[A-Za-z_$][\w$]*$/;
-/** Members of the `peer` global that a helper may not shadow. */
+/** Members of PeerApi and of the REPL's `peer` global (with later issues' members) a helper may not shadow. */
+// biome-ignore format: a list of names reads best packed
 export const PEER_API_MEMBERS: readonly string[] = [
   'name', 'host', 'port', 'address', 'id', 'fingerprint', 'send', 'broadcast', 'connect', 'connectAll',
   'query', 'activePeers', 'connectedPeers', 'takePending', 'setChatTarget', 'resolve', 'trust',
   'on', 'once', 'off', 'exit', 'emit', 'removeListener', 'addListener',
-]; // biome-ignore format: a list of names reads best packed
+  'active', 'connected', 'pending', 'chat', 'quit', 'history', 'outbox', 'join', 'leave', 'rooms', 'help',
+];
 
 export interface PluginHostOptions {
   peer: PeerApi;
