@@ -75,8 +75,14 @@ export class Outbox {
    * 'queued' after ackWaitMs (it is still resent), or 'failed' if it expired meanwhile.
    */
   async send(msg: ChatMessage, peerKey: string, opts: { wait?: boolean } = {}): Promise<SendResult> {
-    await this.store.enqueue(msg, peerKey);
+    // the waiter exists before the commit, so an expiry right after it cannot be missed
     const waiting = opts.wait === false ? null : this.waitFor(msg);
+    try {
+      await this.store.enqueue(msg, peerKey);
+    } catch (err) {
+      this.cancel(msg.id);
+      throw err;
+    }
     const entry = this.sessions.get(peerKey);
     if (entry) this.writeTo(entry, msg);
     return waiting ?? result(msg, 'queued');
@@ -145,6 +151,12 @@ export class Outbox {
       const timer = setTimeout(() => this.settle(msg.id, 'queued'), this.ackWaitMs);
       this.waiters.set(msg.id, { resolve, timer, msg });
     });
+  }
+
+  private cancel(id: string): void {
+    const w = this.waiters.get(id);
+    if (w) clearTimeout(w.timer);
+    this.waiters.delete(id);
   }
 
   private settle(id: string, state: SendResult['state'], error?: string): void {

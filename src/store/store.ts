@@ -336,7 +336,7 @@ export class Store {
   retry(id: string): Promise<StoredMessage> {
     return this.write(() => {
       const r = this.getRow(id);
-      if (!r || r.direction !== 'out' || r.state !== 'failed') {
+      if (r?.direction !== 'out' || r.state !== 'failed') {
         throw new PeerchatError('ERR_USAGE', `no failed outgoing message with id ${id}`);
       }
       if (r.acks === 1) this.checkLimits(r.peer_key);
@@ -530,7 +530,7 @@ export class Store {
     now: number = Date.now(),
   ): boolean {
     const r = this.getRow(id);
-    if (!r || r.direction !== 'out' || !from.includes(r.state)) return false;
+    if (r?.direction !== 'out' || !from.includes(r.state)) return false;
     this.stmt('UPDATE messages SET state = ?, error = ?, updated_at = ? WHERE seq = ?').run(
       to,
       error,
