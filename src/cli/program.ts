@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import yargs from 'yargs';
-import { suggest } from '../config/issues.js';
+import { suggest } from '../config/suggest.js';
 import { PeerchatError } from '../errors.js';
 import { commands } from './commands/index.js';
 import { type CliContext, type GlobalArgs, toList } from './context.js';

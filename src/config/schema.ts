@@ -167,3 +167,10 @@ export type PluginEntry = ParsedConfig['plugins'][number];
 
 /** Every key with its default, as config.example.json shows it. */
 export const defaults: ParsedConfig = configSchema.parse({});
+
+/** autoConnect entries in one shape: a bare "ip:port" becomes { address }. */
+export function autoConnectEntries(
+  list: readonly AutoConnectEntry[],
+): { address: string; key?: string; name?: string }[] {
+  return list.map((e) => (typeof e === 'string' ? { address: e } : { ...e }));
+}

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import t from 'tap';
-import { describeIssues, expectedErrorMap, formatPath, suggest } from '../../src/config/issues.js';
-import { configSchema, defaults, isAddress } from '../../src/config/schema.js';
+import { describeIssues, expectedErrorMap, formatPath } from '../../src/config/issues.js';
+import { autoConnectEntries, configSchema, defaults, isAddress } from '../../src/config/schema.js';
+import { suggest } from '../../src/config/suggest.js';
 
 const KEY = 'ab'.repeat(32);
 
@@ -146,4 +147,14 @@ t.test('helpers', async (t) => {
   t.notOk(isAddress('127.0.0.1:65536'));
   t.notOk(isAddress('example.com:5000'));
   t.notOk(isAddress(':5000'));
+});
+
+t.test('autoConnectEntries gives every entry the object shape', async (t) => {
+  const c = configSchema.parse({
+    autoConnect: ['127.0.0.1:1', { address: '127.0.0.1:2', key: KEY, name: 'b' }],
+  });
+  t.same(autoConnectEntries(c.autoConnect), [
+    { address: '127.0.0.1:1' },
+    { address: '127.0.0.1:2', key: KEY, name: 'b' },
+  ]);
 });

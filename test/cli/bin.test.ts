@@ -1,0 +1,166 @@
+/** End to end: the built binary (bin/peerchat.js -> dist/cli/main.js) as a real process. */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import t from 'tap';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const bin = path.join(repo, 'bin', 'peerchat.js');
+const BUILD_TIMEOUT_MS = 120_000;
+
+t.setTimeout(BUILD_TIMEOUT_MS + 60_000);
+
+// `npm test` builds first (pretest); a bare `tap test/cli` builds here when dist/ is missing
+if (!existsSync(path.join(repo, 'dist', 'cli', 'main.js'))) {
+  await execa('npx', ['tsc', '-p', 'tsconfig.build.json'], {
+    cwd: repo,
+    reject: false,
+    timeout: BUILD_TIMEOUT_MS,
+  });
+}
+
+const root = await realpath(await mkdtemp(path.join(os.tmpdir(), 'peerchat-bin-')));
+t.teardown(() => rm(root, { recursive: true, force: true }));
+const env = {
+  HOME: root,
+  XDG_CONFIG_HOME: path.join(root, 'config'),
+  XDG_DATA_HOME: path.join(root, 'data'),
+  PEERCHAT_DATA_DIR: path.join(root, 'peerchat-data'),
+  NO_COLOR: '1',
+};
+
+function peerchat(
+  args: string[],
+  cwd = root,
+  extraNodeArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
+) {
+  return execa('node', [...extraNodeArgs, bin, ...args], {
+    cwd,
+    env: { ...env, ...extraEnv },
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    timeout: 30_000,
+  });
+}
+
+t.test('the shim is executable and starts with a node shebang', async (t) => {
+  const st = await stat(bin);
+  t.ok(st.mode & 0o111, 'executable');
+  t.match(await readFile(bin, 'utf8'), /^#!\/usr\/bin\/env node\n/);
+});
+
+t.test('--version and --help exit 0', async (t) => {
+  const v = await peerchat(['--version']);
+  t.equal(v.exitCode, 0);
+  t.match(v.stdout, /^\d+\.\d+\.\d+/);
+  const h = await peerchat(['--help']);
+  t.equal(h.exitCode, 0);
+  t.match(h.stdout, 'Examples:');
+});
+
+t.test('a usage error exits 2 with one line on stderr', async (t) => {
+  const r = await peerchat(['--prot', '1']);
+  t.equal(r.exitCode, 2);
+  t.equal(r.stdout, '');
+  t.equal(
+    r.stderr,
+    'peerchat: unknown option --prot (did you mean --port?) (see peerchat --help) (ERR_USAGE)',
+  );
+  const j = await peerchat(['--json', 'sned']);
+  t.equal(j.exitCode, 2);
+  t.same(JSON.parse(j.stdout), {
+    type: 'error',
+    code: 'ERR_USAGE',
+    message: 'unknown command "sned" (did you mean "send"?) (see peerchat --help)',
+  });
+});
+
+t.test('a bad config file exits 2 naming the file', async (t) => {
+  const dir = path.join(root, 'bad');
+  await mkdir(dir);
+  await writeFile(path.join(dir, '.peerchatrc.yaml'), 'port: high\n');
+  const r = await peerchat(['--name', 'a'], dir);
+  t.equal(r.exitCode, 2);
+  t.equal(
+    r.stderr,
+    `peerchat: ${path.join(dir, '.peerchatrc.yaml')}: port: expected a number, found "high" (ERR_CONFIG_INVALID)`,
+  );
+});
+
+t.test('init, then init again without --force', async (t) => {
+  const dir = path.join(root, 'init');
+  await mkdir(dir);
+  const first = await peerchat(['init', '--name', 'alice'], dir);
+  t.equal(first.exitCode, 0, first.stderr);
+  t.same(await readdir(dir), ['.peerchatrc.json']);
+  const second = await peerchat(['init'], dir);
+  t.equal(second.exitCode, 2);
+  t.match(second.stderr, 'already exists (use --force to overwrite it)');
+});
+
+t.test('id prints the key, the same on every run, inside PEERCHAT_DATA_DIR', async (t) => {
+  const a = await peerchat(['id', '--json']);
+  t.equal(a.exitCode, 0, a.stderr);
+  const b = await peerchat(['id', '--json']);
+  const va = (JSON.parse(a.stdout) as { value: { id: string; dataDir: string } }).value;
+  t.match(va.id, /^[0-9a-f]{64}$/);
+  t.equal(va.dataDir, env.PEERCHAT_DATA_DIR);
+  t.equal((JSON.parse(b.stdout) as { value: { id: string } }).value.id, va.id);
+});
+
+t.test('commands load only what they need', async (t) => {
+  // a resolve hook records every module the process loads
+  const dir = path.join(root, 'trace');
+  await mkdir(dir);
+  await writeFile(
+    path.join(dir, 'hooks.mjs'),
+    "import { appendFileSync } from 'node:fs';\n" +
+      'export async function resolve(spec, ctx, next) {\n' +
+      '  const r = await next(spec, ctx);\n' +
+      "  appendFileSync(process.env.PEERCHAT_TRACE, r.url + '\\n');\n" +
+      '  return r;\n' +
+      '}\n',
+  );
+  await writeFile(
+    path.join(dir, 'register.mjs'),
+    "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
+  );
+  const trace = async (args: string[]): Promise<string[]> => {
+    const file = path.join(dir, `${args.join('_') || 'none'}.log`);
+    const r = await peerchat(args, dir, ['--import', path.join(dir, 'register.mjs')], {
+      PEERCHAT_TRACE: file,
+    });
+    t.equal(r.exitCode, 0, `${args.join(' ')}: ${r.stderr}`);
+    return (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+  };
+  const heavy = /hyperswarm|hyperdht|better-sqlite3|\/dist\/(peer|store|rooms|repl|plugins|net)\//;
+  for (const args of [['--help'], ['completion'], ['init', '--name', 'x']]) {
+    const loaded = await trace(args);
+    t.ok(
+      loaded.some((u) => u.includes('/dist/cli/main.js')),
+      `${args[0]}: the trace works`,
+    );
+    t.same(
+      loaded.filter((u) => heavy.test(u)),
+      [],
+      `${args[0]} loads no network, store or DHT code`,
+    );
+  }
+  const help = await trace(['--help']);
+  t.same(
+    help.filter((u) => /cosmiconfig|\/zod\//.test(u)),
+    [],
+    '--help does not load the config loader',
+  );
+  const id = await trace(['id']);
+  t.same(
+    id.filter((u) => /hyperswarm|hyperdht|better-sqlite3|\/dist\/(peer|store|rooms|repl)\//.test(u)),
+    [],
+    'id loads the identity module only',
+  );
+});
