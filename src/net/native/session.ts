@@ -149,7 +149,6 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
     });
     this.stream.on('close', () => this.onStreamClose());
     this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), opts.timeouts.handshake);
-    this.handshakeTimer.unref();
 
     if (this.stream.handshakeHash) queueMicrotask(() => this.onHandshake());
     else this.stream.once('handshake', () => this.onHandshake());
@@ -443,7 +442,6 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
   /** One timer for all pending acks: they share one timeout, so deadlines come in send order. */
   private scheduleAckSweep(ms: number): void {
     this.ackTimer = setTimeout(() => this.sweepAcks(), Math.max(ms, 1));
-    this.ackTimer.unref();
   }
 
   private sweepAcks(): void {
