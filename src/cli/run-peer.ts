@@ -13,10 +13,11 @@ import { Peer } from '../peer/peer.js';
 import type { PluginHost } from '../plugins/host.js';
 
 export type RunMode =
-  | { kind: 'start'; json: boolean; eval?: string }
+  /** baseDir: the config file's directory; package-name plugin specs resolve from there. */
+  | { kind: 'start'; json: boolean; eval?: string; baseDir?: string }
   | { kind: 'send'; target: string; text: string; json: boolean }
   | { kind: 'query'; target: string; json: boolean }
-  | { kind: 'run'; script: string; json: boolean };
+  | { kind: 'run'; script: string; json: boolean; baseDir?: string };
 
 export interface RunIo {
   stdin: Readable & { isTTY?: boolean };
@@ -30,21 +31,25 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export async function runPeer(config: Config, mode: RunMode, io: RunIo = process): Promise<number> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const identity = await loadIdentity(config.dataDir);
+  const oneShotMode = mode.kind === 'send' || mode.kind === 'query';
+  // one-shots run beside a running peer on the same data directory: they keep no history
+  const store = config.store && !oneShotMode ? await openStore(config) : null;
   const peer = new Peer({
     name: config.name,
     host: config.host,
-    port: mode.kind === 'send' || mode.kind === 'query' ? 0 : config.port,
+    port: oneShotMode ? 0 : config.port,
     identity,
     dataDir: config.dataDir,
     classic: config.classic,
     allow: config.allow,
     limits: config.limits,
     timeouts: config.timeouts,
+    store,
   });
   if (mode.kind === 'send' || mode.kind === 'query') return oneShot(peer, mode, io);
 
   const color = config.color ?? (Boolean(io.stdout.isTTY) && !('NO_COLOR' in process.env));
-  const host = await loadPlugins(peer, config);
+  const host = await loadPlugins(peer, config, mode.baseDir ?? process.cwd());
   await peer.listen();
   if (!mode.json) {
     io.stdout.write(
@@ -90,6 +95,7 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     commands: host?.commands,
     helpers: host?.helpers,
     announce: mode.json,
+    extra: storeMembers(peer),
   };
 
   const interactive = mode.kind === 'start' && mode.eval === undefined && Boolean(io.stdin.isTTY);
@@ -124,7 +130,30 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
   return code;
 }
 
-async function loadPlugins(peer: Peer, config: Config): Promise<PluginHost | null> {
+async function openStore(config: Config) {
+  const { Store } = await import('../store/store.js');
+  return Store.open({
+    dataDir: config.dataDir,
+    retention: { days: config.history.retentionDays, maxMessages: config.history.maxMessages },
+    outbox: {
+      maxPerPeer: config.outbox.maxPerPeer,
+      maxTotal: config.outbox.maxTotal,
+      expireMs: config.outbox.expireHours * 3_600_000,
+    },
+  });
+}
+
+/** History and outbox on the `peer` global. */
+function storeMembers(peer: Peer) {
+  return {
+    history: (target?: string, opts?: Parameters<Peer['history']>[1]) => peer.history(target, opts),
+    outbox: () => peer.outbox(),
+    retry: (id: string) => peer.retry(id),
+    drop: (id: string) => peer.drop(id),
+  };
+}
+
+async function loadPlugins(peer: Peer, config: Config, baseDir: string): Promise<PluginHost | null> {
   if (config.plugins.length === 0) return null;
   const [{ PluginHost }, { RESERVED_COMMANDS }] = await Promise.all([
     import('../plugins/host.js'),
@@ -135,13 +164,15 @@ async function loadPlugins(peer: Peer, config: Config): Promise<PluginHost | nul
     dataDir: config.dataDir,
     hookTimeoutMs: config.pluginTimeoutMs,
     reservedCommands: RESERVED_COMMANDS,
+    history: (target, q) =>
+      peer
+        .history(target, { limit: q?.limit, before: q?.before })
+        .filter((m) => q?.since === undefined || m.ts >= q.since),
   });
   host.on('warning', (w) => peer.emit('warning', w));
   await host.load(
     config.plugins.map((p) =>
-      typeof p === 'string'
-        ? { spec: p, baseDir: process.cwd() }
-        : { spec: p[0], options: p[1], baseDir: process.cwd() },
+      typeof p === 'string' ? { spec: p, baseDir } : { spec: p[0], options: p[1], baseDir },
     ),
   );
   host.attach();

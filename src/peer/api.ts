@@ -23,6 +23,8 @@ export interface PeerEvents {
   'peer-connected': [peer: PeerInfo];
   'peer-disconnected': [peer: PeerInfo, reason: DisconnectReason];
   'peer-discovered': [peer: PeerInfo];
+  /** An outgoing message that will not be delivered (expired in the outbox, or failed for good). */
+  'message-failed': [msg: ChatMessage, error: string];
   warning: [warning: Warning];
   close: [];
 }
@@ -31,7 +33,10 @@ export type PeerEventName = keyof PeerEvents;
 
 export interface SendOptions {
   /**
-   * Wait for delivery (the native ack) before resolving, or only until the message is queued.
+   * Wait for delivery (the native ack) before resolving, or only until the message is queued
+   * (stored in the outbox when there is a store, else handed to the session).
+   * With a store, a native message that cannot be delivered now resolves as "queued" and is
+   * resent, with the same id, when a session with that peer's key is next established.
    * @default true
    */
   wait?: boolean;

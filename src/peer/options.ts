@@ -1,3 +1,4 @@
+import type { Store } from '../store/store.js';
 import type { ChatMessage, Identity } from '../types.js';
 
 /** Limits of the network layer. Every one is documented in docs/protocol.md. */
@@ -54,4 +55,6 @@ export interface PeerOptions {
   limits?: Partial<Limits>;
   timeouts?: Partial<Timeouts>;
   interceptors?: Interceptors;
+  /** History and durable outbox. Null keeps everything in memory only. @default null */
+  store?: Store | null;
 }

@@ -17,6 +17,7 @@ import { fingerprint } from '../net/native/identity.js';
 import { KnownHosts } from '../net/native/known-hosts.js';
 import { CAPABILITY, createNativeSession, type NativeSession } from '../net/native/session.js';
 import type { Hello, Session, WireChat } from '../net/session.js';
+import type { HistoryOptions, Store, StoredMessage } from '../store/store.js';
 import type { ChatMessage, DisconnectReason, Identity, PeerEntry, PeerInfo, SendResult } from '../types.js';
 import type { ConnectOptions, ListeningInfo, PeerApi, PeerEvents, SendOptions } from './api.js';
 import type { Interceptors, Limits, PeerOptions, Timeouts } from './options.js';
@@ -52,6 +53,8 @@ const SIMULTANEOUS_MS = 2000;
 const LISTEN_BACKLOG = 1024;
 /** Held messages kept in chat mode. */
 const MAX_PENDING = 1000;
+/** How often queued messages are checked for expiry. */
+const EXPIRE_CHECK_MS = 30_000;
 
 type Listener<E extends keyof PeerEvents> = (...args: PeerEvents[E]) => void;
 
@@ -61,6 +64,7 @@ export class Peer extends EventEmitter implements PeerApi {
   readonly classic: boolean;
   readonly identity: Identity | null;
   readonly knownHosts: KnownHosts;
+  readonly store: Store | null;
   interceptors: Interceptors;
 
   private _name: string;
@@ -72,12 +76,18 @@ export class Peer extends EventEmitter implements PeerApi {
   private unauthenticated = 0;
   private readonly dialing = new Map<string, Promise<PeerInfo>>();
   private readonly seen = new Set<string>();
+  /** The ids of `seen` in arrival order, as a ring: evicting the oldest stays O(1). */
+  private readonly seenRing: (string | undefined)[] = new Array(SEEN_IDS);
+  private seenNext = 0;
   private pendingQueue: ChatMessage[] = [];
   private chatTarget: string | null = null;
   private allow: Set<string> | null;
   private closing: Promise<void> | null = null;
   private readonly limiter = new WarningLimiter((w) => this.emit('warning', w));
   private readonly localHosts: Set<string>;
+  /** Outgoing native ids written to a session and not acked yet: never resent twice at once. */
+  private readonly inflight = new Set<string>();
+  private expireTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: PeerOptions) {
     super();
@@ -92,6 +102,7 @@ export class Peer extends EventEmitter implements PeerApi {
     this.interceptors = opts.interceptors ?? {};
     this.knownHosts = KnownHosts.open(opts.dataDir ?? null);
     this.localHosts = localAddresses();
+    this.store = opts.store ?? null;
   }
 
   get name(): string {
@@ -137,6 +148,10 @@ export class Peer extends EventEmitter implements PeerApi {
         const addr = server.address();
         if (addr && typeof addr === 'object') this._port = addr.port;
         this.server = server;
+        if (this.store) {
+          this.expireTimer = setInterval(() => this.expire(), EXPIRE_CHECK_MS);
+          this.expireTimer.unref();
+        }
         const info: ListeningInfo = { name: this._name, host: this._host, port: this._port, id: this.id };
         this.emit('listening', info);
         resolve(info);
@@ -160,6 +175,8 @@ export class Peer extends EventEmitter implements PeerApi {
     for (const s of this.inbound) s.destroy();
     const server = this.server;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (this.expireTimer) clearInterval(this.expireTimer);
+    await this.store?.close();
     this.emit('close');
   }
 
@@ -174,7 +191,8 @@ export class Peer extends EventEmitter implements PeerApi {
   takePending(): ChatMessage[] {
     const out = this.pendingQueue;
     this.pendingQueue = [];
-    return out;
+    // the stored queue also holds what was pending before a restart
+    return this.store ? this.store.takePending().map(plain) : out;
   }
   /** Messages held so far, without clearing them. */
   peekPending(): readonly ChatMessage[] {
@@ -336,8 +354,10 @@ export class Peer extends EventEmitter implements PeerApi {
         await this.connect(rec.address);
         session = rec.session;
       } catch (err) {
+        const knownNative = this.store !== null && this.keyOf(rec) !== null;
         // a peer that does not answer CONNECT may still take a one-shot MESSAGE, as the original sends it
-        if (!this.classic || !(err instanceof PeerchatError) || err.code !== 'ERR_CONNECT_TIMEOUT') throw err;
+        const oneShot = this.classic && err instanceof PeerchatError && err.code === 'ERR_CONNECT_TIMEOUT';
+        if (!knownNative && !oneShot) throw err;
       }
     }
     let msg: ChatMessage | null = this.outgoingMessage(rec, session, text);
@@ -355,8 +375,14 @@ export class Peer extends EventEmitter implements PeerApi {
     return result;
   }
 
+  /** The key of a native peer, from its session or from the pin of its address. */
+  private keyOf(rec: PeerRecord): string | null {
+    return rec.key ?? this.knownHosts.get(rec.address);
+  }
+
   private outgoingMessage(rec: PeerRecord, session: Session | null, text: string): ChatMessage {
-    const native = session?.protocol === 'native';
+    const key = session ? rec.key : this.keyOf(rec);
+    const native = session ? session.protocol === 'native' : this.store !== null && key !== null;
     return {
       id: uuidv7(),
       from: rec.address,
@@ -364,8 +390,8 @@ export class Peer extends EventEmitter implements PeerApi {
       text,
       protocol: native ? 'native' : 'classic',
       verified: native,
-      key: native ? rec.key : null,
-      fingerprint: native ? rec.fingerprint : null,
+      key: native ? key : null,
+      fingerprint: native && key ? fingerprint(key) : null,
       ts: Date.now(),
       direction: 'out',
     };
@@ -379,31 +405,109 @@ export class Peer extends EventEmitter implements PeerApi {
   ): Promise<SendResult> {
     const base = { id: msg.id, to: rec.address, protocol: msg.protocol };
     const wire: WireChat = { id: msg.id, ts: msg.ts, text: msg.text };
-    if (msg.protocol === 'native' && session) {
+    if (msg.protocol === 'native') {
       if (Buffer.byteLength(msg.text) > MAX_TEXT_BYTES) {
         throw new PeerchatError(
           'ERR_MESSAGE_TOO_LONG',
           `message is ${Buffer.byteLength(msg.text)} bytes; the limit is ${MAX_TEXT_BYTES}`,
         );
       }
-      const acked = session.sendChat(wire);
+      const store = this.store;
+      if (store) await store.enqueue(msg, msg.key);
+      if (!session || session.closed) return { ...base, state: 'queued' };
+      const acked = this.transmit(session, msg);
       if (opts.wait === false) {
-        acked.catch((err) => this.report(err, `message ${msg.id} to ${rec.address} was not acknowledged`));
+        acked.catch((err) => {
+          if (!store) this.report(err, `message ${msg.id} to ${rec.address} was not acknowledged`);
+        });
         return { ...base, state: 'queued' };
       }
-      await acked;
+      try {
+        await acked;
+      } catch (err) {
+        // with a store the message stays queued and is resent on the next session with this key
+        if (!store) throw err;
+        return { ...base, state: 'queued', error: errorMessage(err) };
+      }
       return { ...base, state: 'acked' };
     }
     checkClassicText(this._name, this._port, msg.text);
-    if (session) await session.sendChat(wire);
-    else
-      await sendOneShot(
-        rec.host,
-        rec.port,
-        { verb: 'MESSAGE', name: this._name, port: this._port, text: msg.text },
-        this.timeouts.connect,
-      );
+    await this.store?.enqueue(msg, null);
+    try {
+      if (session) await session.sendChat(wire);
+      else
+        await sendOneShot(
+          rec.host,
+          rec.port,
+          { verb: 'MESSAGE', name: this._name, port: this._port, text: msg.text },
+          this.timeouts.connect,
+        );
+    } catch (err) {
+      await this.store?.markFailed(msg.id, errorMessage(err));
+      throw err;
+    }
+    await this.store?.markSent(msg.id);
     return { ...base, state: 'sent' };
+  }
+
+  /** Write a native message and mark it acked once the ack arrives. */
+  private async transmit(session: Session, msg: ChatMessage): Promise<void> {
+    this.inflight.add(msg.id);
+    try {
+      await session.sendChat({ id: msg.id, ts: msg.ts, text: msg.text });
+      await this.store?.markAcked(msg.id);
+    } finally {
+      this.inflight.delete(msg.id);
+    }
+  }
+
+  /** Resend, with the same ids, what the outbox holds for this peer's key. */
+  private flushOutbox(rec: PeerRecord, session: Session): void {
+    const store = this.store;
+    if (!store || !rec.key) return;
+    for (const m of store.queuedFor(rec.key)) {
+      if (this.inflight.has(m.id)) continue;
+      this.transmit(session, m).catch(() => {}); // still queued: the next session tries again
+    }
+  }
+
+  private expire(): void {
+    for (const m of this.store?.expire() ?? []) {
+      const error = `not delivered to ${m.from} before it expired`;
+      this.warn('ERR_MESSAGE_EXPIRED', `message ${m.id}: ${error}`);
+      this.emit('message-failed', plain(m), error);
+    }
+  }
+
+  /** Stored messages, oldest first (see HistoryOptions). Empty without a store. */
+  history(target?: string, opts: HistoryOptions = {}): StoredMessage[] {
+    if (!this.store) return [];
+    let peer = opts.peer;
+    if (target !== undefined && target !== null) {
+      const rec = this.table.resolve(String(target).trim());
+      peer = rec ? rec.address : String(target).trim();
+    }
+    return this.store.history({ ...opts, peer });
+  }
+
+  /** Outgoing native messages not acked yet. */
+  outbox(): StoredMessage[] {
+    return this.store?.outbox() ?? [];
+  }
+
+  /** Queue a failed message again, and send it now if its peer is connected. */
+  async retry(id: string): Promise<StoredMessage> {
+    if (!this.store) throw new PeerchatError('ERR_USAGE', 'retry needs the store (store: false is set)');
+    const m = await this.store.retry(id);
+    const rec = m.key ? this.table.byKey(m.key) : undefined;
+    if (rec?.session && !this.inflight.has(id)) this.transmit(rec.session, m).catch(() => {});
+    return m;
+  }
+
+  /** Remove a message from the outbox: it will not be resent. */
+  async drop(id: string): Promise<boolean> {
+    if (!this.store) throw new PeerchatError('ERR_USAGE', 'drop needs the store (store: false is set)');
+    return this.store.drop(id);
   }
 
   async broadcast(text: string): Promise<SendResult[]> {
@@ -717,6 +821,10 @@ export class Peer extends EventEmitter implements PeerApi {
     session.once('close', (reason, err) => this.onSessionClose(rec, session, reason, err));
     if (isNew) this.emit('peer-discovered', toInfo(rec));
     this.emit('peer-connected', toInfo(rec));
+    if (this.store) {
+      this.store.seenPeer({ address: rec.address, key, name }).catch((err) => this.report(err, 'store'));
+      if (session.protocol === 'native') this.flushOutbox(rec, session);
+    }
     return toInfo(rec);
   }
 
@@ -767,24 +875,50 @@ export class Peer extends EventEmitter implements PeerApi {
       ts: chat.ts,
       direction: 'in',
     };
-    ack();
-    void this.receive(msg);
+    void this.receive(msg, ack);
   }
 
   private remember(id: string): void {
+    // not Set#values().next(): after many deletes V8 walks the deleted slots, O(n) per message
+    const old = this.seenRing[this.seenNext];
+    if (old !== undefined) this.seen.delete(old);
+    this.seenRing[this.seenNext] = id;
+    this.seenNext = (this.seenNext + 1) % SEEN_IDS;
     this.seen.add(id);
-    if (this.seen.size > SEEN_IDS) {
-      const first = this.seen.values().next().value;
-      if (first !== undefined) this.seen.delete(first);
-    }
   }
 
-  private async receive(msg: ChatMessage): Promise<void> {
+  /**
+   * The incoming path: de-duplicate, plugin transforms, store, then ack (a message is kept
+   * before the sender may forget it), then show or hold it.
+   */
+  private async receive(msg: ChatMessage, ack?: () => void): Promise<void> {
+    const store = this.store;
+    if (store && msg.protocol === 'native' && store.get(msg.id)) {
+      ack?.(); // a resend after a lost ack: already kept and shown
+      return;
+    }
     const out = await this.transform('incoming', msg);
-    if (!out) return;
+    if (!out) {
+      ack?.();
+      return;
+    }
+    if (store) {
+      try {
+        if (!(await store.recordIncoming(out))) {
+          ack?.();
+          return;
+        }
+      } catch (err) {
+        // not kept, so not acked: the sender keeps it queued and resends
+        this.report(err, `could not store message ${msg.id}`);
+        return;
+      }
+    }
+    ack?.();
     if (this.chatTarget !== null && out.from !== this.chatTarget) {
       this.pendingQueue.push(out);
       if (this.pendingQueue.length > MAX_PENDING) this.pendingQueue.shift();
+      store?.addPending(out.id).catch((err) => this.report(err, 'store'));
     }
     this.emit('message', out);
   }
@@ -844,6 +978,22 @@ function checkClassicText(name: string, port: number, text: string): void {
       `the MESSAGE frame would be ${bytes} bytes; classic peers read at most ${ORIGINAL_READ_BYTES} (shorten the text by ${bytes - ORIGINAL_READ_BYTES} bytes)`,
     );
   }
+}
+
+/** A stored row as the plain ChatMessage the events carry. */
+function plain(m: StoredMessage): ChatMessage {
+  return {
+    id: m.id,
+    from: m.from,
+    name: m.name,
+    text: m.text,
+    protocol: m.protocol,
+    verified: m.verified,
+    key: m.key,
+    fingerprint: m.fingerprint,
+    ts: m.ts,
+    direction: m.direction,
+  };
 }
 
 function errorMessage(err: unknown): string {

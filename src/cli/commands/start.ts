@@ -16,8 +16,8 @@ export const startCommand: CommandModule<GlobalArgs, StartArgs> = {
       describe: 'Evaluate code with `peer` in scope, then exit',
     }),
   handler: async (argv) => {
-    const { config } = await loadForCommand(argv, true);
+    const { config, baseDir } = await loadForCommand(argv, true);
     const runPeer = await peerRunner(argv.ctx);
-    argv.ctx.exitCode = await runPeer(config, { kind: 'start', json: argv.json, eval: argv.eval });
+    argv.ctx.exitCode = await runPeer(config, { kind: 'start', json: argv.json, eval: argv.eval, baseDir });
   },
 };
