@@ -39,6 +39,8 @@ declare module 'hyperdht' {
     fullyBootstrapped(): Promise<void>;
     ready(): Promise<void>;
     address(): { host: string; port: number };
+    /** Nodes in the routing table. */
+    toArray(opts?: { limit?: number }): HyperDHT.Node[];
     lookup(topic: Buffer): AsyncIterable<HyperDHT.LookupReply> & { destroy(): void };
     destroy(opts?: { force?: boolean }): Promise<void>;
   }

@@ -280,6 +280,19 @@ export class Rooms extends EventEmitter<RoomsEvents> {
     const dht = new HyperDHTClass(dhtOpts);
     const swarm = new HyperswarmClass({ keyPair: this.#opts.keyPair, dht });
     swarm.on('connection', (conn, info) => this.#onConnection(swarm, conn, info));
+    await dht.fullyBootstrapped();
+    // without this check a join with dead bootstrap nodes "succeeds" after ~18 s, announced nowhere
+    if (dht.toArray().length === 0) {
+      await swarm.destroy({ force: true }).catch(() => {});
+      const list =
+        bootstrap === 'public'
+          ? 'the public bootstrap nodes'
+          : bootstrap.map((n) => `${n.host}:${n.port}`).join(', ');
+      throw new PeerchatError(
+        'ERR_ROOM',
+        `no DHT node answered (dht.bootstrap: ${list}); check the list and that UDP to it is not blocked`,
+      );
+    }
     return swarm;
   }
 

@@ -175,6 +175,17 @@ async function main(): Promise<void> {
     await Promise.all([a.rooms.destroy(), b.rooms.destroy()]);
   });
 
+  t.test('a join whose bootstrap nodes never answer fails with a clear error', async (t) => {
+    const a = await makePeer(['127.0.0.1:9'], {});
+    peers.push(a);
+    await t.rejects(a.rooms.join('nowhere'), {
+      code: 'ERR_ROOM',
+      message: /no DHT node answered.*127\.0\.0\.1:9/,
+    });
+    t.same(a.rooms.rooms(), [], 'the room is not kept');
+    t.equal(a.rooms.active, false, 'no DHT node is left running');
+  });
+
   t.test('join after destroy is refused', async (t) => {
     const a = await peer();
     await a.rooms.destroy();
