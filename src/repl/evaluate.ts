@@ -65,6 +65,35 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   );
 }
 
+/**
+ * Whether `await` occurs outside every `{}` block (strings, templates and comments skipped).
+ * A sloppy script would take such an `await` for an identifier: `await (f)()` calls `await`.
+ */
+export function hasTopLevelAwait(code: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < code.length; i++) {
+    const ch = code[i];
+    const next = code[i + 1];
+    if (ch === '/' && next === '/') {
+      const end = code.indexOf('\n', i);
+      i = end === -1 ? code.length : end;
+    } else if (ch === '/' && next === '*') {
+      const end = code.indexOf('*/', i + 2);
+      i = end === -1 ? code.length : end + 1;
+    } else if (ch === "'" || ch === '"' || ch === '`') {
+      i++;
+      while (i < code.length && code[i] !== ch) i += code[i] === '\\' ? 2 : 1;
+    } else if (ch === '{') depth++;
+    else if (ch === '}') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && ch === 'a' && code.startsWith('await', i)) {
+      const before = code[i - 1] ?? ' ';
+      const after = code[i + 5] ?? ' ';
+      if (!/[\w$.]/.test(before) && !/[\w$]/.test(after)) return true;
+    }
+  }
+  return false;
+}
+
 function isSyntaxError(err: unknown): err is SyntaxError {
   return err !== null && typeof err === 'object' && (err as Error).name === 'SyntaxError';
 }
@@ -82,12 +111,15 @@ export function createEvaluator(opts: EvaluatorOptions): Evaluator {
   const filename = opts.filename ?? 'peerchat';
   const compile = (source: string) => new vm.Script(source, { filename });
 
-  /** Plain script first (keeps `const`/`function` declarations); top-level await needs a wrapper. */
+  /** Plain script (keeps `const`/`function` declarations) unless a top-level await needs a wrapper. */
   function toScript(code: string): vm.Script {
-    try {
-      return compile(code);
-    } catch (err) {
-      if (!isSyntaxError(err) || !/\bawait\b/.test(code)) throw err;
+    if (!hasTopLevelAwait(code)) {
+      try {
+        return compile(code);
+      } catch (err) {
+        // e.g. `f({ a: await x })`: the await sits inside braces yet is top-level
+        if (!isSyntaxError(err) || !/\bawait\b/.test(code)) throw err;
+      }
     }
     const body = code.trim().replace(/;+$/, '');
     // an expression keeps its value

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import t from 'tap';
-import { createEvaluator } from '../../src/repl/evaluate.js';
+import { createEvaluator, hasTopLevelAwait } from '../../src/repl/evaluate.js';
 import { collect } from './fake-peer.js';
 
 function setup(globals: Record<string, unknown> = {}) {
@@ -64,4 +64,32 @@ t.test('isIncomplete detects input that continues on the next line', async (t) =
   t.equal(ev.isIncomplete("await peer.send('a', 'b')"), false);
   t.equal(ev.isIncomplete("peer.send('a"), false, 'an unterminated string is an error, not a continuation');
   t.equal(ev.isIncomplete('1 +* 2'), false);
+});
+
+t.test('await in places a sloppy script would misread', async (t) => {
+  const { ev } = setup();
+  t.equal(await ev.evaluate('await (async () => 7)()'), 7, 'not a call of a function named await');
+  t.same(await ev.evaluate('[await 1, { a: await 2 }]'), [1, { a: 2 }]);
+  t.same(await ev.evaluate('({ b: await 3 })'), { b: 3 }, 'await inside braces of an expression');
+  t.equal(
+    await ev.evaluate('const items = [1, 2]; let n = 0; for await (const i of items) n += i; n'),
+    undefined,
+  );
+  t.equal(
+    await ev.evaluate('x = 1; const inner = async () => { await null; return 9 }; x'),
+    1,
+    'await only inside a function: plain script',
+  );
+  t.equal(await ev.evaluate('await inner()'), 9, 'and its declarations persist');
+});
+
+t.test('hasTopLevelAwait skips strings, comments and blocks', async (t) => {
+  t.equal(hasTopLevelAwait('await x'), true);
+  t.equal(hasTopLevelAwait('f(await x)'), true);
+  t.equal(hasTopLevelAwait('\'await\' + "await" + `await`'), false);
+  t.equal(hasTopLevelAwait('// await\n1'), false);
+  t.equal(hasTopLevelAwait('/* await */ 1'), false);
+  t.equal(hasTopLevelAwait('async function f() { await x }'), false);
+  t.equal(hasTopLevelAwait('awaiting + x.await'), false);
+  t.equal(hasTopLevelAwait("'it\\'s' + await y"), true, 'an escaped quote does not end the string');
 });

@@ -6,6 +6,7 @@ import type { ConnectOptions, PeerApi, SendOptions } from '../../src/peer/api.js
 import type { ChatMessage, PeerInfo, SendResult } from '../../src/types.js';
 
 let seq = 0;
+const POLL_MS = 10;
 
 export function makePeerInfo(partial: Partial<PeerInfo> & { address: string }): PeerInfo {
   return {
@@ -154,7 +155,7 @@ export function collect(stream: Readable): { text(): string } {
   return { text: () => buf };
 }
 
-/** Resolves once `read()` satisfies `test`; rejects with what was seen after `timeoutMs`. */
+/** Resolves once `read()` satisfies `test` (checked on output and polled); rejects after `timeoutMs`. */
 export function waitFor(
   stream: Readable,
   read: () => string,
@@ -173,8 +174,11 @@ export function waitFor(
       cleanup();
       reject(new Error(`timed out waiting for ${String(test)}; got:\n${JSON.stringify(read())}`));
     }, timeoutMs);
+    // state that changes without output (a call recorded, onQuit called) is polled
+    const poll = setInterval(check, POLL_MS);
     const cleanup = () => {
       clearTimeout(timer);
+      clearInterval(poll);
       stream.off('data', onData);
     };
     // after this chunk was collected
