@@ -165,6 +165,7 @@ export class Rooms extends EventEmitter<RoomsEvents> {
       if (!left()) {
         this.#rooms.delete(entry.name);
         await this.#withdraw(entry);
+        if (this.#rooms.size === 0) await this.#stopSwarm();
       }
       if (err instanceof PeerchatError) throw err;
       throw new PeerchatError('ERR_ROOM', `could not join room "${entry.name}": ${(err as Error).message}`, {

@@ -9,7 +9,7 @@ const ns = await runFileInNetns(import.meta.url);
 const { default: t } = await import('tap');
 
 if (!ns.inside) {
-  t.plan(0, `skip: needs a network namespace: ${ns.reason}`);
+  t.plan(0, `needs a network namespace: ${ns.reason}`);
 } else {
   await main();
 }
