@@ -116,6 +116,30 @@ t.test('a nested batch is refused before protomux recurses into it', async (t) =
   await expectWarning(t, session, 'ERR_BAD_FRAME');
 });
 
+t.test(
+  'deeply nested batches (which overflow protomux and crash the process) close only the session',
+  async (t) => {
+    const { session, remote } = await rawRemote(t);
+    await session.ready;
+    // each level: [batch control type 0][channel 0][entry length], wrapping the level inside it
+    const parts: Buffer[] = [Buffer.from([0, 0])];
+    let len = 2;
+    while (len < 150_000) {
+      const prefix =
+        len < 0xfd
+          ? [len]
+          : len < 0x10000
+            ? [0xfd, len & 255, len >>> 8]
+            : [0xfe, len & 255, (len >>> 8) & 255, len >>> 16, 0];
+      parts.push(Buffer.from([0, 0, ...prefix]));
+      len += 2 + prefix.length;
+    }
+    const inner = Buffer.concat(parts.reverse());
+    remote.write(Buffer.concat([Buffer.from([0]), inner]));
+    await expectWarning(t, session, 'ERR_BAD_FRAME');
+  },
+);
+
 t.test('zero-length frames are tolerated', async (t) => {
   const { session, remote, channels } = await rawRemote(t);
   await session.ready;
