@@ -68,6 +68,14 @@ interface Wrappable {
 
 type EvalCallback = (err: Error | null, result?: unknown) => void;
 
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (
+    v !== null &&
+    (typeof v === 'object' || typeof v === 'function') &&
+    typeof (v as { then?: unknown }).then === 'function'
+  );
+}
+
 export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
   const { peer } = opts;
   const replOut = opts.json ? (opts.errorOutput ?? process.stderr) : opts.output;
@@ -159,12 +167,18 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
   wrappable.eval = function chatAwareEval(this: REPLServer, code, context, file, cb) {
     const target = chat.target;
     if (!target) {
-      const done: EvalCallback = writer
-        ? (...args: [Error | null, unknown?]) => {
-            if (args.length === 2 && !args[0]) writer.result(args[1]);
-            (cb as (...a: unknown[]) => void)(...args);
-          }
-        : cb;
+      const reply = cb as (...a: unknown[]) => void;
+      const settle = (value: unknown) => {
+        writer?.result(value);
+        reply(null, value);
+      };
+      // like script mode, a returned promise is awaited: `peer.send(...)` shows its result
+      const done: EvalCallback = (...args: [Error | null, unknown?]) => {
+        if (args.length !== 2 || args[0]) return reply(...args);
+        const value = args[1];
+        if (!isThenable(value)) return settle(value);
+        value.then(settle, (err: unknown) => reply(err));
+      };
       origEval.call(this, code, context, file, done);
       return;
     }

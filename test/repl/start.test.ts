@@ -48,9 +48,11 @@ t.test('peer global, await and dot-commands through streams', async (t) => {
   await type("await peer.send('alice', 'hi')\n", /state: 'sent'/);
   await type('.peers\n', /127\.0\.0\.1:5002 +bob +connected/);
   await type('.send bob hello there\n', /sent to 127\.0\.0\.1:5002 \(classic\)\n/);
+  await type("peer.send('alice', 'no await')\n", /state: 'sent'/);
+  await type("peer.query('nobody')\n", /Uncaught[\s\S]*ERR_UNKNOWN_TARGET/);
   await type('.menu\n', /0\. Quit +\.quit/);
   await type('peer\n', /<peer me 127\.0\.0\.1:5000 abab:abab:abab:abab, 2 connected, 2 known/);
-  t.same(peer.calls, ['send alice hi', 'send bob hello there']);
+  t.same(peer.calls, ['send alice hi', 'send bob hello there', 'send alice no await', 'query nobody']);
 });
 
 t.test('.help lists every command, plugin commands included', async (t) => {
