@@ -47,6 +47,7 @@ export const codes = {
   ERR_INVALID_ROOM: 'not a valid room name or secret',
   ERR_ROOM_CHANNEL_TIMEOUT: 'the channel did not open on a room connection in time',
   ERR_ROOM_REPLACED: 'a newer room connection to the same peer replaced this one',
+  ERR_EXPORT_WRITE: 'the export output could not be written',
   ERR_USAGE: 'the command was used wrongly',
   ERR_SCRIPT: 'a script, --eval code or REPL input raised an uncoded error',
 } as const;

@@ -5,12 +5,15 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.js';
 import { completionCommand } from './completion.js';
+import { exportCommand } from './export.js';
+import { historyCommand } from './history.js';
 import { idCommand } from './id.js';
 import { initCommand } from './init.js';
 import { queryCommand } from './query.js';
 import { runCommand } from './run.js';
 import { sendCommand } from './send.js';
 import { startCommand } from './start.js';
+import { trustCommand } from './trust.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: each command narrows its own arguments
 export const commands: CommandModule<GlobalArgs, any>[] = [
@@ -19,6 +22,9 @@ export const commands: CommandModule<GlobalArgs, any>[] = [
   queryCommand,
   runCommand,
   idCommand,
+  historyCommand,
+  exportCommand,
+  trustCommand,
   initCommand,
   completionCommand,
 ];

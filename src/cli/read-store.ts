@@ -1,0 +1,37 @@
+/**
+ * Opening the message store for the read-only commands (history, export): without the lock, so they
+ * work while a peer runs on the same data directory. Imported lazily by those commands only.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { PeerchatError } from '../errors.js';
+import { DB_FILE } from '../store/db.js';
+import { Store } from '../store/store.js';
+
+export interface OpenedStore {
+  store: Store;
+  /** `<dataDir>/peerchat.db`. */
+  path: string;
+  /** False when no peer has written the file yet: the store reads as empty. */
+  exists: boolean;
+}
+
+/** Throws ERR_USAGE for `store: false`, and the store's own errors (corrupt, newer version). */
+export function openStoreReadonly(config: Config, command: string): OpenedStore {
+  if (config.store === false) {
+    throw new PeerchatError(
+      'ERR_USAGE',
+      `${command} reads the message store, but the config sets store: false (a memory-only peer keeps no ` +
+        'messages); remove that setting (or PEERCHAT_STORE=false) to keep history',
+    );
+  }
+  const path = join(config.dataDir, DB_FILE);
+  const exists = existsSync(path);
+  return { store: Store.open({ dataDir: config.dataDir, readonly: true }), path, exists };
+}
+
+/** One stderr line for a data directory without a database yet. */
+export function noStoreHint(path: string): string {
+  return `peerchat: no messages stored yet (${path} does not exist; a peer creates it on start)\n`;
+}
