@@ -41,20 +41,23 @@ t.test('queued while offline, resent with the same id on attach, acked once', as
 });
 
 t.test('wait: resolves acked after the ack commits, queued when no ack comes', async (t) => {
-  const { store, outbox } = setup(t, undefined, { ackWaitMs: 100 });
-  const written: ChatMessage[] = [];
+  const { store, outbox } = setup(t, undefined, { ackWaitMs: 60_000 });
   outbox.attach(KEY_B, (x) => {
-    written.push(x);
-    if (x.text === 'ack me') setImmediate(() => void outbox.ack(x.id));
+    setImmediate(() => void outbox.ack(x.id));
   });
   const r = await outbox.send(out({ text: 'ack me' }), KEY_B);
   t.equal(r.state, 'acked');
   t.equal(store.get(r.id)!.state, 'acked', 'committed before send resolved');
-  const silent = await outbox.send(out({ text: 'silence' }), KEY_B);
+
+  // no ack ever comes: the wait ends, the message stays queued
+  const quiet = setup(t, undefined, { ackWaitMs: 1 });
+  quiet.outbox.attach(KEY_B, () => {});
+  const silent = await quiet.outbox.send(out({ text: 'silence' }), KEY_B);
   t.equal(silent.state, 'queued');
   t.match(silent.error, /resent/);
+  await quiet.store.markSent('flush'); // resolves after the enqueue's batch committed
   t.same(
-    store.queuedFor(KEY_B).map((x) => x.text),
+    quiet.store.queuedFor(KEY_B).map((x) => x.text),
     ['silence'],
   );
 });
