@@ -142,3 +142,18 @@ t.test('methods after close reject ERR_CLOSED', async (t) => {
   await t.rejects(store.recordIncoming(msg()), { code: 'ERR_CLOSED' });
   t.throws(() => store.history(), { code: 'ERR_CLOSED' });
 });
+
+t.test('read-only open of a database no peer has open', async (t) => {
+  const dir = t.testdir();
+  const w = Store.open({ dataDir: dir });
+  const m = msg();
+  await w.recordIncoming(m);
+  await w.close();
+  const r = Store.open({ dataDir: dir, readonly: true });
+  t.teardown(() => r.close());
+  t.equal(r.get(m.id)?.id, m.id);
+  t.throws(() => r.takePending(), { code: 'ERR_STORE_READONLY' });
+  const w2 = Store.open({ dataDir: dir });
+  t.teardown(() => w2.close());
+  t.pass('a reader does not hold the lock');
+});
