@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import { PeerchatError } from '../errors.js';
 import { DB_FILE } from '../store/db.js';
 import { Store } from '../store/store.js';
+import type { CliIo } from './context.js';
 
 export interface OpenedStore {
   store: Store;
@@ -34,4 +35,19 @@ export function openStoreReadonly(config: Config, command: string): OpenedStore 
 /** One stderr line for a data directory without a database yet. */
 export function noStoreHint(path: string): string {
   return `peerchat: no messages stored yet (${path} does not exist; a peer creates it on start)\n`;
+}
+
+const guarded = new WeakSet<object>();
+
+/**
+ * `peerchat history | head` closes the pipe early; the EPIPE that follows is the reader's choice and must
+ * not crash the process with an unhandled 'error' event. Other stdout errors are reported on stderr.
+ */
+export function tolerateClosedStdout(io: CliIo): void {
+  const out = io.stdout as CliIo['stdout'] & Partial<Pick<NodeJS.EventEmitter, 'on'>>;
+  if (typeof out.on !== 'function' || guarded.has(out)) return;
+  guarded.add(out);
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    if (err?.code !== 'EPIPE') io.stderr.write(`peerchat: cannot write to stdout: ${err?.message}\n`);
+  });
 }

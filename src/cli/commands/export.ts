@@ -39,7 +39,7 @@ export const exportCommand: CommandModule<GlobalArgs, ExportArgs> = {
     const { config } = await loadForCommand(argv, false);
     const { openStoreReadonly } = await import('../read-store.js');
     const { store, path, exists } = openStoreReadonly(config, 'export');
-    let count: number;
+    let count: number | null;
     let where: string;
     try {
       if (output === undefined) {
@@ -52,6 +52,10 @@ export const exportCommand: CommandModule<GlobalArgs, ExportArgs> = {
       }
     } finally {
       await store.close();
+    }
+    if (count === null) {
+      io.stderr.write('peerchat: export stopped: stdout was closed\n');
+      return;
     }
     const hint = exists ? '' : ` (no messages stored yet: ${path} does not exist)`;
     io.stderr.write(`exported ${count} message${count === 1 ? '' : 's'} to ${where}${hint}\n`);
@@ -86,8 +90,8 @@ async function sinkStream(
 
 type Target = CliIo['stdout'] & Partial<Pick<NodeJS.WritableStream, 'once' | 'on' | 'off'>>;
 
-/** Streams into io.stdout, honouring its backpressure when it is a real stream. */
-async function toStdout(io: CliIo, run: Exporter): Promise<number> {
+/** Streams into io.stdout, honouring its backpressure when it is a real stream. Null: the reader went away. */
+async function toStdout(io: CliIo, run: Exporter): Promise<number | null> {
   const target = io.stdout as Target;
   let streamError: Error | null = null;
   const onError = (err: Error) => {
@@ -113,7 +117,8 @@ async function toStdout(io: CliIo, run: Exporter): Promise<number> {
     const count = await run(out);
     const err = failed() ?? streamError;
     // a closed pipe (`peerchat export ... | head`) is the reader's choice, not a failure
-    if (err && (err as NodeJS.ErrnoException).code !== 'EPIPE') {
+    if ((err as NodeJS.ErrnoException | null)?.code === 'EPIPE') return null;
+    if (err) {
       throw new PeerchatError('ERR_EXPORT_WRITE', `cannot write to stdout: ${(err as Error).message}`, {
         cause: err,
       });

@@ -95,7 +95,7 @@ export const historyCommand: CommandModule<GlobalArgs, HistoryArgs> = {
       throw new PeerchatError('ERR_USAGE', 'the target is empty: give "ip:port", a hex key or a peer name');
     }
     const { config } = await loadForCommand(argv, false);
-    const { openStoreReadonly, noStoreHint } = await import('../read-store.js');
+    const { openStoreReadonly, noStoreHint, tolerateClosedStdout } = await import('../read-store.js');
     const { store, path, exists } = openStoreReadonly(config, 'history');
     let rows: StoredMessage[];
     try {
@@ -111,6 +111,7 @@ export const historyCommand: CommandModule<GlobalArgs, HistoryArgs> = {
     } finally {
       await store.close();
     }
+    tolerateClosedStdout(io);
     if (argv.json) {
       io.stdout.write(rows.map((m) => `${JSON.stringify({ type: 'message', ...m })}\n`).join(''));
     } else {
