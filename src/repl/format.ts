@@ -91,6 +91,14 @@ export function formatDiscovered(p: PeerInfo, c: Colors): string {
   return `${now(c)} ${c.dim('*')} discovered ${peerLabel(p, c)}`;
 }
 
+const FAILED_TEXT_CHARS = 40; // enough of the text to recognise which message failed
+
+export function formatFailed(msg: ChatMessage, error: string, c: Colors): string {
+  const text = sanitize(msg.text);
+  const short = text.length > FAILED_TEXT_CHARS ? `${text.slice(0, FAILED_TEXT_CHARS)}…` : text;
+  return `${now(c)} ${c.red('!')} not delivered to ${c.cyan(msg.from)} (${JSON.stringify(short)}): ${oneLine(error)}`;
+}
+
 export function formatWarning(w: Warning, c: Colors): string {
   return `${now(c)} ${c.yellow(`warning ${w.code}`)}: ${oneLine(w.message)}`;
 }

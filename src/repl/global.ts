@@ -7,17 +7,21 @@ import { PeerchatError } from '../errors.js';
 import type { ConnectOptions, PeerApi, PeerEventName, PeerEvents, SendOptions } from '../peer/api.js';
 import type { ChatMessage, PeerInfo, SendResult } from '../types.js';
 
+// a Record, so the type checker flags an event added to PeerEvents but missing here
+const EVENT_NAMES: Record<PeerEventName, true> = {
+  listening: true,
+  message: true,
+  sent: true,
+  'peer-connected': true,
+  'peer-disconnected': true,
+  'peer-discovered': true,
+  'message-failed': true,
+  warning: true,
+  close: true,
+};
+
 /** Every event name `peer.on` accepts (the PeerEvents keys). */
-export const PEER_EVENTS: readonly PeerEventName[] = [
-  'listening',
-  'message',
-  'sent',
-  'peer-connected',
-  'peer-disconnected',
-  'peer-discovered',
-  'warning',
-  'close',
-];
+export const PEER_EVENTS = Object.keys(EVENT_NAMES) as readonly PeerEventName[];
 
 // biome-ignore lint/suspicious/noExplicitAny: plugin helpers take any arguments
 export type Helper = (...args: any[]) => unknown;
@@ -60,6 +64,8 @@ export interface PeerGlobal {
   on<E extends PeerEventName>(event: E, fn: Listener<E>): PeerGlobal;
   once<E extends PeerEventName>(event: E, fn: Listener<E>): PeerGlobal;
   off<E extends PeerEventName>(event: E, fn: Listener<E>): PeerGlobal;
+  /** Accept a changed key for an address deliberately (after ERR_KEY_MISMATCH). */
+  trust(address: string, key: string): void;
   quit(code?: number): Promise<void>;
 }
 
@@ -83,6 +89,7 @@ export const CORE_MEMBERS: readonly string[] = [
   'on',
   'once',
   'off',
+  'trust',
   'quit',
   'toJSON',
 ];
@@ -203,6 +210,11 @@ export function createPeerGlobal(peer: PeerApi, ctx: PeerGlobalContext): PeerGlo
         peer.off(event, w as never);
       }
       return g;
+    },
+    trust(address, key) {
+      requireString(address, 'address ("ip:port")', 'peer.trust(address, key)');
+      requireString(key, 'key (hex public key)', 'peer.trust(address, key)');
+      peer.trust(address, key);
     },
     async quit(code = 0) {
       if (!Number.isInteger(code) || code < 0 || code > 255)

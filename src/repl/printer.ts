@@ -15,6 +15,7 @@ import {
   formatDisconnected,
   formatDiscovered,
   formatError,
+  formatFailed,
   formatMessage,
   formatWarning,
 } from './format.js';
@@ -93,6 +94,10 @@ export class Printer {
     this.print(formatDiscovered(peer, this.colors));
   }
 
+  failed(msg: ChatMessage, error: string): void {
+    this.print(formatFailed(msg, error, this.colors));
+  }
+
   warning(w: Warning): void {
     this.print(formatWarning(w, this.colors));
   }
@@ -111,19 +116,23 @@ export interface AttachPrinterOptions {
   shows?(msg: ChatMessage): boolean;
   /** Where warnings go. @default the same printer */
   warnings?: Printer;
+  /** Where peer events (connected, discovered, ...) go. @default the same printer */
+  events?: Printer;
 }
 
 /** Print the peer's incoming messages and events. Returns the function that unsubscribes. */
 export function attachPrinter(peer: PeerApi, printer: Printer, opts: AttachPrinterOptions = {}): () => void {
   const warnings = opts.warnings ?? printer;
+  const events = opts.events ?? printer;
   const handlers: { [E in keyof PeerEvents]?: (...args: PeerEvents[E]) => void } = {
     message: (msg) => {
       if (msg.direction === 'out' || (opts.shows && !opts.shows(msg))) return;
       printer.message(msg);
     },
-    'peer-connected': (p) => printer.connected(p),
-    'peer-disconnected': (p, reason) => printer.disconnected(p, reason),
-    'peer-discovered': (p) => printer.discovered(p),
+    'peer-connected': (p) => events.connected(p),
+    'peer-disconnected': (p, reason) => events.disconnected(p, reason),
+    'peer-discovered': (p) => events.discovered(p),
+    'message-failed': (msg, error) => events.failed(msg, error),
     warning: (w) => warnings.warning(w),
   };
   for (const [event, fn] of Object.entries(handlers)) peer.on(event as keyof PeerEvents, fn as never);

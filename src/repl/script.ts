@@ -97,7 +97,12 @@ class ScriptSession {
     if (this.writer) this.detach.push(attachJson(opts.peer, this.writer, { announce: opts.announce }));
     else {
       this.detach.push(
-        attachPrinter(opts.peer, this.human, { shows: (m) => this.chat.shows(m), warnings: this.errors }),
+        // stdout keeps results and messages; progress (connected, discovered, ...) goes to stderr
+        attachPrinter(opts.peer, this.human, {
+          shows: (m) => this.chat.shows(m),
+          warnings: this.errors,
+          events: this.errors,
+        }),
       );
     }
   }

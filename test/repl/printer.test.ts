@@ -102,6 +102,11 @@ t.test('attachPrinter prints events, filters held messages, and detaches', async
   peer.deliver({ from: '3.3.3.3:3', name: 'carol', text: 'held back' });
   peer.emit('peer-disconnected', alice, 'exit');
   peer.emit('warning', { code: 'ERR_BAD_FRAME', message: 'bad\nframe' });
+  peer.emit(
+    'message-failed',
+    { ...peer.deliver({ from: '9.9.9.9:9', text: 'lost one' }), direction: 'out' },
+    'expired',
+  );
   peer.emit('message', {
     ...peer.deliver({ from: '1.1.1.1:1', text: 'x' }),
     direction: 'out',
@@ -114,8 +119,9 @@ t.test('attachPrinter prints events, filters held messages, and detaches', async
   t.match(lines[1], /\* discovered 2\.2\.2\.2:2$/);
   t.match(lines[2], /1\.1\.1\.1:1 alice \(unverified\): hey$/);
   t.match(lines[3], /- alice 1\.1\.1\.1:1 disconnected \(exit\)$/);
-  t.match(lines[4], /1\.1\.1\.1:1 \? \(unverified\): x$/);
-  t.equal(lines.length, 5, 'held, outgoing and post-detach messages are not printed');
+  t.match(lines[5], /1\.1\.1\.1:1 \? \(unverified\): x$/);
+  t.match(lines[4], /! not delivered to 9\.9\.9\.9:9 \("lost one"\): expired$/);
+  t.equal(lines.length, 6, 'held, outgoing and post-detach messages are not printed');
   t.match(errSeen.text(), /warning ERR_BAD_FRAME: bad frame\n$/);
   t.equal(peer.listenerCount('message'), 0);
 });

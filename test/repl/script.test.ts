@@ -243,3 +243,16 @@ t.test('runModule: awaits the default export with peer', async (t) => {
   t.equal(await runModule(throwing, fourth.opts), 1);
   t.match(fourth.err.text(), /ERR_UNKNOWN_TARGET/);
 });
+
+t.test('human script mode: messages on stdout, progress and warnings on stderr', async (t) => {
+  const { peer, input, opts, out, err } = setup();
+  input.end("await peer.connect('127.0.0.1:7000')\n");
+  const running = runScript(opts);
+  peer.deliver({ from: '127.0.0.1:5001', name: 'alice', text: 'hello script' });
+  peer.emit('warning', { code: 'ERR_BAD_FRAME', message: 'garbage' });
+  t.equal(await running, 0);
+  t.match(out.text(), /alice \(unverified\): hello script/);
+  t.notMatch(out.text(), /\+ 127\.0\.0\.1:7000 connected|ERR_BAD_FRAME/);
+  t.match(err.text(), /\+ 127\.0\.0\.1:7000 connected/);
+  t.match(err.text(), /warning ERR_BAD_FRAME: garbage/);
+});
