@@ -70,11 +70,11 @@ t.afterEach(() => {
 t.test('start is the default command', async (t) => {
   const r = await run(['--name', 'alice']);
   t.equal(r.code, 0);
-  t.same(r.call?.mode, { kind: 'start', json: false, eval: undefined });
+  t.match(r.call?.mode, { kind: 'start', json: false, eval: undefined, baseDir: String });
   t.equal(r.call?.config.name, 'alice');
   t.equal(r.call?.config.dataDir, path.join(root, 'data'));
   const s = await run(['start', '--name', 'alice', '-e', 'peer.name', '--json']);
-  t.same(s.call?.mode, { kind: 'start', json: true, eval: 'peer.name' });
+  t.match(s.call?.mode, { kind: 'start', json: true, eval: 'peer.name', baseDir: String });
   const long = await run(['--eval', '1+1', '--name', 'x']);
   t.equal(long.call?.mode.kind === 'start' && long.call.mode.eval, '1+1');
 });
@@ -158,7 +158,7 @@ t.test('send, query and run', async (t) => {
   const cwd = await workdir();
   await writeFile(path.join(cwd, 'bot.mjs'), 'export default async () => {};\n');
   const r = await run(['run', 'bot.mjs', '--name', 'a'], { cwd });
-  t.same(r.call?.mode, { kind: 'run', script: path.join(cwd, 'bot.mjs'), json: false });
+  t.match(r.call?.mode, { kind: 'run', script: path.join(cwd, 'bot.mjs'), json: false, baseDir: cwd });
   const missing = await run(['run', 'nope.mjs', '--name', 'a'], { cwd });
   t.equal(missing.code, 2);
   t.equal(missing.call, undefined);
