@@ -414,8 +414,11 @@ export class Peer extends EventEmitter implements PeerApi {
       }
       const store = this.store;
       if (store) await store.enqueue(msg, msg.key);
-      if (!session || session.closed) return { ...base, state: 'queued' };
-      const acked = this.transmit(session, msg);
+      // a session with this key may have opened while the row committed (its outbox flush ran
+      // before the row existed), under this address or another: without this it waits for the next one
+      const live = session && !session.closed ? session : store ? this.sessionFor(msg.key) : null;
+      if (!live) return { ...base, state: 'queued' };
+      const acked = this.transmit(live, msg);
       if (opts.wait === false) {
         acked.catch((err) => {
           if (!store) this.report(err, `message ${msg.id} to ${rec.address} was not acknowledged`);
@@ -459,6 +462,12 @@ export class Peer extends EventEmitter implements PeerApi {
     } finally {
       this.inflight.delete(msg.id);
     }
+  }
+
+  /** The open native session with this key, under any address. */
+  private sessionFor(key: string | null): Session | null {
+    const s = key ? this.table.byKey(key)?.session : null;
+    return s && !s.closed && s.protocol === 'native' ? s : null;
   }
 
   /** Resend, with the same ids, what the outbox holds for this peer's key. */
@@ -858,11 +867,13 @@ export class Peer extends EventEmitter implements PeerApi {
   }
 
   private onChat(rec: PeerRecord, session: Session, chat: WireChat, ack: () => void): void {
-    if (this.seen.has(chat.id)) {
+    if (!this.seen.has(chat.id)) this.remember(chat.id);
+    else if (!this.store) {
       ack();
       return;
     }
-    this.remember(chat.id);
+    // with a store, a repeat goes through receive(): it is acked only once its first copy is
+    // committed, and a copy whose storing failed is stored now (the id alone proves nothing)
     const msg: ChatMessage = {
       id: chat.id,
       from: rec.address,
