@@ -204,6 +204,8 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
   const origClose = wrappable.close;
   wrappable.close = function chatAwareClose(this: REPLServer) {
     if (chat.target && !quitRequested && !opts.input.readableEnded) {
+      // readline has already moved past the prompt line (Ctrl-D writes a newline): no redraw
+      printer.setPromptVisible(false);
       leaveChat();
       reprompt();
       return;

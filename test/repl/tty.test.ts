@@ -1,6 +1,6 @@
 /**
  * The interactive prompt in a real pseudo-terminal (tmux): a message arriving while a line is
- * half typed, tab completion of a peer name, and .quit ending the process.
+ * half typed, tab completion of a peer name, chat mode with Ctrl-D, and .quit ending the process.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -100,6 +100,20 @@ t.test('interactive REPL in tmux', { skip }, async (t) => {
   tmux('send-keys', '-t', 'repl', 'Enter');
   await until('the .send answer', (s) => s.includes('sent to 127.0.0.1:5001'));
   t.pass('completed .send alice was sent');
+
+  // chat mode: alice's message is held while chatting with bob; Ctrl-D leaves and counts it
+  tmux('send-keys', '-t', 'repl', '-l', '.chat bob');
+  tmux('send-keys', '-t', 'repl', 'Enter');
+  await until('the chat prompt', (s) => lastLine(s) === 'chat bob>');
+  process.kill(replPid, 'SIGUSR2');
+  tmux('send-keys', '-t', 'repl', 'C-d');
+  const left = await until('leaving chat', (s) => lastLine(s) === 'tty>' && s.includes('left chat mode'));
+  t.match(left, /left chat mode; 1 pending message: \.pending to show/);
+  t.notMatch(left, /ping 2/, 'the held message was not printed');
+  tmux('send-keys', '-t', 'repl', '-l', '.pending');
+  tmux('send-keys', '-t', 'repl', 'Enter');
+  await until('the pending message', (s) => /alice \(3f2a:91c0…\): ping 2/.test(s));
+  t.pass('.pending shows it');
 
   // .quit calls onQuit, which ends the process (and so the tmux session)
   tmux('send-keys', '-t', 'repl', '-l', '.quit');
