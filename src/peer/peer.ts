@@ -827,7 +827,7 @@ export class Peer extends EventEmitter implements PeerApi {
     rec.since = Date.now();
     session.on('chat', (chat, ack) => this.onChat(rec, session, chat, ack));
     session.on('peers-request', (reply) => reply(this.peerEntries(rec.address)));
-    session.once('close', (reason, err) => this.onSessionClose(rec, session, reason, err));
+    session.once('close', (reason) => this.onSessionClose(rec, session, reason));
     if (isNew) this.emit('peer-discovered', toInfo(rec));
     this.emit('peer-connected', toInfo(rec));
     if (this.store) {
@@ -856,8 +856,8 @@ export class Peer extends EventEmitter implements PeerApi {
       .map((r) => ({ address: r.address, key: r.key, name: r.name }));
   }
 
-  private onSessionClose(rec: PeerRecord, session: Session, reason: DisconnectReason, err?: Error): void {
-    if (err instanceof PeerchatError && reason !== 'closed') this.report(err, `session with ${rec.address}`);
+  /** Bad input that closed a session was already reported by the session as a warning. */
+  private onSessionClose(rec: PeerRecord, session: Session, reason: DisconnectReason): void {
     if (rec.session !== session) return;
     rec.session = null;
     const info = toInfo(rec);
