@@ -1,5 +1,5 @@
 /** The Peer with its store: history, the durable outbox, resend with the same id, de-duplication. */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { loadIdentity } from '../../src/net/native/identity.js';
 import { Peer } from '../../src/peer/peer.js';
 import { Store } from '../../src/store/store.js';
