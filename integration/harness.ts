@@ -7,7 +7,7 @@
  * test fails or times out. Peers also end on their own when stdin closes, so a test process
  * that dies without teardown leaves nothing behind either.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -504,14 +504,20 @@ export class Cluster {
   }
 }
 
-/** True while a process with this pid exists (and is not a zombie). */
+/** True while a process with this pid exists and is not a zombie (an unreaped, dead child). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch {
     return false;
   }
-  return true;
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ..."; comm may hold spaces, so read after the last ")"
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: kill(pid, 0) is all there is
+  }
 }
 
 /** Poll `cond` until it is true; rejects after `timeoutMs`. For state with no event to wait on. */
