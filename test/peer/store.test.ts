@@ -8,7 +8,7 @@ import { tempDir } from '../helpers/peers.js';
 import { until, waitFor } from '../helpers/wait.js';
 
 async function storedPeer(
-  t: Parameters<Parameters<typeof t.test>[1]>[0],
+  t: Test,
   name: string,
   dataDir: string,
   port = 0,
