@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type Result } from 'execa';
 import t from 'tap';
-import { Cluster, isAlive, lineSplitter, until } from './harness.js';
+import { Cluster, isAlive, lineSplitter, spawnPeer, until } from './harness.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'unclean.ts');
 const GONE_MS = 10_000;
@@ -48,12 +48,11 @@ t.test('eval answers come back in order and errors reject', async (t) => {
 });
 
 t.test('a peer ends when its stdin ends, and on quit()', async (t) => {
-  const cluster = new Cluster(t);
-  const [a, b] = await cluster.spawnMany(2);
-  a!.endInput();
-  t.same(await a!.waitExit(), { exitCode: 0, signal: undefined }, 'stdin end: exit code 0');
-  t.same(await b!.quit(), { exitCode: 0, signal: undefined }, 'quit(): exit code 0');
-  t.same(a!.junk.concat(b!.junk), [], 'stdout carried only NDJSON');
+  const [a, b] = await Promise.all([spawnPeer(t, { name: 'a' }), spawnPeer(t, { name: 'b' })]);
+  a.endInput();
+  t.same(await a.waitExit(), { exitCode: 0, signal: undefined }, 'stdin end: exit code 0');
+  t.same(await b.quit(), { exitCode: 0, signal: undefined }, 'quit(): exit code 0');
+  t.same(a.junk.concat(b.junk), [], 'stdout carried only NDJSON');
 });
 
 t.test('no child outlives its test', async (t) => {

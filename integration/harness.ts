@@ -346,7 +346,6 @@ function keep(list: string[], line: string): void {
 /** The minimal slice of a tap Test the Cluster needs. */
 export interface TeardownHost {
   teardown(fn: () => void | Promise<void>): void;
-  comment?(...args: unknown[]): void;
 }
 
 /**
@@ -502,6 +501,11 @@ export class Cluster {
     );
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** One peer in its own Cluster (killed in t.teardown); for tests that need a single peer. */
+export async function spawnPeer(t: TeardownHost, opts: SpawnOptions = {}): Promise<PeerProcess> {
+  return new Cluster(t).spawn(opts);
 }
 
 /** True while a process with this pid exists and is not a zombie (an unreaped, dead child). */
