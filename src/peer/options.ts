@@ -55,6 +55,11 @@ export interface PeerOptions {
   limits?: Partial<Limits>;
   timeouts?: Partial<Timeouts>;
   interceptors?: Interceptors;
+  /**
+   * The DHT for rooms: `bootstrap` is "public" or a list of "host:port" (config `dht.bootstrap`).
+   * `testOnly` carries DHT options that are unsafe outside loopback tests; never set it from config.
+   */
+  dht?: { bootstrap: unknown; testOnly?: { firewalled?: false } };
   /** History and durable outbox. Null keeps everything in memory only. @default null */
   store?: Store | null;
 }

@@ -17,6 +17,7 @@ import { fingerprint } from '../net/native/identity.js';
 import { KnownHosts } from '../net/native/known-hosts.js';
 import { CAPABILITY, createNativeSession, type NativeSession } from '../net/native/session.js';
 import type { Hello, Session, WireChat } from '../net/session.js';
+import type { RoomConnectionInfo, RoomSummary, Rooms } from '../rooms/swarm.js';
 import type { HistoryOptions, Store, StoredMessage } from '../store/store.js';
 import type { ChatMessage, DisconnectReason, Identity, PeerEntry, PeerInfo, SendResult } from '../types.js';
 import type { ConnectOptions, ListeningInfo, PeerApi, PeerEvents, SendOptions } from './api.js';
@@ -88,6 +89,9 @@ export class Peer extends EventEmitter implements PeerApi {
   /** Outgoing native ids written to a session and not acked yet: never resent twice at once. */
   private readonly inflight = new Set<string>();
   private expireTimer: NodeJS.Timeout | null = null;
+  private readonly dht: PeerOptions['dht'];
+  private roomsLoading: Promise<Rooms> | null = null;
+  private roomsHandle: Rooms | null = null;
 
   constructor(opts: PeerOptions) {
     super();
@@ -103,6 +107,7 @@ export class Peer extends EventEmitter implements PeerApi {
     this.knownHosts = KnownHosts.open(opts.dataDir ?? null);
     this.localHosts = localAddresses();
     this.store = opts.store ?? null;
+    this.dht = opts.dht;
   }
 
   get name(): string {
@@ -172,6 +177,7 @@ export class Peer extends EventEmitter implements PeerApi {
   private async shutdown(): Promise<void> {
     const sessions = this.table.connected().map((r) => r.session!);
     await Promise.all(sessions.map((s) => s.exit()));
+    if (this.roomsLoading) await (await this.roomsLoading.catch(() => null))?.destroy();
     for (const s of this.inbound) s.destroy();
     const server = this.server;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -776,7 +782,7 @@ export class Peer extends EventEmitter implements PeerApi {
   private acceptNative(session: NativeSession, host: string, hello: Hello, via: string): PeerInfo {
     const key = session.remoteKey!;
     const address = formatAddress(host, hello.port);
-    if (via === 'tcp') {
+    {
       const state = this.knownHosts.check(address, key);
       if (state === 'mismatch') {
         const err = new PeerchatError(
@@ -791,6 +797,76 @@ export class Peer extends EventEmitter implements PeerApi {
       if (state === 'new') this.knownHosts.pin(address, key);
     }
     return this.addSession(session, host, hello.port, hello.name, key, via);
+  }
+
+  // ---- rooms -------------------------------------------------------------------------------------
+
+  /** Join a room on the Hyperswarm DHT. The DHT code is loaded on the first join only. */
+  async join(room: string, opts: { secret?: string } = {}): Promise<RoomSummary[]> {
+    this.assertOpen();
+    const rooms = await this.loadRooms();
+    await rooms.join(room, opts);
+    return rooms.rooms();
+  }
+
+  /** Send EXIT on the room's sessions, withdraw the announcement and close its connections. */
+  async leave(room: string): Promise<RoomSummary[]> {
+    if (!this.roomsLoading) return [];
+    const rooms = await this.roomsLoading;
+    const keys = rooms.keysClosedByLeave(room);
+    await Promise.all(
+      keys.map((k) => {
+        const rec = this.table.byKey(k);
+        return rec?.session && rec.via.startsWith('room') ? rec.session.exit() : undefined;
+      }),
+    );
+    await rooms.leave(room);
+    return rooms.rooms();
+  }
+
+  /** The rooms joined, with how many peers each has. */
+  rooms(): RoomSummary[] {
+    return this.roomsHandle?.rooms() ?? [];
+  }
+
+  private loadRooms(): Promise<Rooms> {
+    if (!this.identity) {
+      return Promise.reject(new PeerchatError('ERR_ROOM', 'rooms need an identity (a data directory)'));
+    }
+    const identity = this.identity;
+    this.roomsLoading ??= import('../rooms/swarm.js').then(({ Rooms }) => {
+      const rooms = new Rooms({
+        keyPair: { publicKey: identity.publicKey, secretKey: identity.secretKey },
+        bootstrap: this.dht?.bootstrap,
+        keepAliveMs: this.timeouts.keepAlive,
+        sessionTimeoutMs: this.timeouts.session,
+        testOnly: this.dht?.testOnly,
+        onConnection: (conn, info) => this.onRoomConnection(conn, info),
+      });
+      rooms.on('warning', (w) => this.limiter.report(w));
+      this.roomsHandle = rooms;
+      return rooms;
+    });
+    return this.roomsLoading;
+  }
+
+  /** A swarm connection is already an authenticated Noise stream: run the same channel on it. */
+  private async onRoomConnection(
+    conn: Parameters<typeof createNativeSession>[0],
+    info: RoomConnectionInfo,
+  ): Promise<void> {
+    const identity = this.identity!;
+    const session = createNativeSession(conn, {
+      isInitiator: info.initiator,
+      keyPair: { publicKey: identity.publicKey, secretKey: identity.secretKey },
+      hello: this.hello(),
+      timeouts: this.timeouts,
+      verifyKey: (remote) => this.verifyKey(remote, null),
+    });
+    session.on('warning', (w) => this.limiter.report(w));
+    const hello = await session.ready;
+    const room = info.room ?? this.roomsHandle?.roomsOf(info.remoteKey)[0] ?? null;
+    this.acceptNative(session, info.remoteHost ?? '127.0.0.1', hello, room ? `room:${room}` : 'room');
   }
 
   // ---- sessions ----------------------------------------------------------------------------------
