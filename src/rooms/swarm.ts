@@ -21,6 +21,8 @@ const KEEPALIVE_MS = 2000;
 const SESSION_TIMEOUT_MS = 6000;
 /** Withdrawing announcements on leave/destroy waits at most this long for the DHT. */
 const STOP_TIMEOUT_MS = 5000;
+/** An inbound connection no room explains triggers lookups of the joined rooms after this. */
+const RESOLVE_DELAY_MS = 50;
 /** The error message hyperswarm destroys a superseded connection with. */
 const HYPERSWARM_DUPLICATE = 'Duplicate connection';
 
@@ -73,6 +75,8 @@ export interface RoomsEvents {
   watchdog: [remoteKey: string];
   /** A newer connection from the same key replaced an older one, which was destroyed. */
   replaced: [remoteKey: string];
+  /** A room became known for a connection that arrived without one (several rooms joined). */
+  'peer-room': [remoteKey: string, room: string];
   warning: [warning: Warning];
 }
 
@@ -91,6 +95,8 @@ interface Tracked {
   peerInfo: Hyperswarm.PeerInfo;
   /** The room named when the connection arrived. */
   room: string | null;
+  /** Rooms our own extra lookups found this peer in. */
+  rooms: Set<string>;
   opened: boolean;
   watchdog: NodeJS.Timeout | null;
 }
@@ -109,6 +115,8 @@ export class Rooms extends EventEmitter<RoomsEvents> {
   /** Keys whose connections a leave closed: their redials are refused until the next join. */
   readonly #leftKeys = new Set<string>();
   #closed = false;
+  #resolving = false;
+  #resolveAgain = false;
 
   constructor(opts: RoomsOptions) {
     super();
@@ -345,7 +353,7 @@ export class Rooms extends EventEmitter<RoomsEvents> {
       this.emit('replaced', key);
       old.conn.destroy(new PeerchatError('ERR_ROOM_REPLACED'));
     }
-    const t: Tracked = { conn, key, peerInfo, room, opened: false, watchdog: null };
+    const t: Tracked = { conn, key, peerInfo, room, rooms: new Set(), opened: false, watchdog: null };
     this.#byKey.set(key, t);
     this.#byConn.set(conn, t);
     conn.setKeepAlive(this.#keepAliveMs);
@@ -367,6 +375,7 @@ export class Rooms extends EventEmitter<RoomsEvents> {
     });
 
     // over hyperdht the raw stream is a UDX stream, which knows the remote address
+    if (room === null) this.#scheduleResolve(swarm);
     const rawHost: unknown = conn.rawStream?.remoteHost;
     const info: RoomConnectionInfo = {
       room,
@@ -392,6 +401,46 @@ export class Rooms extends EventEmitter<RoomsEvents> {
     }
   }
 
+  /**
+   * An inbound connection does not say which topic it is for, and our last lookup may predate the
+   * peer's announcement (the join race). Look the joined rooms up again to learn it.
+   */
+  #scheduleResolve(swarm: Hyperswarm): void {
+    if (this.#resolving) {
+      this.#resolveAgain = true;
+      return;
+    }
+    this.#resolving = true;
+    setTimeout(() => {
+      this.#resolveRooms(swarm)
+        .catch((err: unknown) => {
+          if (swarm === this.#swarm)
+            this.#warn('ERR_ROOM', 'looking up the rooms of a connection failed', err);
+        })
+        .finally(() => {
+          this.#resolving = false;
+        });
+    }, RESOLVE_DELAY_MS);
+  }
+
+  async #resolveRooms(swarm: Hyperswarm): Promise<void> {
+    do {
+      this.#resolveAgain = false;
+      for (const r of [...this.#rooms.values()]) {
+        if (swarm !== this.#swarm || swarm.dht.destroyed) return;
+        if (![...this.#byKey.values()].some((t) => this.#roomsOfTracked(t).length === 0)) return;
+        for await (const reply of swarm.dht.lookup(Buffer.from(r.topicHex, 'hex'))) {
+          for (const p of reply.peers) {
+            const t = this.#byKey.get(p.publicKey.toString('hex'));
+            if (!t || this.#rooms.get(r.name) !== r || this.#roomsOfTracked(t).includes(r.name)) continue;
+            t.rooms.add(r.name);
+            this.emit('peer-room', t.key, r.name);
+          }
+        }
+      }
+    } while (this.#resolveAgain);
+  }
+
   /** Joined rooms whose topic our own lookups found this peer under. */
   #topicRooms(peerInfo: Hyperswarm.PeerInfo): string[] {
     const topics = new Set(peerInfo.topics.map((tp) => tp.toString('hex')));
@@ -400,6 +449,7 @@ export class Rooms extends EventEmitter<RoomsEvents> {
 
   #roomsOfTracked(t: Tracked): string[] {
     const rooms = this.#topicRooms(t.peerInfo);
+    for (const r of t.rooms) if (this.#rooms.has(r) && !rooms.includes(r)) rooms.push(r);
     if (t.room !== null && this.#rooms.has(t.room) && !rooms.includes(t.room)) rooms.unshift(t.room);
     return rooms;
   }
