@@ -23,6 +23,12 @@ const BATCH_BYTES = 64 * 1024;
 const EXIT_LINGER_MS = 1000;
 /** Peers requests from the remote that may wait for an answer at once; more are dropped. */
 const MAX_PENDING_PEER_REQUESTS = 4;
+/**
+ * Chats held while nobody listens for 'chat' yet. The remote may send right after its ready, so
+ * its hello and first chats can arrive in one read, before the Peer (which waits for `ready`, a
+ * microtask later) attaches its listener. Beyond this many, the rest are dropped unacked.
+ */
+const MAX_EARLY_CHATS = 256;
 /** Errors of bad input: the session closes with a 'warning' (after ready) or a rejected ready. */
 const BAD_INPUT = new Set([
   'ERR_BAD_FRAME',
@@ -103,6 +109,7 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
   private readonly queries = new Map<number, PendingQuery>();
   private nextRequestId = 1;
   private peerRequestsPending = 0;
+  private early: Array<[WireChat, () => void]> = [];
 
   private corked = false;
   private batchBytes = 0;
@@ -128,6 +135,11 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
       this.rejectReady = reject;
     });
     this.ready.catch(() => {}); // the failure is also reported through 'close'
+    // (SessionEvents does not list the emitter's own 'newListener' event)
+    (this as EventEmitter).on('newListener', (event: string | symbol) => {
+      // newListener fires before the listener is added: hand the held chats over just after
+      if (event === 'chat' && this.early.length > 0) queueMicrotask(() => this.flushEarly());
+    });
 
     if (transport instanceof Socket) {
       transport.setNoDelay(true);
@@ -256,7 +268,22 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
 
   private onChat(chat: WireChat | null): void {
     if (!chat) return this.fail(new PeerchatError('ERR_BAD_FRAME', 'malformed chat message'));
-    this.emit('chat', chat, () => this.sendAck(chat.id));
+    const ack = () => this.sendAck(chat.id);
+    // held while nobody listens, and behind earlier held ones, so the order stays the same
+    if (this.early.length > 0 || this.listenerCount('chat') === 0) {
+      if (this.early.length < MAX_EARLY_CHATS) this.early.push([chat, ack]);
+      return;
+    }
+    this.emit('chat', chat, ack);
+  }
+
+  private flushEarly(): void {
+    const held = this.early;
+    this.early = [];
+    for (const [chat, ack] of held) {
+      if (this._closed) return;
+      this.emit('chat', chat, ack);
+    }
   }
 
   private sendAck(id: string): void {
