@@ -45,10 +45,15 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     limits: config.limits,
     timeouts: config.timeouts,
     store,
+    dht: { bootstrap: config.dht.bootstrap },
   });
   if (mode.kind === 'send' || mode.kind === 'query') return oneShot(peer, mode, io);
 
-  const color = config.color ?? (Boolean(io.stdout.isTTY) && !('NO_COLOR' in process.env));
+  const { shouldUseColor } = await import('../repl/format.js');
+  const color = shouldUseColor({
+    flag: config.color ?? undefined,
+    stream: (mode.json ? io.stderr : io.stdout) as { isTTY?: boolean },
+  });
   const host = await loadPlugins(peer, config, mode.baseDir ?? process.cwd());
   await peer.listen();
   if (!mode.json) {
@@ -123,6 +128,16 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     });
   }
   autoConnect.start();
+  for (const room of config.rooms) {
+    // joined in the background: the REPL is usable while the DHT bootstraps
+    peer.join(room).catch((err) =>
+      peer.emit('warning', {
+        code: err instanceof PeerchatError ? err.code : 'ERR_ROOM',
+        message: `room ${room}: ${errorText(err)}`,
+        cause: err,
+      }),
+    );
+  }
   await host?.start();
   const code = await done;
   await stop();
@@ -143,9 +158,12 @@ async function openStore(config: Config) {
   });
 }
 
-/** History and outbox on the `peer` global. */
+/** History, outbox and rooms on the `peer` global. */
 function storeMembers(peer: Peer) {
   return {
+    join: (room: string, opts?: { secret?: string }) => peer.join(room, opts),
+    leave: (room: string) => peer.leave(room),
+    rooms: () => peer.rooms(),
     history: (target?: string, opts?: Parameters<Peer['history']>[1]) => peer.history(target, opts),
     outbox: () => peer.outbox(),
     retry: (id: string) => peer.retry(id),

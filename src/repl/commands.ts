@@ -2,6 +2,7 @@
 
 import type { Warning } from '../errors.js';
 import { PeerchatError } from '../errors.js';
+import type { ChatMessage } from '../types.js';
 import { type Colors, formatMessage, formatPeerTable, sanitize } from './format.js';
 import type { PeerGlobal } from './global.js';
 
@@ -26,6 +27,13 @@ export const BUILTIN_COMMANDS: readonly string[] = [
   'connectall',
   'quit',
   'menu',
+  'history',
+  'outbox',
+  'retry',
+  'drop',
+  'join',
+  'leave',
+  'rooms',
 ];
 
 /** Every name a plugin command may not take (pass to the plugin host as reservedCommands). */
@@ -97,10 +105,111 @@ export function formatMenu(c: Colors): string {
   return ['***** Menu *****', ...lines].join('\n');
 }
 
+/** Members the host adds to the `peer` global when it has a store and rooms (see runPeer). */
+interface Extras {
+  history(target?: string, opts?: { limit?: number }): Array<ChatMessage & { state?: string }>;
+  outbox(): Array<ChatMessage & { state?: string }>;
+  retry(id: string): Promise<unknown>;
+  drop(id: string): Promise<boolean>;
+  join(room: string, opts?: { secret?: string }): Promise<RoomLine[]>;
+  leave(room: string): Promise<RoomLine[]>;
+  rooms(): RoomLine[];
+}
+type RoomLine = { name: string; secret: boolean; peers: number };
+
+function extra<K extends keyof Extras>(g: PeerGlobal, name: K): Extras[K] {
+  const fn = (g as unknown as Partial<Extras>)[name];
+  if (typeof fn !== 'function')
+    throw new PeerchatError('ERR_USAGE', `.${name} is not available in this peer`);
+  return fn as Extras[K];
+}
+
+function formatRooms(rooms: RoomLine[], c: Colors): string {
+  if (rooms.length === 0) return c.dim('no rooms joined');
+  return rooms
+    .map((r) => `${r.name}${r.secret ? ' (secret)' : ''}  ${r.peers} peer${r.peers === 1 ? '' : 's'}`)
+    .join('\n');
+}
+
+function formatStored(rows: Array<ChatMessage & { state?: string }>, c: Colors, empty: string): string {
+  if (rows.length === 0) return c.dim(empty);
+  return rows
+    .map(
+      (m) =>
+        `${formatMessage(m, c)}${m.direction === 'out' && m.state ? c.dim(` (${m.state}, ${m.id})`) : ''}`,
+    )
+    .join('\n');
+}
+
 /** The built-in dot-commands over the `peer` global. */
 export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, ReplCommand> {
   const c = io.colors;
   return {
+    history: {
+      help: 'Show stored messages: .history [target] (the last 20)',
+      action(args) {
+        const [target] = splitFirst(args);
+        const rows = extra(g, 'history')(target || undefined, { limit: 20 });
+        io.print(formatStored(rows, c, 'no messages stored'));
+        return rows;
+      },
+    },
+    outbox: {
+      help: 'Show messages waiting for delivery (.retry <id>, .drop <id>)',
+      action() {
+        const rows = extra(g, 'outbox')();
+        io.print(formatStored(rows, c, 'the outbox is empty'));
+        return rows;
+      },
+    },
+    retry: {
+      help: 'Queue a failed message again: .retry <id>',
+      async action(args) {
+        const [id] = splitFirst(args);
+        if (!id) throw usage('.retry <id>');
+        const row = await extra(g, 'retry')(id);
+        io.print(`${c.green('queued')} ${id}`);
+        return row;
+      },
+    },
+    drop: {
+      help: 'Remove a message from the outbox: .drop <id>',
+      async action(args) {
+        const [id] = splitFirst(args);
+        if (!id) throw usage('.drop <id>');
+        const done = await extra(g, 'drop')(id);
+        io.print(done ? `dropped ${id}` : c.dim(`no message ${id} in the outbox`));
+        return done;
+      },
+    },
+    join: {
+      help: 'Join a DHT room: .join <room> [secret]',
+      async action(args) {
+        const [room, secret] = splitFirst(args);
+        if (!room) throw usage('.join <room> [secret]');
+        const rooms = await extra(g, 'join')(room, secret ? { secret } : {});
+        io.print(`${c.green('joined')} ${room}`);
+        return rooms;
+      },
+    },
+    leave: {
+      help: 'Leave a DHT room: .leave <room>',
+      async action(args) {
+        const [room] = splitFirst(args);
+        if (!room) throw usage('.leave <room>');
+        const rooms = await extra(g, 'leave')(room);
+        io.print(`left ${room}`);
+        return rooms;
+      },
+    },
+    rooms: {
+      help: 'Show the rooms joined',
+      action() {
+        const rooms = extra(g, 'rooms')();
+        io.print(formatRooms(rooms, c));
+        return rooms;
+      },
+    },
     send: {
       help: 'Send a message: .send <target> <text>  (target: "ip:port" or a peer name)',
       async action(args) {
