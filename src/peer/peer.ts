@@ -54,6 +54,8 @@ const SIMULTANEOUS_MS = 2000;
 const LISTEN_BACKLOG = 1024;
 /** Held messages kept in chat mode. */
 const MAX_PENDING = 1000;
+/** A room peer whose connection dropped is reported lost only if no new one arrives within this. */
+const ROOM_GRACE_MS = 1500;
 /** How often queued messages are checked for expiry. */
 const EXPIRE_CHECK_MS = 30_000;
 
@@ -905,7 +907,13 @@ export class Peer extends EventEmitter implements PeerApi {
     session.on('peers-request', (reply) => reply(this.peerEntries(rec.address)));
     session.once('close', (reason) => this.onSessionClose(rec, session, reason));
     if (isNew) this.emit('peer-discovered', toInfo(rec));
-    this.emit('peer-connected', toInfo(rec));
+    if (rec.grace) {
+      // a replaced swarm connection: the peer never left
+      clearTimeout(rec.grace);
+      rec.grace = null;
+    } else {
+      this.emit('peer-connected', toInfo(rec));
+    }
     if (this.store) {
       this.store.seenPeer({ address: rec.address, key, name }).catch((err) => this.report(err, 'store'));
       if (session.protocol === 'native') this.flushOutbox(rec, session);
@@ -939,7 +947,17 @@ export class Peer extends EventEmitter implements PeerApi {
     const info = toInfo(rec);
     // the original drops an exiting peer from its active peers too
     if (reason === 'exit') this.table.delete(rec.address);
-    if (!this.closing || reason !== 'closed') this.emit('peer-disconnected', info, reason);
+    if (this.closing && reason === 'closed') return;
+    if (reason === 'lost' && rec.via.startsWith('room') && !this.closing) {
+      // hyperswarm replaces a connection by closing the old one first: wait for the new one
+      rec.grace = setTimeout(() => {
+        rec.grace = null;
+        if (!rec.session) this.emit('peer-disconnected', info, reason);
+      }, ROOM_GRACE_MS);
+      rec.grace.unref();
+      return;
+    }
+    this.emit('peer-disconnected', info, reason);
   }
 
   private onChat(rec: PeerRecord, session: Session, chat: WireChat, ack: () => void): void {

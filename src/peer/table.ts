@@ -15,6 +15,8 @@ export interface PeerRecord {
   via: string;
   /** When the current session was established (ms). */
   since: number;
+  /** Set while a dropped room connection may still be replaced (see Peer). */
+  grace: NodeJS.Timeout | null;
 }
 
 export function toInfo(r: PeerRecord): PeerInfo {
@@ -51,6 +53,7 @@ export class PeerTable {
       session: null,
       via: 'tcp',
       since: 0,
+      grace: null,
     };
     this.byAddress.set(address, rec);
     return [rec, true];
