@@ -16,7 +16,7 @@ import {
   until,
 } from '../lib/util.js';
 
-export const DEFAULTS = { peers: 50, rounds: 20, warmup: 5, bytes: 100 };
+export const DEFAULTS = { peers: 50, rounds: 50, warmup: 10, bytes: 100 };
 /** Handshakes at once while the peers join the hub (the hub's maxUnauthenticated is 64). */
 const JOIN_BATCH = 10;
 
