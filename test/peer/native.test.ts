@@ -193,3 +193,15 @@ t.test('a peer speaking another protocol version gets a clear error, not a hang'
   );
   await warned;
 });
+
+t.test('a message held in chat mode is acked at once and kept for pending()', async (t) => {
+  const a = await nativePeer(t, 'alice');
+  const b = await nativePeer(t, 'bob');
+  a.setChatTarget('127.0.0.1:1');
+  const start = Date.now();
+  const res = await b.send(a.address, 'while you chat');
+  t.equal(res.state, 'acked');
+  t.ok(Date.now() - start < 2000, `acked in ${Date.now() - start} ms`);
+  t.match(a.takePending(), [{ text: 'while you chat', name: 'bob' }]);
+  t.same(a.takePending(), [], 'pending() clears the queue');
+});
