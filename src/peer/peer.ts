@@ -184,6 +184,7 @@ export class Peer extends EventEmitter implements PeerApi {
     const server = this.server;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     if (this.expireTimer) clearInterval(this.expireTimer);
+    this.knownHosts.flush();
     await this.store?.close();
     this.emit('close');
   }
@@ -796,7 +797,7 @@ export class Peer extends EventEmitter implements PeerApi {
         session.destroy('closed', err);
         throw err;
       }
-      if (state === 'new') this.knownHosts.pin(address, key);
+      if (state === 'new') this.knownHosts.pinSoon(address, key);
     }
     return this.addSession(session, host, hello.port, hello.name, key, via);
   }

@@ -22,6 +22,9 @@ export class KnownHosts {
   private readonly kept: string[] = [];
   /** False when the file exists but could not be read: then it is never overwritten. */
   private writable: boolean;
+  /** Changes made here since the last save (null: forgotten); merged into the file as it is then. */
+  private readonly dirty = new Map<string, string | null>();
+  private saveScheduled = false;
 
   private constructor(
     readonly path: string | null,
@@ -40,9 +43,17 @@ export class KnownHosts {
   }
 
   check(address: string, keyHex: string): HostCheck {
+    const key = keyHex.toLowerCase();
     const pinned = this.keys.get(address);
     if (pinned === undefined) return 'new';
-    return pinned === keyHex.toLowerCase() ? 'match' : 'mismatch';
+    if (pinned === key) return 'match';
+    // `peerchat trust` may have accepted the new key while this peer runs: look at the file again
+    if (this.path && this.writable && !this.dirty.has(address)) {
+      const fresh = this.read(this.path)?.keys.get(address);
+      if (fresh !== undefined) this.keys.set(address, fresh);
+      if (fresh === key) return 'match';
+    }
+    return 'mismatch';
   }
 
   get(address: string): string | null {
@@ -53,15 +64,37 @@ export class KnownHosts {
   pin(address: string, keyHex: string): void {
     if (this.keys.has(address)) return;
     this.set(address, keyHex);
+    this.flush();
   }
 
-  /** Replace the pinned key deliberately (the user accepted a new key). */
+  /**
+   * Like pin, but the file is written once per event-loop turn, however many peers were pinned
+   * in it (a peer meeting many peers at once).
+   */
+  pinSoon(address: string, keyHex: string): void {
+    if (this.keys.has(address)) return;
+    this.set(address, keyHex);
+    if (this.saveScheduled) return;
+    this.saveScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Replace the pinned key deliberately (the user accepted a new key). Written at once. */
   trust(address: string, keyHex: string): void {
     this.set(address, keyHex);
+    this.flush();
   }
 
   forget(address: string): void {
-    if (this.keys.delete(address)) this.save();
+    if (!this.keys.delete(address)) return;
+    this.dirty.set(address, null);
+    this.flush();
+  }
+
+  /** Write pending changes now. */
+  flush(): void {
+    this.saveScheduled = false;
+    if (this.dirty.size > 0) this.save();
   }
 
   /** Every pin, for listing. */
@@ -74,35 +107,46 @@ export class KnownHosts {
     if (!KEY_HEX.test(key)) throw new TypeError(`not a 32-byte hex key: ${keyHex}`);
     if (/\s/.test(address) || address.length === 0) throw new TypeError(`not an address: ${address}`);
     this.keys.set(address, key);
-    this.save();
+    this.dirty.set(address, key);
   }
 
-  private load(path: string): void {
+  /** Parse the file; null when it cannot be read (ENOENT is an empty file). */
+  private read(path: string): { keys: Map<string, string>; kept: string[] } | null {
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      this.writable = false;
-      this.warn({
-        code: 'ERR_IDENTITY',
-        message: `cannot read ${path} (${(err as Error).message}); pins are kept in memory only`,
-        cause: err,
-      });
-      return;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { keys: new Map(), kept: [] };
+      return null;
     }
-    let bad = 0;
+    const keys = new Map<string, string>();
+    const kept: string[] = [];
     for (const raw of text.split('\n')) {
       const line = raw.trim();
       if (line === '' || line.startsWith('#')) continue;
       const [address, key, ...rest] = line.split(/\s+/);
       if (address && key && rest.length === 0 && KEY_HEX.test(key.toLowerCase())) {
-        this.keys.set(address, key.toLowerCase());
+        keys.set(address, key.toLowerCase());
       } else {
-        this.kept.push(raw);
-        bad++;
+        kept.push(raw);
       }
     }
+    return { keys, kept };
+  }
+
+  private load(path: string): void {
+    const parsed = this.read(path);
+    if (!parsed) {
+      this.writable = false;
+      this.warn({
+        code: 'ERR_IDENTITY',
+        message: `cannot read ${path}; pins are kept in memory only`,
+      });
+      return;
+    }
+    for (const [a, k] of parsed.keys) this.keys.set(a, k);
+    this.kept.push(...parsed.kept);
+    const bad = parsed.kept.length;
     if (bad > 0) {
       this.warn({
         code: 'ERR_IDENTITY',
@@ -113,7 +157,17 @@ export class KnownHosts {
 
   /** Write to a temporary file and rename it over the old one, so a crash leaves one or the other. */
   private save(): void {
-    if (!this.path || !this.writable) return;
+    if (!this.path || !this.writable) {
+      this.dirty.clear();
+      return;
+    }
+    // merge into the file as it is now, so a `peerchat trust` made meanwhile is not undone
+    const current = this.read(this.path);
+    if (current) {
+      for (const [a, k] of current.keys) if (!this.dirty.has(a)) this.keys.set(a, k);
+      for (const [a, k] of this.dirty) if (k === null) this.keys.delete(a);
+    }
+    this.dirty.clear();
     const lines = [HEADER, ...[...this.keys].map(([a, k]) => `${a} ${k}`), ...this.kept];
     const tmp = `${this.path}.${process.pid}.tmp`;
     try {

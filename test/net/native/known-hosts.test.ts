@@ -60,3 +60,20 @@ t.test('a damaged file: a warning, good lines used, bad lines kept', async (t) =
   t.match(text, '\u0000\u0001garbage here', 'the damaged line is still in the file');
   t.match(text, `10.0.0.3:4000 ${K2}`);
 });
+
+t.test('a trust made by another process (the CLI) is not undone by a running peer', async (t) => {
+  const dir = dataDir();
+  const running = KnownHosts.open(dir);
+  running.pin('127.0.0.1:5000', K1);
+  // `peerchat trust` runs beside it
+  KnownHosts.open(dir).trust('127.0.0.1:5000', K2);
+  t.equal(running.check('127.0.0.1:5000', K2), 'match', 'the running peer sees the trusted key');
+  running.pinSoon('127.0.0.1:6000', K1);
+  running.pinSoon('127.0.0.1:7000', K1);
+  t.equal(KnownHosts.open(dir).get('127.0.0.1:6000'), null, 'pinSoon writes later');
+  running.flush();
+  const after = KnownHosts.open(dir);
+  t.equal(after.get('127.0.0.1:5000'), K2, 'the trust survived the running peer saving');
+  t.equal(after.get('127.0.0.1:6000'), K1);
+  t.equal(after.get('127.0.0.1:7000'), K1);
+});
