@@ -370,7 +370,7 @@ export class Peer extends EventEmitter implements PeerApi {
       }
     }
     let msg: ChatMessage | null = this.outgoingMessage(rec, session, text);
-    msg = await this.transform('outgoing', msg);
+    if (this.interceptors.outgoing) msg = await this.transform('outgoing', msg);
     if (!msg)
       return {
         id: '',
