@@ -7,12 +7,7 @@ import type { ChatMessage } from '../../src/types.js';
 import { tempDir } from '../helpers/peers.js';
 import { until, waitFor } from '../helpers/wait.js';
 
-async function storedPeer(
-  t: Test,
-  name: string,
-  dataDir: string,
-  port = 0,
-) {
+async function storedPeer(t: Test, name: string, dataDir: string, port = 0) {
   const identity = await loadIdentity(dataDir);
   const store = Store.open({ dataDir });
   const peer = new Peer({ name, host: '127.0.0.1', port, identity, dataDir, store });
