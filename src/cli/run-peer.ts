@@ -100,6 +100,7 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     commands: host?.commands,
     helpers: host?.helpers,
     announce: mode.json,
+    logLevel: config.logLevel,
     extra: storeMembers(peer),
   };
 

@@ -34,7 +34,15 @@ export interface PrinterOptions {
   color: boolean;
   /** Redraw the prompt after printing (a terminal); otherwise lines are just written. */
   terminal: boolean;
+  /**
+   * error: messages and errors only; warn: and warnings; info: and peer events. Messages,
+   * results and errors are always printed. @default 'info'
+   */
+  logLevel?: LogLevel;
 }
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+const LEVELS: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 
 export class Printer {
   readonly colors: Colors;
@@ -42,8 +50,10 @@ export class Printer {
   private readonly terminal: boolean;
   private rl: PromptLine | null = null;
   private promptVisible = false;
+  private readonly level: number;
 
   constructor(opts: PrinterOptions) {
+    this.level = LEVELS[opts.logLevel ?? 'info'];
     this.output = opts.output;
     this.terminal = opts.terminal;
     this.colors = createColors(opts.color);
@@ -83,14 +93,17 @@ export class Printer {
   }
 
   connected(peer: PeerInfo): void {
+    if (this.level < LEVELS.info) return;
     this.print(formatConnected(peer, this.colors));
   }
 
   disconnected(peer: PeerInfo, reason: DisconnectReason): void {
+    if (this.level < LEVELS.info) return;
     this.print(formatDisconnected(peer, reason, this.colors));
   }
 
   discovered(peer: PeerInfo): void {
+    if (this.level < LEVELS.info) return;
     this.print(formatDiscovered(peer, this.colors));
   }
 
@@ -99,6 +112,7 @@ export class Printer {
   }
 
   warning(w: Warning): void {
+    if (this.level < LEVELS.warn) return;
     this.print(formatWarning(w, this.colors));
   }
 

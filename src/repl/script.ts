@@ -17,7 +17,7 @@ import { createEvaluator, type Evaluator } from './evaluate.js';
 import { formatError } from './format.js';
 import { createPeerGlobal, type Helper, type PeerGlobal } from './global.js';
 import { attachJson, JsonWriter } from './json.js';
-import { attachPrinter, Printer } from './printer.js';
+import { attachPrinter, type LogLevel, Printer } from './printer.js';
 
 const EXIT_ERROR = 1; // an uncaught error in a script
 const INSPECT_DEPTH = 4;
@@ -41,6 +41,8 @@ export interface ScriptOptions {
   extra?: object;
   /** In --json mode, write a `listening` line first (for a peer that is already listening). @default false */
   announce?: boolean;
+  /** How much human text to print (--log-level). @default 'info' */
+  logLevel?: LogLevel;
 }
 
 export interface RunScriptOptions extends ScriptOptions {
@@ -67,8 +69,8 @@ class ScriptSession {
   constructor(private readonly opts: ScriptOptions) {
     const color = opts.color ?? false;
     const humanOut = opts.json ? opts.errorOutput : opts.output;
-    this.human = new Printer({ output: humanOut, color, terminal: false });
-    this.errors = new Printer({ output: opts.errorOutput, color, terminal: false });
+    this.human = new Printer({ output: humanOut, color, terminal: false, logLevel: opts.logLevel });
+    this.errors = new Printer({ output: opts.errorOutput, color, terminal: false, logLevel: opts.logLevel });
     this.writer = opts.json ? new JsonWriter(opts.output) : null;
     this.chat = new ChatState(opts.peer);
     this.global = createPeerGlobal(opts.peer, {

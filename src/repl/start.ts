@@ -16,7 +16,7 @@ import { type Completer, createCompleter } from './completer.js';
 import { formatError, sanitize } from './format.js';
 import { createPeerGlobal, type Helper, type PeerGlobal } from './global.js';
 import { attachJson, JsonWriter } from './json.js';
-import { attachPrinter, Printer } from './printer.js';
+import { attachPrinter, type LogLevel, Printer } from './printer.js';
 
 const HISTORY_SIZE = 1000;
 
@@ -43,6 +43,8 @@ export interface StartReplOptions {
   prompt?: string;
   /** In --json mode, write a `listening` line now (the peer already listens). @default false */
   announce?: boolean;
+  /** How much human text to print (--log-level). @default 'info' */
+  logLevel?: LogLevel;
   /** Ctrl-C twice, Ctrl-D, .quit, .exit, `peer.quit()`: shut down (EXIT to all, then exit). */
   onQuit(code: number): Promise<void>;
 }
@@ -80,7 +82,7 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
   const { peer } = opts;
   const replOut = opts.json ? (opts.errorOutput ?? process.stderr) : opts.output;
   const terminal = opts.terminal ?? Boolean((replOut as { isTTY?: boolean }).isTTY);
-  const printer = new Printer({ output: replOut, color: opts.color, terminal });
+  const printer = new Printer({ output: replOut, color: opts.color, terminal, logLevel: opts.logLevel });
   const writer = opts.json ? new JsonWriter(opts.output) : null;
   const chat = new ChatState(peer);
   const basePrompt = opts.prompt ?? `${sanitize(peer.name)}> `;

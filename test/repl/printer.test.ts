@@ -125,3 +125,42 @@ t.test('attachPrinter prints events, filters held messages, and detaches', async
   t.match(errSeen.text(), /warning ERR_BAD_FRAME: bad frame\n$/);
   t.equal(peer.listenerCount('message'), 0);
 });
+
+t.test('--log-level: error hides warnings and peer events, never messages', async (t) => {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (d) => {
+    text += d;
+  });
+  const quiet = new Printer({ output: out, color: false, terminal: false, logLevel: 'error' });
+  quiet.warning({ code: 'ERR_BAD_FRAME', message: 'noise' });
+  quiet.connected({
+    address: '127.0.0.1:1',
+    name: 'a',
+    key: null,
+    fingerprint: null,
+    protocol: 'classic',
+    connected: true,
+    via: 'tcp',
+  });
+  quiet.message({
+    id: '1',
+    from: '127.0.0.1:1',
+    name: 'a',
+    text: 'still shown',
+    protocol: 'classic',
+    verified: false,
+    key: null,
+    fingerprint: null,
+    ts: Date.now(),
+    direction: 'in',
+  });
+  await new Promise((r) => setImmediate(r));
+  t.notMatch(text, /noise/);
+  t.notMatch(text, /connected/);
+  t.match(text, /still shown/);
+  const warnOnly = new Printer({ output: out, color: false, terminal: false, logLevel: 'warn' });
+  warnOnly.warning({ code: 'ERR_BAD_FRAME', message: 'shown warning' });
+  await new Promise((r) => setImmediate(r));
+  t.match(text, /shown warning/);
+});
