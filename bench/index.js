@@ -8,6 +8,7 @@ import { discovery } from './rows/discovery.js';
 import { fanOut } from './rows/fan-out.js';
 import { memory } from './rows/memory.js';
 import { nativeThroughput } from './rows/native-throughput.js';
+import { rooms } from './rows/rooms.js';
 import { roundTrip } from './rows/round-trip.js';
 import { startup } from './rows/startup.js';
 import { storeThroughput } from './rows/store-throughput.js';
@@ -18,6 +19,7 @@ export {
   fanOut,
   memory,
   nativeThroughput,
+  rooms,
   roundTrip,
   startup,
   storeThroughput,
@@ -41,6 +43,11 @@ export const ROWS = [
   { id: 'discovery', run: discovery, quick: { sizes: [3, 4] } },
   { id: 'memory', run: memory, quick: { sessions: 3 } },
   { id: 'startup', run: startup, quick: { runs: 1 } },
+  {
+    id: 'rooms',
+    run: rooms,
+    quick: { sizes: [2, 3], runs: 1, count: 200, window: 50, warmup: 50, trials: 1 },
+  },
 ];
 
 export function machineInfo() {

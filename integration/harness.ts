@@ -54,6 +54,8 @@ export interface SpawnOptions {
   noPort?: boolean;
   /** Skip --name (e.g. when the config file names the peer). @default false */
   noName?: boolean;
+  /** Node options placed before the script (e.g. `--import <preload>`). */
+  nodeArgs?: string[];
 }
 
 type Predicate = (e: PeerEvent) => boolean;
@@ -395,7 +397,7 @@ export class Cluster {
     for (const c of opts.connect ?? []) args.push('--connect', c);
     for (const p of opts.plugins ?? []) args.push('--plugin', p);
     args.push(...(opts.args ?? []));
-    const child = this.start(args, dir, opts.env);
+    const child = this.start(args, dir, opts.env, undefined, 'pipe', opts.nodeArgs);
     const peer = new PeerProcess(child, name, dir);
     this.peers.push(peer);
     if (opts.waitListening !== false) await peer.waitFor('listening', () => true, START_TIMEOUT_MS);
@@ -446,12 +448,13 @@ export class Cluster {
     env: Record<string, string> = {},
     timeout?: number,
     stdin: 'pipe' | 'ignore' = 'pipe',
+    nodeArgs: string[] = [],
   ): ResultPromise {
     // tap's processinfo puts its loader into NODE_OPTIONS of every child it sees spawned, which
     // doubles a peer's startup; the shell drops it again and execs node (same pid, same signals)
     const child = execa(
       '/bin/sh',
-      ['-c', 'unset NODE_OPTIONS; exec "$0" "$@"', process.execPath, BIN, ...args],
+      ['-c', 'unset NODE_OPTIONS; exec "$0" "$@"', process.execPath, ...nodeArgs, BIN, ...args],
       {
         cwd: path.join(dir, 'cwd'),
         env: isolatedEnv(path.join(dir, 'home'), env),

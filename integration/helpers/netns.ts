@@ -179,7 +179,8 @@ export async function recordEgress(): Promise<EgressRecorder> {
 
   const net = await import('node:net');
   wrap(net.Socket.prototype, 'connect', (a) => {
-    const first = a[0];
+    // net.connect() passes its normalized arguments as one array
+    const first = Array.isArray(a[0]) ? a[0][0] : a[0];
     if (first && typeof first === 'object')
       return (first as { host?: string; path?: string }).host ?? 'local';
     return typeof a[1] === 'string' ? a[1] : 'localhost';
