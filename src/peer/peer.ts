@@ -832,6 +832,11 @@ export class Peer extends EventEmitter implements PeerApi {
     return this.roomsHandle?.rooms() ?? [];
   }
 
+  /** The joined rooms in which a swarm connection with this key is live. */
+  private roomsOf(key: string): string[] {
+    return this.roomsHandle?.roomsOf(key) ?? [];
+  }
+
   private loadRooms(): Promise<Rooms> {
     if (!this.identity) {
       return Promise.reject(new PeerchatError('ERR_ROOM', 'rooms need an identity (a data directory)'));
@@ -949,8 +954,10 @@ export class Peer extends EventEmitter implements PeerApi {
     // the original drops an exiting peer from its active peers too
     if (reason === 'exit') this.table.delete(rec.address);
     if (this.closing && reason === 'closed') return;
-    if (reason === 'lost' && rec.via.startsWith('room') && !this.closing) {
-      // hyperswarm replaces a connection by closing the old one first: wait for the new one
+    const inRoom = rec.via.startsWith('room') || (rec.key !== null && this.roomsOf(rec.key).length > 0);
+    if (reason === 'lost' && inRoom && !this.closing) {
+      // hyperswarm replaces a connection by closing the old one first, and the remote may replace
+      // our TCP session by its room one before we do: wait for the new one
       rec.grace = setTimeout(() => {
         rec.grace = null;
         if (!rec.session) this.emit('peer-disconnected', info, reason);
