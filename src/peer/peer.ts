@@ -562,6 +562,7 @@ export class Peer extends EventEmitter implements PeerApi {
   /** Add peers from an answer to the active table; returns the valid keys learned. */
   private learn(entries: PeerEntry[], from: string): string[] {
     const out: string[] = [];
+    const seen = new Set<string>();
     for (const e of entries) {
       if (out.length >= this.limits.maxPeerlistKeys) {
         this.warn(
@@ -573,7 +574,8 @@ export class Peer extends EventEmitter implements PeerApi {
       const a = parseAddress(e.address);
       if (!a) continue;
       const address = formatAddress(a.host, a.port);
-      if (this.isSelf(a.host, a.port) || out.includes(address)) continue;
+      if (this.isSelf(a.host, a.port) || seen.has(address)) continue;
+      seen.add(address);
       out.push(address);
       const [rec, isNew] = this.table.upsert(address, a.host, a.port);
       if (!rec.name && e.name) rec.name = e.name;

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { Warning } from '../../errors.js';
 
 export const KNOWN_HOSTS_FILE = 'known_hosts';
+/** New pins are written to the file together, at most this often. */
+export const PIN_SAVE_DELAY_MS = 1000;
 const FILE_MODE = 0o600;
 const KEY_HEX = /^[0-9a-f]{64}$/;
 const HEADER = '# peerchat known hosts: <ip:port> <hex public key>. Edit with `peerchat trust`.';
@@ -68,15 +70,16 @@ export class KnownHosts {
   }
 
   /**
-   * Like pin, but the file is written once per event-loop turn, however many peers were pinned
-   * in it (a peer meeting many peers at once).
+   * Like pin, but the file is written at most every PIN_SAVE_DELAY_MS, however many peers were
+   * pinned meanwhile (a peer meeting many peers at once). A pin lost to a crash in that window is
+   * only pinned again on the next connection; the Peer flushes on exit.
    */
   pinSoon(address: string, keyHex: string): void {
     if (this.keys.has(address)) return;
     this.set(address, keyHex);
     if (this.saveScheduled) return;
     this.saveScheduled = true;
-    setImmediate(() => this.flush());
+    setTimeout(() => this.flush(), PIN_SAVE_DELAY_MS).unref();
   }
 
   /** Replace the pinned key deliberately (the user accepted a new key). Written at once. */
