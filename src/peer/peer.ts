@@ -226,7 +226,8 @@ export class Peer extends EventEmitter implements PeerApi {
         `no known peer is called "${t}" (use "ip:port" or a peer's name)`,
       );
     }
-    return this.table.upsert(formatAddress(a.host, a.port), a.host, a.port)[0];
+    const address = formatAddress(a.host, a.port);
+    return this.table.get(address) ?? PeerTable.blank(address, a.host, a.port);
   }
 
   trust(address: string, key: string): void {
@@ -354,19 +355,24 @@ export class Peer extends EventEmitter implements PeerApi {
     if (typeof text !== 'string' || text.length === 0) {
       throw new PeerchatError('ERR_USAGE', 'send(target, text) needs a non-empty text');
     }
-    const rec = this.resolveRecord(target);
+    let rec = this.resolveRecord(target);
     if (this.isSelf(rec.host, rec.port))
       throw new PeerchatError('ERR_INVALID_ADDRESS', `${rec.address} is this peer`);
     let session = rec.session;
     if (!session) {
       try {
-        await this.connect(rec.address);
+        const info = await this.connect(rec.address);
+        rec = this.table.get(info.address) ?? rec;
         session = rec.session;
       } catch (err) {
-        const knownNative = this.store !== null && this.keyOf(rec) !== null;
+        const code = err instanceof PeerchatError ? err.code : null;
+        const unreachable =
+          code === 'ERR_PEER_UNREACHABLE' || code === 'ERR_CONNECT_TIMEOUT' || code === 'ERR_DISCONNECTED';
+        // a known native peer that is away: the outbox keeps the message until it is back
+        const queue = unreachable && this.store !== null && this.keyOf(rec) !== null;
         // a peer that does not answer CONNECT may still take a one-shot MESSAGE, as the original sends it
-        const oneShot = this.classic && err instanceof PeerchatError && err.code === 'ERR_CONNECT_TIMEOUT';
-        if (!knownNative && !oneShot) throw err;
+        const oneShot = this.classic && code === 'ERR_CONNECT_TIMEOUT';
+        if (!queue && !oneShot) throw err;
       }
     }
     let msg: ChatMessage | null = this.outgoingMessage(rec, session, text);
@@ -556,6 +562,9 @@ export class Peer extends EventEmitter implements PeerApi {
             name: null,
           }),
         );
+    // it answered: it is a peer
+    const [known, isNew] = this.table.upsert(rec.address, rec.host, rec.port);
+    if (isNew) this.emit('peer-discovered', toInfo(known));
     return this.learn(entries, rec.address);
   }
 

@@ -42,7 +42,14 @@ export class PeerTable {
   upsert(address: string, host: string, port: number): [PeerRecord, boolean] {
     const found = this.byAddress.get(address);
     if (found) return [found, false];
-    const rec: PeerRecord = {
+    const rec = PeerTable.blank(address, host, port);
+    this.byAddress.set(address, rec);
+    return [rec, true];
+  }
+
+  /** A record for an address that is not (yet) in the table: typing an address discovers nothing. */
+  static blank(address: string, host: string, port: number): PeerRecord {
+    return {
       address,
       host,
       port,
@@ -55,8 +62,6 @@ export class PeerTable {
       since: 0,
       grace: null,
     };
-    this.byAddress.set(address, rec);
-    return [rec, true];
   }
 
   delete(address: string): void {

@@ -218,3 +218,13 @@ t.test('a burst of connections is not stalled by the backlog, and the inbound ca
   await until(() => n === 200, 10_000, '200 messages');
   t.ok(Date.now() - start < 900, `200 concurrent connects took ${Date.now() - start} ms (no 1 s SYN stall)`);
 });
+
+t.test('a failed send to a typed address leaves the tables as they were', async (t) => {
+  const peer = await startPeer(t);
+  const raw = await startRaw(t);
+  const port = raw.port;
+  await raw.close();
+  await t.rejects(peer.send(`127.0.0.1:${port}`, 'anyone?'), { code: 'ERR_PEER_UNREACHABLE' });
+  await t.rejects(peer.query(`127.0.0.1:${port}`), { code: 'ERR_PEER_UNREACHABLE' });
+  t.same(peer.activePeers(), [], 'nothing was discovered');
+});

@@ -90,3 +90,16 @@ t.test('held messages in chat mode survive a restart', async (t) => {
   t.teardown(() => store.close());
   t.match(store.takePending(), [{ text: 'held' }]);
 });
+
+t.test('a changed key is refused, not queued as if the peer were away', async (t) => {
+  const a = await storedPeer(t, 'alice', tempDir(t));
+  const b = await storedPeer(t, 'bob', tempDir(t));
+  const port = b.port;
+  await a.connect(b.address);
+  const gone = waitFor(a, 'peer-disconnected');
+  await b.exit();
+  await gone;
+  await storedPeer(t, 'impostor', tempDir(t), port);
+  await t.rejects(a.send(`127.0.0.1:${port}`, 'secret'), { code: 'ERR_KEY_MISMATCH' });
+  t.same(a.outbox(), [], 'nothing queued for the pinned key');
+});
