@@ -863,6 +863,11 @@ export class Peer extends EventEmitter implements PeerApi {
         onConnection: (conn, info) => this.onRoomConnection(conn, info),
       });
       rooms.on('warning', (w) => this.limiter.report(w));
+      // an inbound connection learns its room after the fact when several rooms are joined
+      rooms.on('peer-room', (key, room) => {
+        const rec = this.table.byKey(key);
+        if (rec && rec.via === 'room') rec.via = `room:${room}`;
+      });
       this.roomsHandle = rooms;
       return rooms;
     });

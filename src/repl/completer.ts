@@ -68,6 +68,11 @@ export function createCompleter(peer: Pick<PeerApi, 'activePeers'>, fallback: Co
       result = null; // a peer table that cannot be read must not break the prompt
     }
     if (result) cb(null, result);
-    else fallback(line, cb);
+    else
+      fallback(line, (err, res) => {
+        // the `peer` global is a class instance: its constructor is no command for people
+        if (res) cb(err, [res[0].filter((c) => !c.endsWith('.constructor')), res[1]]);
+        else cb(err, res);
+      });
   };
 }

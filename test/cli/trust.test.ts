@@ -50,9 +50,9 @@ t.test('a new address in a new data directory; key case and IPv6 forms are norma
   t.equal(r.stdout, `trusted ${fingerprint(k)} for [::1]:5000\n`);
   t.equal(KnownHosts.open(dir).get('[::1]:5000'), k, 'stored as the peer pins it, lower case');
   t.equal(statSync(path.join(dir, KNOWN_HOSTS_FILE)).mode & 0o777, 0o600);
-  const mapped = await runCli(['trust', '[::ffff:10.0.0.2]:5000', k], { cwd: fresh(), dataDir: dir });
+  const mapped = await runCli(['trust', '[::ffff:127.0.1.2]:5000', k], { cwd: fresh(), dataDir: dir });
   t.equal(mapped.code, 0, mapped.stderr);
-  t.equal(KnownHosts.open(dir).get('10.0.0.2:5000'), k, 'the IPv4-mapped prefix is stripped');
+  t.equal(KnownHosts.open(dir).get('127.0.1.2:5000'), k, 'the IPv4-mapped prefix is stripped');
 });
 
 t.test('--json prints one result line', async (t) => {

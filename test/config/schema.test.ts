@@ -60,7 +60,7 @@ t.test('accepts every documented form', async (t) => {
     autoConnect: [
       '127.0.0.1:5000',
       '[::1]:5001',
-      { address: '10.0.0.2:5000', key: KEY.toUpperCase(), name: 'bob' },
+      { address: '127.0.1.2:5000', key: KEY.toUpperCase(), name: 'bob' },
     ],
     plugins: ['peerchat-plugin-x', ['./local.js', { level: 2 }]],
     allow: [KEY],
@@ -70,7 +70,7 @@ t.test('accepts every documented form', async (t) => {
     store: false,
     history: { retentionDays: 30, maxMessages: null },
   });
-  t.same(c.autoConnect[2], { address: '10.0.0.2:5000', key: KEY, name: 'bob' }, 'keys are lower-cased');
+  t.same(c.autoConnect[2], { address: '127.0.1.2:5000', key: KEY, name: 'bob' }, 'keys are lower-cased');
   t.same(c.plugins[1], ['./local.js', { level: 2 }]);
   t.equal(configSchema.parse({ dht: { bootstrap: 'public' } }).dht.bootstrap, 'public');
 });

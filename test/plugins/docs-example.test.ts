@@ -38,9 +38,9 @@ t.test('the complete example in docs/plugins.md loads and does what the docs say
 
   await peer.receive({ name: 'bob' });
   await peer.receive({ name: 'bob' });
-  await peer.receive({ name: null, from: '10.0.0.9:1' });
+  await peer.receive({ name: null, from: '127.0.1.9:1' });
   await host.idle();
-  t.equal(await host.commands.get('seen')?.action(''), 'bob: 2\n10.0.0.9:1: 1');
+  t.equal(await host.commands.get('seen')?.action(''), 'bob: 2\n127.0.1.9:1: 1');
   t.equal(host.helpers.seenCount?.('bob'), 2);
   await host.stop();
   t.same(warnings, []);

@@ -6,8 +6,8 @@ function setup() {
   const peer = new FakePeer();
   peer.addPeer({ address: '127.0.0.1:5001', name: 'alice', connected: true });
   peer.addPeer({ address: '127.0.0.1:5002', name: 'albert' });
-  peer.addPeer({ address: '10.0.0.7:6000', name: 'twin' });
-  peer.addPeer({ address: '10.0.0.8:6000', name: 'twin' });
+  peer.addPeer({ address: '127.0.1.7:6000', name: 'twin' });
+  peer.addPeer({ address: '127.0.1.8:6000', name: 'twin' });
   return peer;
 }
 
@@ -20,10 +20,10 @@ t.test('dot-command arguments complete names and addresses', async (t) => {
     '127.0.0.1:500',
   ]);
   t.same(completePeerArgument('.send tw', peer), [[], 'tw'], 'an ambiguous name is not offered');
-  t.same(completePeerArgument('.send 10.', peer), [['10.0.0.7:6000', '10.0.0.8:6000'], '10.']);
+  t.same(completePeerArgument('.send 127.0.1.', peer), [['127.0.1.7:6000', '127.0.1.8:6000'], '127.0.1.']);
   t.same(
-    completePeerArgument('.connect 127', peer),
-    [['127.0.0.1:5002'], '127'],
+    completePeerArgument('.connect 127.0.0', peer),
+    [['127.0.0.1:5002'], '127.0.0'],
     'connect offers unconnected addresses',
   );
   t.equal(completePeerArgument('.send alice hel', peer), null, 'the text is not completed');
@@ -72,4 +72,12 @@ t.test('createCompleter falls back to the default completer', async (t) => {
     [[], '.send a'],
     'a failing peer table falls back instead of throwing',
   );
+});
+
+t.test('the fallback completion leaves out peer.constructor', async (t) => {
+  const complete = createCompleter({ activePeers: () => [] }, (_line, cb) =>
+    cb(null, [['peer.constructor', 'peer.connect', 'peer.connectAll'], 'peer.con']),
+  );
+  const result = await new Promise((resolve) => complete('peer.con', (_err, res) => resolve(res)));
+  t.same(result, [['peer.connect', 'peer.connectAll'], 'peer.con']);
 });

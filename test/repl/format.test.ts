@@ -36,8 +36,8 @@ t.test('a native message shows the short verified fingerprint', async (t) => {
 
 t.test('a classic message is marked unverified', async (t) => {
   const ts = new Date(2026, 0, 2, 12, 3, 4).getTime();
-  const msg = makeMessage({ from: '10.0.0.2:6000', name: 'bob', text: 'hi: there', ts });
-  t.equal(formatMessage(msg, plain), '[12:03:04] 10.0.0.2:6000 bob (unverified): hi: there');
+  const msg = makeMessage({ from: '127.0.1.2:6000', name: 'bob', text: 'hi: there', ts });
+  t.equal(formatMessage(msg, plain), '[12:03:04] 127.0.1.2:6000 bob (unverified): hi: there');
 });
 
 t.test('control characters from the network are escaped', async (t) => {
@@ -82,14 +82,14 @@ t.test('short fingerprint and peer table', async (t) => {
         protocol: 'native',
         fingerprint: 'aa:bb:cc:dd',
       }),
-      makePeerInfo({ address: '10.0.0.22:5002', name: null }),
+      makePeerInfo({ address: '127.0.1.22:5002', name: null }),
     ],
     plain,
   );
   const lines = table.split('\n');
   t.equal(lines.length, 2);
   t.match(lines[0], /^127\.0\.0\.1:5001 +alice +connected +native +aa:bb…$/);
-  t.match(lines[1], /^10\.0\.0\.22:5002 +- +known +classic +-$/);
+  t.match(lines[1], /^127\.0\.1\.22:5002 +- +known +classic +-$/);
   t.equal(lines[0]?.indexOf('alice'), lines[1]?.indexOf('-  '), 'columns line up');
 });
 

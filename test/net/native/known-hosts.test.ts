@@ -28,37 +28,37 @@ t.test('pin on first use, match, mismatch, trust, forget', async (t) => {
 t.test('kept in <dataDir>/known_hosts, mode 0600, written atomically', async (t) => {
   const dir = dataDir();
   const hosts = KnownHosts.open(dir);
-  hosts.pin('10.0.0.1:4000', K1);
-  hosts.pin('10.0.0.2:4000', K2);
+  hosts.pin('127.0.1.1:4000', K1);
+  hosts.pin('127.0.1.2:4000', K2);
   const path = join(dir, 'known_hosts');
   t.equal(statSync(path).mode & 0o777, 0o600);
-  t.match(readFileSync(path, 'utf8'), `10.0.0.1:4000 ${K1}`);
+  t.match(readFileSync(path, 'utf8'), `127.0.1.1:4000 ${K1}`);
   t.strictSame(
     readdirSync(dir).filter((f) => f.includes('tmp')),
     [],
     'no temporary file left',
   );
   const reopened = KnownHosts.open(dir);
-  t.equal(reopened.check('10.0.0.1:4000', K1), 'match');
-  t.equal(reopened.check('10.0.0.2:4000', K1), 'mismatch');
-  reopened.forget('10.0.0.1:4000');
-  t.equal(KnownHosts.open(dir).get('10.0.0.1:4000'), null);
+  t.equal(reopened.check('127.0.1.1:4000', K1), 'match');
+  t.equal(reopened.check('127.0.1.2:4000', K1), 'mismatch');
+  reopened.forget('127.0.1.1:4000');
+  t.equal(KnownHosts.open(dir).get('127.0.1.1:4000'), null);
 });
 
 t.test('a damaged file: a warning, good lines used, bad lines kept', async (t) => {
   const dir = dataDir();
   const path = join(dir, 'known_hosts');
-  writeFileSync(path, `# comment\n10.0.0.1:4000 ${K1}\n\u0000\u0001garbage here\n10.0.0.2:4000 nothex\n`);
+  writeFileSync(path, `# comment\n127.0.1.1:4000 ${K1}\n\u0000\u0001garbage here\n127.0.1.2:4000 nothex\n`);
   const warnings: Warning[] = [];
   const hosts = KnownHosts.open(dir, (w) => warnings.push(w));
   t.equal(warnings.length, 1);
   t.match(warnings[0]?.message, /2 line/);
   t.strictSame(hosts.warnings, warnings);
-  t.equal(hosts.get('10.0.0.1:4000'), K1);
-  hosts.pin('10.0.0.3:4000', K2);
+  t.equal(hosts.get('127.0.1.1:4000'), K1);
+  hosts.pin('127.0.1.3:4000', K2);
   const text = readFileSync(path, 'utf8');
   t.match(text, '\u0000\u0001garbage here', 'the damaged line is still in the file');
-  t.match(text, `10.0.0.3:4000 ${K2}`);
+  t.match(text, `127.0.1.3:4000 ${K2}`);
 });
 
 t.test('a trust made by another process (the CLI) is not undone by a running peer', async (t) => {

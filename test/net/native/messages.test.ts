@@ -25,7 +25,7 @@ const arbChat = fc.record(
 );
 const arbEntry = fc.record(
   {
-    address: fc.constantFrom('127.0.0.1:4000', '[::1]:1', '10.0.0.255:65535'),
+    address: fc.constantFrom('127.0.0.1:4000', '[::1]:1', '127.0.1.255:65535'),
     key: fc.option(hex(32), { nil: null }),
     name: fc.option(str(64), { nil: null }),
   },

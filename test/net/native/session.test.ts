@@ -110,16 +110,16 @@ t.test('peers request and answer', async (t) => {
   const key = keyPair().publicKey.toString('hex');
   b.on('peers-request', (reply) =>
     reply([
-      { address: '10.0.0.1:4000', key, name: 'carol' },
-      { address: '10.0.0.2:4000', key: null, name: null },
-      { address: '10.0.0.3:4000', key: 'not-a-key', name: 'x'.repeat(300) },
+      { address: '127.0.1.1:4000', key, name: 'carol' },
+      { address: '127.0.1.2:4000', key: null, name: null },
+      { address: '127.0.1.3:4000', key: 'not-a-key', name: 'x'.repeat(300) },
     ]),
   );
   const entries = await a.requestPeers();
   t.strictSame(entries, [
-    { address: '10.0.0.1:4000', key, name: 'carol' },
-    { address: '10.0.0.2:4000', key: null, name: null },
-    { address: '10.0.0.3:4000', key: null, name: null },
+    { address: '127.0.1.1:4000', key, name: 'carol' },
+    { address: '127.0.1.2:4000', key: null, name: null },
+    { address: '127.0.1.3:4000', key: null, name: null },
   ]);
 });
 

@@ -33,12 +33,12 @@ t.test('text format, to a file relative to the config directory', async (t) => {
     options: { format: 'text', file: 'logs/chat.log' },
   });
   const ts = Date.UTC(2025, 0, 2, 3, 4, 5);
-  await peer.receive({ text: 'hi\nthere', name: 'alice', from: '10.0.0.1:9', ts });
-  await peer.send('10.0.0.2:9', 'yo');
+  await peer.receive({ text: 'hi\nthere', name: 'alice', from: '127.0.1.1:9', ts });
+  await peer.send('127.0.1.2:9', 'yo');
   await host.stop();
   const got = lines(path.join(baseDir, 'logs', 'chat.log'));
-  t.equal(got[0], '2025-01-02T03:04:05.000Z <- alice (10.0.0.1:9): hi\\nthere');
-  t.match(got[1], /^\d{4}-\d\d-\d\dT.* -> 10\.0\.0\.2:9: yo$/);
+  t.equal(got[0], '2025-01-02T03:04:05.000Z <- alice (127.0.1.1:9): hi\\nthere');
+  t.match(got[1], /^\d{4}-\d\d-\d\dT.* -> 127\.0\.1\.2:9: yo$/);
 });
 
 t.test('rotation by size keeps maxFiles old files, newest first', async (t) => {

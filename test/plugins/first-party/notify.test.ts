@@ -39,9 +39,9 @@ t.test('mode both, with colour; outgoing messages never notify', async (t) => {
     peerName: 'zed',
   });
   await peer.send('127.0.0.1:4001', 'I am zed');
-  await peer.receive({ text: 'zed', name: null, from: '10.0.0.1:1' });
+  await peer.receive({ text: 'zed', name: null, from: '127.0.1.1:1' });
   await host.idle();
-  t.same(chunks, ['\x07\x1b[1;33m* 10.0.0.1:1 mentioned "zed": zed\x1b[0m\n']);
+  t.same(chunks, ['\x07\x1b[1;33m* 127.0.1.1:1 mentioned "zed": zed\x1b[0m\n']);
 });
 
 t.test('bad options fail the load', async (t) => {
