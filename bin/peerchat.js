@@ -1,4 +1,10 @@
 #!/usr/bin/env node
 import { main } from '../dist/cli/main.js';
 
+// a reader that went away (`peerchat query … | head`) ends the output, not the process with a stack
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 process.exitCode = await main();
