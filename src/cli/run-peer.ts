@@ -56,8 +56,10 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
   });
   const host = await loadPlugins(peer, config, mode.baseDir ?? process.cwd());
   await peer.listen();
+  const interactive = mode.kind === 'start' && mode.eval === undefined && Boolean(io.stdin.isTTY);
   if (!mode.json) {
-    io.stdout.write(
+    // scripts keep stdout for their results
+    (interactive ? io.stdout : io.stderr).write(
       `${peer.name} listening on ${peer.host}:${peer.port}` +
         (peer.fingerprint ? ` (id ${peer.fingerprint})` : '') +
         '\n',
@@ -104,7 +106,6 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     extra: storeMembers(peer),
   };
 
-  const interactive = mode.kind === 'start' && mode.eval === undefined && Boolean(io.stdin.isTTY);
   for (const s of SIGNALS) if (!(interactive && s === 'SIGINT')) process.on(s, onSignal);
 
   let done: Promise<number>;
