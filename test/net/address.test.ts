@@ -1,0 +1,45 @@
+import fc from 'fast-check';
+import t from 'tap';
+import { formatAddress, normalizeHost, parseAddress, parsePort, toAddress } from '../../src/net/address.js';
+
+t.test('ports are 1..65535 in decimal digits', async (t) => {
+  t.equal(parsePort('5000'), 5000);
+  t.equal(parsePort('65535'), 65535);
+  for (const bad of ['0', '65536', '-1', '+5', '5e3', ' 5', '0x10', '', '123456'])
+    t.equal(parsePort(bad), null, bad);
+});
+
+t.test('addresses: IPv4, IPv6 with or without brackets, IPv4-mapped folded', async (t) => {
+  t.same(parseAddress('127.0.0.1:5000'), { host: '127.0.0.1', port: 5000 });
+  t.same(parseAddress('[::1]:5000'), { host: '::1', port: 5000 });
+  t.same(parseAddress('::1:5000'), { host: '::1', port: 5000 });
+  t.same(parseAddress('::ffff:127.0.0.1:5000'), { host: '127.0.0.1', port: 5000 });
+  for (const bad of [
+    'localhost:5000',
+    '127.0.0.1',
+    '127.0.0.1:',
+    ':5000',
+    '300.1.1.1:5',
+    '127.0.0.1:0',
+    'x',
+  ]) {
+    t.equal(parseAddress(bad), null, bad);
+  }
+  t.equal(normalizeHost('::ffff:127.0.0.1'), '127.0.0.1');
+  t.equal(formatAddress('::1', 5), '[::1]:5');
+  t.equal(formatAddress('127.0.0.1', 5), '127.0.0.1:5');
+  t.throws(() => toAddress('nope'), { code: 'ERR_INVALID_ADDRESS' });
+});
+
+t.test('property: parse never throws, and formatted addresses parse back', async (t) => {
+  fc.assert(
+    fc.property(fc.string(), (s) => parseAddress(s) === null || typeof parseAddress(s)?.port === 'number'),
+  );
+  fc.assert(
+    fc.property(fc.ipV4(), fc.integer({ min: 1, max: 65535 }), (ip, port) => {
+      const a = parseAddress(formatAddress(ip, port));
+      return a !== null && a.host === ip && a.port === port;
+    }),
+  );
+  t.pass('1000 random strings and addresses');
+});
