@@ -8,8 +8,8 @@ import { networkInterfaces } from 'node:os';
 import { v7 as uuidv7 } from 'uuid';
 import { type Code, PeerchatError, type Warning } from '../errors.js';
 import { formatAddress, normalizeHost, parseAddress, toAddress } from '../net/address.js';
-import { queryPeerlist, sendOneShot } from '../net/classic/client.js';
-import { encodeFrame, type Frame, ORIGINAL_READ_BYTES } from '../net/classic/codec.js';
+import { queryPeerlist } from '../net/classic/client.js';
+import { encodeFrame, type Frame } from '../net/classic/codec.js';
 import { ClassicConnection } from '../net/classic/connection.js';
 import { ClassicSession } from '../net/classic/session.js';
 import { dial } from '../net/dial.js';
@@ -21,6 +21,7 @@ import type { RoomConnectionInfo, RoomSummary, Rooms } from '../rooms/swarm.js';
 import type { HistoryOptions, Store, StoredMessage } from '../store/store.js';
 import type { ChatMessage, DisconnectReason, Identity, PeerEntry, PeerInfo, SendResult } from '../types.js';
 import type { ConnectOptions, ListeningInfo, PeerApi, PeerEvents, SendOptions } from './api.js';
+import { Delivery, plain } from './delivery.js';
 import type { Interceptors, Limits, PeerOptions, Timeouts } from './options.js';
 import { type PeerRecord, PeerTable, toInfo } from './table.js';
 import { WarningLimiter } from './warnings.js';
@@ -44,8 +45,6 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   session: 6000,
 };
 
-/** Native chat text limit (bytes); classic texts are limited by the original's 1024-byte read. */
-export const MAX_TEXT_BYTES = 16 * 1024;
 /** Message ids remembered for de-duplication. */
 const SEEN_IDS = 10_000;
 /** Two sessions with one peer opened this close together are a simultaneous connect, not a restart. */
@@ -88,8 +87,7 @@ export class Peer extends EventEmitter implements PeerApi {
   private closing: Promise<void> | null = null;
   private readonly limiter = new WarningLimiter((w) => this.emit('warning', w));
   private readonly localHosts: Set<string>;
-  /** Outgoing native ids written to a session and not acked yet: never resent twice at once. */
-  private readonly inflight = new Set<string>();
+  private readonly delivery: Delivery;
   private expireTimer: NodeJS.Timeout | null = null;
   private readonly dht: PeerOptions['dht'];
   private roomsLoading: Promise<Rooms> | null = null;
@@ -110,6 +108,16 @@ export class Peer extends EventEmitter implements PeerApi {
     this.localHosts = localAddresses();
     this.store = opts.store ?? null;
     this.dht = opts.dht;
+    this.delivery = new Delivery(this.store, {
+      table: this.table,
+      local: () => ({ name: this._name, port: this._port }),
+      connectTimeoutMs: () => this.timeouts.connect,
+      report: (err, context) => this.report(err, context),
+      expired: (msg, error) => {
+        this.warn('ERR_MESSAGE_EXPIRED', `message ${msg.id}: ${error}`);
+        this.emit('message-failed', msg, error);
+      },
+    });
   }
 
   get name(): string {
@@ -156,7 +164,7 @@ export class Peer extends EventEmitter implements PeerApi {
         if (addr && typeof addr === 'object') this._port = addr.port;
         this.server = server;
         if (this.store) {
-          this.expireTimer = setInterval(() => this.expire(), EXPIRE_CHECK_MS);
+          this.expireTimer = setInterval(() => this.delivery.expire(), EXPIRE_CHECK_MS);
           this.expireTimer.unref();
         }
         const info: ListeningInfo = { name: this._name, host: this._host, port: this._port, id: this.id };
@@ -385,7 +393,7 @@ export class Peer extends EventEmitter implements PeerApi {
         state: 'failed',
         error: 'dropped by a plugin',
       };
-    const result = await this.deliver(rec, session, msg, opts);
+    const result = await this.delivery.deliver(rec, session, msg, opts);
     this.emit('sent', msg, result);
     return result;
   }
@@ -412,95 +420,19 @@ export class Peer extends EventEmitter implements PeerApi {
     };
   }
 
-  private async deliver(
-    rec: PeerRecord,
-    session: Session | null,
-    msg: ChatMessage,
-    opts: SendOptions,
-  ): Promise<SendResult> {
-    const base = { id: msg.id, to: rec.address, protocol: msg.protocol };
-    const wire: WireChat = { id: msg.id, ts: msg.ts, text: msg.text };
-    if (msg.protocol === 'native') {
-      if (Buffer.byteLength(msg.text) > MAX_TEXT_BYTES) {
-        throw new PeerchatError(
-          'ERR_MESSAGE_TOO_LONG',
-          `message is ${Buffer.byteLength(msg.text)} bytes; the limit is ${MAX_TEXT_BYTES}`,
-        );
-      }
-      const store = this.store;
-      if (store) await store.enqueue(msg, msg.key);
-      // a session with this key may have opened while the row committed (its outbox flush ran
-      // before the row existed), under this address or another: without this it waits for the next one
-      const live = session && !session.closed ? session : store ? this.sessionFor(msg.key) : null;
-      if (!live) return { ...base, state: 'queued' };
-      const acked = this.transmit(live, msg);
-      if (opts.wait === false) {
-        acked.catch((err) => {
-          if (!store) this.report(err, `message ${msg.id} to ${rec.address} was not acknowledged`);
-        });
-        return { ...base, state: 'queued' };
-      }
-      try {
-        await acked;
-      } catch (err) {
-        // with a store the message stays queued and is resent on the next session with this key
-        if (!store) throw err;
-        return { ...base, state: 'queued', error: errorMessage(err) };
-      }
-      return { ...base, state: 'acked' };
-    }
-    checkClassicText(this._name, this._port, msg.text);
-    await this.store?.enqueue(msg, null);
-    try {
-      if (session) await session.sendChat(wire);
-      else
-        await sendOneShot(
-          rec.host,
-          rec.port,
-          { verb: 'MESSAGE', name: this._name, port: this._port, text: msg.text },
-          this.timeouts.connect,
-        );
-    } catch (err) {
-      await this.store?.markFailed(msg.id, errorMessage(err));
-      throw err;
-    }
-    await this.store?.markSent(msg.id);
-    return { ...base, state: 'sent' };
+  /** Outgoing native messages not acked yet. */
+  outbox(): StoredMessage[] {
+    return this.delivery.outbox();
   }
 
-  /** Write a native message and mark it acked once the ack arrives. */
-  private async transmit(session: Session, msg: ChatMessage): Promise<void> {
-    this.inflight.add(msg.id);
-    try {
-      await session.sendChat({ id: msg.id, ts: msg.ts, text: msg.text });
-      await this.store?.markAcked(msg.id);
-    } finally {
-      this.inflight.delete(msg.id);
-    }
+  /** Queue a failed message again, and send it now if its peer is connected. */
+  retry(id: string): Promise<StoredMessage> {
+    return this.delivery.retry(id);
   }
 
-  /** The open native session with this key, under any address. */
-  private sessionFor(key: string | null): Session | null {
-    const s = key ? this.table.byKey(key)?.session : null;
-    return s && !s.closed && s.protocol === 'native' ? s : null;
-  }
-
-  /** Resend, with the same ids, what the outbox holds for this peer's key. */
-  private flushOutbox(rec: PeerRecord, session: Session): void {
-    const store = this.store;
-    if (!store || !rec.key) return;
-    for (const m of store.queuedFor(rec.key)) {
-      if (this.inflight.has(m.id)) continue;
-      this.transmit(session, m).catch(() => {}); // still queued: the next session tries again
-    }
-  }
-
-  private expire(): void {
-    for (const m of this.store?.expire() ?? []) {
-      const error = `not delivered to ${m.from} before it expired`;
-      this.warn('ERR_MESSAGE_EXPIRED', `message ${m.id}: ${error}`);
-      this.emit('message-failed', plain(m), error);
-    }
+  /** Remove a message from the outbox: it will not be resent. */
+  drop(id: string): Promise<boolean> {
+    return this.delivery.drop(id);
   }
 
   /** Stored messages, oldest first (see HistoryOptions). Empty without a store. */
@@ -512,26 +444,6 @@ export class Peer extends EventEmitter implements PeerApi {
       peer = rec ? rec.address : String(target).trim();
     }
     return this.store.history({ ...opts, peer });
-  }
-
-  /** Outgoing native messages not acked yet. */
-  outbox(): StoredMessage[] {
-    return this.store?.outbox() ?? [];
-  }
-
-  /** Queue a failed message again, and send it now if its peer is connected. */
-  async retry(id: string): Promise<StoredMessage> {
-    if (!this.store) throw new PeerchatError('ERR_USAGE', 'retry needs the store (store: false is set)');
-    const m = await this.store.retry(id);
-    const rec = m.key ? this.table.byKey(m.key) : undefined;
-    if (rec?.session && !this.inflight.has(id)) this.transmit(rec.session, m).catch(() => {});
-    return m;
-  }
-
-  /** Remove a message from the outbox: it will not be resent. */
-  async drop(id: string): Promise<boolean> {
-    if (!this.store) throw new PeerchatError('ERR_USAGE', 'drop needs the store (store: false is set)');
-    return this.store.drop(id);
   }
 
   async broadcast(text: string): Promise<SendResult[]> {
@@ -945,7 +857,7 @@ export class Peer extends EventEmitter implements PeerApi {
     }
     if (this.store) {
       this.store.seenPeer({ address: rec.address, key, name }).catch((err) => this.report(err, 'store'));
-      if (session.protocol === 'native') this.flushOutbox(rec, session);
+      if (session.protocol === 'native') this.delivery.flush(rec, session);
     }
     return toInfo(rec);
   }
@@ -1100,36 +1012,6 @@ export class Peer extends EventEmitter implements PeerApi {
   override emit<E extends keyof PeerEvents>(event: E, ...args: PeerEvents[E]): boolean {
     return super.emit(event, ...args);
   }
-}
-
-/** A classic frame must fit the original's single 1024-byte read, and be one line. */
-function checkClassicText(name: string, port: number, text: string): void {
-  if (/[\r\n]/.test(text)) {
-    throw new PeerchatError('ERR_MESSAGE_TOO_LONG', 'classic messages are one line: remove the line breaks');
-  }
-  const bytes = Buffer.byteLength(encodeFrame({ verb: 'MESSAGE', name, port, text })) - 1;
-  if (bytes > ORIGINAL_READ_BYTES) {
-    throw new PeerchatError(
-      'ERR_MESSAGE_TOO_LONG',
-      `the MESSAGE frame would be ${bytes} bytes; classic peers read at most ${ORIGINAL_READ_BYTES} (shorten the text by ${bytes - ORIGINAL_READ_BYTES} bytes)`,
-    );
-  }
-}
-
-/** A stored row as the plain ChatMessage the events carry. */
-function plain(m: StoredMessage): ChatMessage {
-  return {
-    id: m.id,
-    from: m.from,
-    name: m.name,
-    text: m.text,
-    protocol: m.protocol,
-    verified: m.verified,
-    key: m.key,
-    fingerprint: m.fingerprint,
-    ts: m.ts,
-    direction: m.direction,
-  };
 }
 
 function errorMessage(err: unknown): string {
