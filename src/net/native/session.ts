@@ -29,6 +29,11 @@ const MAX_PENDING_PEER_REQUESTS = 4;
  * microtask later) attaches its listener. Beyond this many, the rest are dropped unacked.
  */
 const MAX_EARLY_CHATS = 256;
+/**
+ * Chats written and not acked yet, per session. Later ones wait here until acks free a slot, so a
+ * burst of sends never piles up in socket buffers (backpressure reaches the caller as a later ack).
+ */
+export const MAX_IN_FLIGHT = 1024;
 /** Errors of bad input: the session closes with a 'warning' (after ready) or a rejected ready. */
 const BAD_INPUT = new Set([
   'ERR_BAD_FRAME',
@@ -71,6 +76,8 @@ interface PendingAck {
   resolve: () => void;
   reject: (err: Error) => void;
   deadline: number;
+  /** Written to the stream (else waiting for a slot in the window). */
+  written: boolean;
 }
 
 interface PendingQuery {
@@ -105,6 +112,10 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
   private msgExit: MessageHandle | null = null;
 
   private readonly acks = new Map<string, PendingAck>();
+  /** Chats written and not acked yet (see MAX_IN_FLIGHT). */
+  private inFlight = 0;
+  /** Chats waiting for a slot in the window, oldest first. */
+  private waiting: WireChat[] = [];
   private ackTimer: NodeJS.Timeout | null = null;
   private readonly queries = new Map<number, PendingQuery>();
   private nextRequestId = 1;
@@ -296,7 +307,9 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
     const pending = this.acks.get(ack.id);
     if (!pending) return; // late (after its timeout) or a duplicate
     this.acks.delete(ack.id);
+    if (pending.written) this.inFlight--;
     pending.resolve();
+    if (this.waiting.length > 0) this.drainWaiting();
   }
 
   private onPeersRequest(req: m.PeersRequest | null): void {
@@ -376,12 +389,35 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
         resolve = res;
         reject = rej;
       });
-      pending = { promise, resolve, reject, deadline: Date.now() + this.opts.timeouts.ack };
+      pending = { promise, resolve, reject, deadline: Date.now() + this.opts.timeouts.ack, written: false };
       this.acks.set(chat.id, pending);
       if (!this.ackTimer) this.scheduleAckSweep(this.opts.timeouts.ack);
+      if (this.inFlight >= MAX_IN_FLIGHT) {
+        this.waiting.push(chat);
+        return pending.promise;
+      }
+    } else if (!pending.written) {
+      return pending.promise; // already waiting for a slot
     }
-    this.send(this.msgChat, chat, (chat.id.length + chat.text.length) * 3 + 24);
+    this.writeChat(chat, pending);
     return pending.promise;
+  }
+
+  private writeChat(chat: WireChat, pending: PendingAck): void {
+    if (!pending.written) {
+      pending.written = true;
+      this.inFlight++;
+    }
+    if (this.msgChat) this.send(this.msgChat, chat, (chat.id.length + chat.text.length) * 3 + 24);
+  }
+
+  /** A slot in the window was freed: write what waits, in order. */
+  private drainWaiting(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.waiting.length > 0 && !this._closed) {
+      const chat = this.waiting.shift()!;
+      const pending = this.acks.get(chat.id);
+      if (pending && !pending.written) this.writeChat(chat, pending);
+    }
   }
 
   requestPeers(): Promise<PeerEntry[]> {
@@ -474,10 +510,23 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
   private sweepAcks(): void {
     this.ackTimer = null;
     const now = Date.now();
+    let freed = false;
     for (const [id, pending] of this.acks) {
-      if (pending.deadline > now) return this.scheduleAckSweep(pending.deadline - now);
+      if (pending.deadline > now) {
+        this.scheduleAckSweep(pending.deadline - now);
+        break;
+      }
       this.acks.delete(id);
+      if (pending.written) {
+        this.inFlight--;
+        freed = true;
+      }
       pending.reject(new PeerchatError('ERR_ACK_TIMEOUT', `message ${id} was not acknowledged in time`));
+    }
+    if (this.waiting.length > 0) {
+      // timed-out chats that never got a slot leave the queue
+      this.waiting = this.waiting.filter((c) => this.acks.has(c.id));
+      if (freed) this.drainWaiting();
     }
   }
 
@@ -536,6 +585,8 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
     const gone = (what: string) => new PeerchatError('ERR_DISCONNECTED', `the session closed before ${what}`);
     for (const pending of this.acks.values()) pending.reject(gone('the ack arrived'));
     this.acks.clear();
+    this.waiting = [];
+    this.inFlight = 0;
     for (const query of this.queries.values()) {
       clearTimeout(query.timer);
       query.reject(gone('the peers answer arrived'));
