@@ -4,14 +4,16 @@ import * as m from '../../../src/net/native/messages.js';
 
 const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Buffer.from(b));
 const NP = { noNullPrototype: true };
-const str = (maxLength: number) => fc.string({ unit: 'grapheme', maxLength });
+// a grapheme can be many code points: keep each string within its field's byte limit
+const str = (maxLength: number, maxBytes: number) =>
+  fc.string({ unit: 'grapheme', maxLength }).filter((s) => Buffer.byteLength(s) <= maxBytes);
 
 const arbHello = fc.record(
   {
-    name: str(64),
+    name: str(64, m.MAX_NAME_BYTES),
     port: fc.integer({ min: 0, max: 65535 }),
-    version: str(16),
-    capabilities: fc.array(str(16), { maxLength: m.MAX_CAPABILITIES }),
+    version: str(16, m.MAX_VERSION_BYTES),
+    capabilities: fc.array(str(16, m.MAX_CAPABILITY_BYTES), { maxLength: m.MAX_CAPABILITIES }),
   },
   NP,
 );
@@ -27,7 +29,7 @@ const arbEntry = fc.record(
   {
     address: fc.constantFrom('127.0.0.1:4000', '[::1]:1', '127.0.1.255:65535'),
     key: fc.option(hex(32), { nil: null }),
-    name: fc.option(str(64), { nil: null }),
+    name: fc.option(str(64, m.MAX_NAME_BYTES), { nil: null }),
   },
   NP,
 );
