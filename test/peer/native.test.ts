@@ -98,7 +98,7 @@ t.test('keepalive: a peer that goes silent is dropped as lost within the session
   const start = Date.now();
   const [, reason] = await waitFor<[PeerInfo, string]>(a, 'peer-disconnected', { timeout: 3000 });
   t.equal(reason, 'lost');
-  t.ok(Date.now() - start < 1500, `lost after ${Date.now() - start} ms`);
+  t.ok(Date.now() - start < 2500, `lost after ${Date.now() - start} ms (session timeout 400 ms)`);
 });
 
 t.test('keys are pinned on first use; a changed key is refused with a way to accept it', async (t) => {
