@@ -10,8 +10,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { hookEgress } from './egress.mjs';
 
 export const NETNS_ENV = 'PEERCHAT_NETNS';
 /** Nodes in the test DHT: with 1-3 nodes joins stalled in 30-50% of runs (dht-notes.md). */
@@ -140,63 +140,15 @@ function isLoopback(host: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host === 'localhost';
 }
 
-/**
- * Wraps the socket calls hyperdht and Node make (udx-native sockets and streams, net, dgram,
- * DNS through udx) and records every destination. Call before the DHT sends anything.
- */
+/** Records every destination of the socket calls the DHT and Node make. Call before the DHT sends anything. */
 export async function recordEgress(): Promise<EgressRecorder> {
   const seen = new Set<string>();
-  const note = (host: unknown): void => {
-    seen.add(String(host));
-  };
-  const restores: Array<() => void> = [];
-  // biome-ignore lint/suspicious/noExplicitAny: patching untyped prototypes
-  const wrap = (proto: any, method: string, hostArg: (args: any[]) => unknown): void => {
-    const original = proto[method];
-    if (typeof original !== 'function') return;
-    proto[method] = function (this: unknown, ...args: unknown[]) {
-      note(hostArg(args));
-      return original.apply(this, args);
-    };
-    restores.push(() => {
-      proto[method] = original;
-    });
-  };
-
-  // resolve udx-native the way hyperdht does, so we patch the instance it uses
-  const req = createRequire(createRequire(import.meta.url).resolve('hyperdht'));
-  const UDX = req('udx-native');
-  const udx = new UDX();
-  const socket = udx.createSocket();
-  const stream = udx.createStream(1);
-  wrap(Object.getPrototypeOf(socket), 'send', (a) => a[2]);
-  wrap(Object.getPrototypeOf(socket), 'trySend', (a) => a[2]);
-  wrap(Object.getPrototypeOf(stream), 'connect', (a) => a[3]);
-  wrap(Object.getPrototypeOf(stream), 'changeRemote', (a) => a[3]);
-  wrap(UDX.prototype, 'lookup', (a) => `dns:${a[0]}`);
-  await socket.close();
-  stream.destroy();
-
-  const net = await import('node:net');
-  wrap(net.Socket.prototype, 'connect', (a) => {
-    // net.connect() passes its normalized arguments as one array
-    const first = Array.isArray(a[0]) ? a[0][0] : a[0];
-    if (first && typeof first === 'object')
-      return (first as { host?: string; path?: string }).host ?? 'local';
-    return typeof a[1] === 'string' ? a[1] : 'localhost';
+  const restore = await hookEgress((host) => {
+    seen.add(host);
   });
-  const dgram = await import('node:dgram');
-  wrap(
-    dgram.Socket.prototype,
-    'send',
-    (a) => a.find((x, i) => i > 0 && typeof x === 'string') ?? 'localhost',
-  );
-
   return {
     destinations: () => [...seen],
     outside: () => [...seen].filter((h) => !isLoopback(h)),
-    restore: () => {
-      for (const r of restores.splice(0)) r();
-    },
+    restore,
   };
 }
