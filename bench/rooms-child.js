@@ -3,7 +3,7 @@
  * with lo up. argv[2]: the row's options as JSON. The last stdout line is `{ result }` or
  * `{ error }`.
  */
-import { insideNetns } from './lib/netns.js';
+import { insideNetns } from '../integration/helpers/namespace.mjs';
 import { measure } from './rows/rooms.js';
 
 const write = (obj) => new Promise((resolve) => process.stdout.write(`${JSON.stringify(obj)}\n`, resolve));

@@ -9,7 +9,13 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { insideNetns, netnsSupport, startTestnet, unshareArgs } from '../lib/netns.js';
+import {
+  insideNetns,
+  NETNS_ENV,
+  netnsSupport,
+  startTestnet,
+  unshareArgs,
+} from '../../integration/helpers/namespace.mjs';
 import { counter, interleave, median, metric, now, payload, scoped, until } from '../lib/util.js';
 import { peerchatPass } from './native-throughput.js';
 
@@ -61,8 +67,8 @@ function skipped(o, reason) {
 /** Runs `measure` in a child inside `unshare -n`; its last stdout line is the result as JSON. */
 function inChild(o) {
   return new Promise((resolve, reject) => {
-    const child = spawn('unshare', unshareArgs(CHILD, [JSON.stringify(o)]), {
-      env: { ...process.env, PEERCHAT_NETNS: '1' },
+    const child = spawn('unshare', unshareArgs([CHILD, JSON.stringify(o)]), {
+      env: { ...process.env, [NETNS_ENV]: '1' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

@@ -8,33 +8,22 @@
  * reads the child's output as the file's. Where unshare is missing or not permitted it returns
  * `{ inside: false, reason }`, and the file skips with that reason.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hookEgress } from './egress.mjs';
+import { insideNetns, interfaces, NETNS_ENV, netnsSupport, unshareArgs } from './namespace.mjs';
 
-export const NETNS_ENV = 'PEERCHAT_NETNS';
-/** Nodes in the test DHT: with 1-3 nodes joins stalled in 30-50% of runs (dht-notes.md). */
-export const TESTNET_SIZE = 10;
-const PROBE_TIMEOUT_MS = 5000;
-
-export interface NetnsSupport {
-  available: boolean;
-  reason?: string;
-}
-
-/** Network interfaces the current process can see (from /proc/net/dev). */
-export function interfaces(): string[] {
-  try {
-    return readFileSync('/proc/net/dev', 'utf8')
-      .split('\n')
-      .slice(2)
-      .map((l) => l.split(':')[0]?.trim() ?? '')
-      .filter((n) => n !== '');
-  } catch {
-    return [];
-  }
-}
+export {
+  insideNetns,
+  interfaces,
+  NETNS_ENV,
+  type NetnsSupport,
+  netnsSupport,
+  startTestnet,
+  TESTNET_SIZE,
+  unshareArgs,
+} from './namespace.mjs';
 
 /** Bytes sent on each interface (from /proc/net/dev). */
 export function interfaceTxBytes(): Record<string, number> {
@@ -46,37 +35,6 @@ export function interfaceTxBytes(): Record<string, number> {
     out[name.trim()] = cols[8] ?? 0;
   }
   return out;
-}
-
-/** True inside a namespace started by this helper, with loopback as the only interface. */
-export function insideNetns(): boolean {
-  const names = interfaces();
-  return process.env[NETNS_ENV] === '1' && names.length === 1 && names[0] === 'lo';
-}
-
-let probed: NetnsSupport | null = null;
-
-/** Whether `unshare -n` works here (cached). */
-export function netnsSupport(): NetnsSupport {
-  if (insideNetns()) return { available: true };
-  if (process.platform !== 'linux') return { available: false, reason: 'network namespaces need Linux' };
-  if (probed) return probed;
-  const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], {
-    encoding: 'utf8',
-    timeout: PROBE_TIMEOUT_MS,
-  });
-  if (r.error) {
-    probed = { available: false, reason: `unshare is unavailable: ${r.error.message}` };
-  } else if (r.status !== 0) {
-    const why = (r.stderr || '').trim().split('\n')[0] || `exit code ${r.status}`;
-    probed = {
-      available: false,
-      reason: `unshare -n is not permitted here (needs root or CAP_SYS_ADMIN): ${why}`,
-    };
-  } else {
-    probed = { available: true };
-  }
-  return probed;
 }
 
 export type NetnsResult = { inside: true } | { inside: false; reason: string };
@@ -98,16 +56,7 @@ export function runFileInNetns(fileUrl: string): Promise<NetnsResult> {
   if (!support.available) return Promise.resolve({ inside: false, reason: support.reason ?? 'no unshare' });
   const child = spawn(
     'unshare',
-    [
-      '-n',
-      'sh',
-      '-c',
-      'ip link set lo up && exec "$0" "$@"',
-      process.execPath,
-      ...process.execArgv,
-      fileURLToPath(fileUrl),
-      ...process.argv.slice(2),
-    ],
+    unshareArgs([...process.execArgv, fileURLToPath(fileUrl), ...process.argv.slice(2)]),
     { stdio: 'inherit', env: { ...process.env, [NETNS_ENV]: '1' } },
   );
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
@@ -119,13 +68,6 @@ export function runFileInNetns(fileUrl: string): Promise<NetnsResult> {
   });
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
   return new Promise(() => {});
-}
-
-/** A testnet of `size` DHT nodes on 127.0.0.1. Refuses to run outside the namespace. */
-export async function startTestnet(size = TESTNET_SIZE) {
-  if (!insideNetns()) throw new Error('startTestnet runs only inside the loopback-only network namespace');
-  const { default: createTestnet } = await import('@hyperswarm/testnet');
-  return createTestnet(size, { host: '127.0.0.1' });
 }
 
 export interface EgressRecorder {

@@ -1,6 +1,6 @@
 /**
- * The bench's side of integration/helpers/netns.ts (plain JS: the bench runs without a TS
- * loader). DHT rows run only inside a loopback-only network namespace (`unshare -n`).
+ * The loopback-only network namespace (`unshare -n`) that every DHT test and bench row runs in.
+ * Plain JavaScript so both the TS tests (helpers/netns.ts) and the bench (plain node) use it.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -23,39 +23,45 @@ export function interfaces() {
   }
 }
 
-/** True inside a namespace started for peerchat, with loopback as the only interface. */
+/** True inside a namespace started by these helpers, with loopback as the only interface. */
 export function insideNetns() {
   const names = interfaces();
   return process.env[NETNS_ENV] === '1' && names.length === 1 && names[0] === 'lo';
 }
 
-/** Whether `unshare -n` works here: `{ available, reason? }`. */
+let probed = null;
+
+/** Whether `unshare -n` works here: `{ available, reason? }` (cached). */
 export function netnsSupport() {
   if (insideNetns()) return { available: true };
   if (process.platform !== 'linux') return { available: false, reason: 'network namespaces need Linux' };
+  if (probed) return probed;
   const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], {
     encoding: 'utf8',
     timeout: PROBE_TIMEOUT_MS,
   });
-  if (r.error) return { available: false, reason: `unshare is unavailable: ${r.error.message}` };
-  if (r.status !== 0) {
+  if (r.error) {
+    probed = { available: false, reason: `unshare is unavailable: ${r.error.message}` };
+  } else if (r.status !== 0) {
     const why = (r.stderr || '').trim().split('\n')[0] || `exit code ${r.status}`;
-    return {
+    probed = {
       available: false,
       reason: `unshare -n is not permitted here (needs root or CAP_SYS_ADMIN): ${why}`,
     };
+  } else {
+    probed = { available: true };
   }
-  return { available: true };
+  return probed;
 }
 
-/** The arguments of `unshare` that run `node <script> ...args` in a new namespace with lo up. */
-export function unshareArgs(script, args = []) {
-  return ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, script, ...args];
+/** The arguments of `unshare` that run `node ...nodeArgs` in a new namespace with lo up. */
+export function unshareArgs(nodeArgs) {
+  return ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, ...nodeArgs];
 }
 
-/** A 10-node @hyperswarm/testnet on 127.0.0.1. Refuses to run outside the namespace. */
+/** A testnet of `size` DHT nodes on 127.0.0.1. Refuses to run outside the namespace. */
 export async function startTestnet(size = TESTNET_SIZE) {
-  if (!insideNetns()) throw new Error('the testnet runs only inside the loopback-only network namespace');
+  if (!insideNetns()) throw new Error('startTestnet runs only inside the loopback-only network namespace');
   const { default: createTestnet } = await import('@hyperswarm/testnet');
   return createTestnet(size, { host: '127.0.0.1' });
 }
