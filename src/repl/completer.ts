@@ -18,6 +18,8 @@ const ADDRESS_METHODS = new Set(['connect']);
 const DOT_ARG = /^\s*\.(\w+)\s+(\S*)$/;
 // `peer.send('al` / `await peer.connect("127.` : an open string as the first argument of a method
 const METHOD_ARG = /\bpeer\s*\.\s*(\w+)\s*\(\s*(['"`])([^'"`\\]*)$/;
+// `await peer.conn`: Node 24's completer returns nothing after `await`, so it gets the member chain alone
+const AFTER_AWAIT = /\bawait\s+([\w$]+(?:\s*\.\s*[\w$]*)*)$/;
 
 /** Targets for send/query/chat: every address, and each name that is unambiguous. */
 function targets(peers: readonly PeerInfo[]): string[] {
@@ -69,7 +71,7 @@ export function createCompleter(peer: Pick<PeerApi, 'activePeers'>, fallback: Co
     }
     if (result) cb(null, result);
     else
-      fallback(line, (err, res) => {
+      fallback(AFTER_AWAIT.exec(line)?.[1] ?? line, (err, res) => {
         // the `peer` global is a class instance: its constructor is no command for people
         if (res) cb(err, [res[0].filter((c) => !c.endsWith('.constructor')), res[1]]);
         else cb(err, res);
