@@ -3,7 +3,7 @@
  * auto-reply: answers incoming messages with an away message, at most once per peer per interval.
  * `.away [message]` turns it on (optionally with a new message), `.back` turns it off.
  */
-import { definePlugin, PeerchatError } from 'peerchat';
+import { definePlugin, PeerchatError, z } from 'peerchat';
 
 const DEFAULT_MESSAGE = 'I am away right now and will answer later.';
 const DEFAULT_INTERVAL_MS = 60 * 60 * 1000;
@@ -18,8 +18,20 @@ const MAX_TRACKED_PEERS = 10_000;
  * @property {() => number} [now] Clock, for tests. Default Date.now.
  */
 
+/** A function option (clocks for tests), passed through as it is. */
+const FUNCTION = z.custom((v) => typeof v === 'function', { message: 'a function' });
+
 export default definePlugin({
   name: 'auto-reply',
+  options: z
+    .object({
+      message: z.string().optional(),
+      intervalMs: z.number().min(0).optional(),
+      away: z.boolean().optional(),
+      now: /** @type {import('peerchat').z.ZodType<() => number>} */ (FUNCTION).optional(),
+    })
+    .strict()
+    .optional(),
   /**
    * @param {import('peerchat').PluginApi<AutoReplyOptions | undefined>} api
    * @param {AutoReplyOptions | undefined} options

@@ -3,7 +3,7 @@
  * bot: answers `!ping`, `!time` and `!help` in incoming messages. Other plugins add commands
  * through the `botCommand` helper: `api.helpers.botCommand('roll', (args, msg) => '4')`.
  */
-import { definePlugin, PeerchatError } from 'peerchat';
+import { definePlugin, PeerchatError, z } from 'peerchat';
 
 const DEFAULT_PREFIX = '!';
 const COMMAND_NAME = /^[a-z0-9][a-z0-9_-]*$/;
@@ -21,8 +21,18 @@ const MAX_REPLY_CHARS = 4000;
  * @property {() => Date} [now] Clock for !time, for tests.
  */
 
+/** A function option (clocks for tests), passed through as it is. */
+const FUNCTION = z.custom((v) => typeof v === 'function', { message: 'a function' });
+
 export default definePlugin({
   name: 'bot',
+  options: z
+    .object({
+      prefix: z.string().optional(),
+      now: /** @type {import('peerchat').z.ZodType<() => Date>} */ (FUNCTION).optional(),
+    })
+    .strict()
+    .optional(),
   /**
    * @param {import('peerchat').PluginApi<BotOptions | undefined>} api
    * @param {BotOptions | undefined} options

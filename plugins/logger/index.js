@@ -5,7 +5,7 @@
  */
 import { appendFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { definePlugin, PeerchatError } from 'peerchat';
+import { definePlugin, PeerchatError, z } from 'peerchat';
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 const DEFAULT_MAX_FILES = 5;
@@ -61,6 +61,15 @@ function checkOptions(options) {
 
 export default definePlugin({
   name: 'logger',
+  options: z
+    .object({
+      format: z.enum(['jsonl', 'text']).optional(),
+      file: z.string().min(1).optional(),
+      maxBytes: z.number().int().min(1).optional(),
+      maxFiles: z.number().int().min(0).optional(),
+    })
+    .strict()
+    .optional(),
   /**
    * @param {import('peerchat').PluginApi<LoggerOptions | undefined>} api
    * @param {LoggerOptions | undefined} options

@@ -3,7 +3,7 @@
  * notify: rings the terminal bell and/or prints a highlight when an incoming message mentions
  * your name or one of your keywords.
  */
-import { definePlugin, PeerchatError } from 'peerchat';
+import { definePlugin, PeerchatError, z } from 'peerchat';
 
 const BELL = '\x07';
 const MODES = ['bell', 'highlight', 'both'];
@@ -40,6 +40,20 @@ export function wordMatcher(words) {
 
 export default definePlugin({
   name: 'notify',
+  options: z
+    .object({
+      keywords: z.array(z.string()).optional(),
+      mention: z.boolean().optional(),
+      mode: z.enum(['bell', 'highlight', 'both']).optional(),
+      output: z
+        .custom((v) => typeof (/** @type {{ write?: unknown }} */ (v)?.write) === 'function', {
+          message: 'an object with a write(chunk) method',
+        })
+        .optional(),
+      color: z.boolean().optional(),
+    })
+    .strict()
+    .optional(),
   /**
    * @param {import('peerchat').PluginApi<NotifyOptions | undefined>} api
    * @param {NotifyOptions | undefined} options
