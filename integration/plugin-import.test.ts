@@ -50,22 +50,25 @@ t.test('a plugin loaded by path from a temp dir imports peerchat and greets a pe
   t.same(alice.all('warning'), [], 'no warnings');
 });
 
-t.test('a typo in a plugin option stops start-up with exit code 2, naming the file, plugin and key', async (t) => {
-  const cluster = new Cluster(t);
-  const dir = cluster.dir('typo');
-  const config = path.join(dir, 'peerchat.config.json');
-  writeFileSync(config, JSON.stringify({ plugins: [['peerchat:filter', { blocekd: ['10.0.0.1:5000'] }]] }));
-  const res = await cluster.run(['--config', config, '-e', '1']);
-  t.equal(res.exitCode, 2);
-  t.match(
-    String(res.stderr),
-    `peerchat: ${config}: cannot load plugin "filter" (peerchat:filter): invalid options: option "blocekd": unknown key (did you mean "blocked"?) (ERR_PLUGIN_LOAD)`,
-  );
+t.test(
+  'a typo in a plugin option stops start-up with exit code 2, naming the file, plugin and key',
+  async (t) => {
+    const cluster = new Cluster(t);
+    const dir = cluster.dir('typo');
+    const config = path.join(dir, 'peerchat.config.json');
+    writeFileSync(config, JSON.stringify({ plugins: [['peerchat:filter', { blocekd: ['10.0.0.1:5000'] }]] }));
+    const res = await cluster.run(['--config', config, '-e', '1']);
+    t.equal(res.exitCode, 2);
+    t.match(
+      String(res.stderr),
+      `peerchat: ${config}: cannot load plugin "filter" (peerchat:filter): invalid options: option "blocekd": unknown key (did you mean "blocked"?) (ERR_PLUGIN_LOAD)`,
+    );
 
-  writeFileSync(path.join(dir, 'broken.js'), 'export default { name: "broken" };\n');
-  writeFileSync(config, JSON.stringify({ plugins: ['./broken.js'] }));
-  const broken = await cluster.run(['--config', config, '-e', '1']);
-  t.equal(broken.exitCode, 2, 'a plugin that cannot be loaded is a config error too');
-  t.match(String(broken.stderr), `peerchat: ${config}: cannot load plugin`);
-  t.match(String(broken.stderr), 'plugin "broken" has no setup function (ERR_PLUGIN_LOAD)');
-});
+    writeFileSync(path.join(dir, 'broken.js'), 'export default { name: "broken" };\n');
+    writeFileSync(config, JSON.stringify({ plugins: ['./broken.js'] }));
+    const broken = await cluster.run(['--config', config, '-e', '1']);
+    t.equal(broken.exitCode, 2, 'a plugin that cannot be loaded is a config error too');
+    t.match(String(broken.stderr), `peerchat: ${config}: cannot load plugin`);
+    t.match(String(broken.stderr), 'plugin "broken" has no setup function (ERR_PLUGIN_LOAD)');
+  },
+);
