@@ -1,3 +1,4 @@
+/// <reference path="../types/hyperswarm__secret-stream.d.ts" preserve="true" />
 /**
  * The package entry (`import ... from 'peerchat'`): what plugin authors and embedders need, and
  * nothing internal. Re-exports only; test/index.test.ts pins the list of names.

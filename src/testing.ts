@@ -1,3 +1,4 @@
+/// <reference path="../types/hyperswarm__secret-stream.d.ts" preserve="true" />
 /**
  * `peerchat/testing`: real peers in the test's own process for plugin authors. Each peer listens
  * on an ephemeral port on 127.0.0.1 with its own temporary data directory, loads plugins the
