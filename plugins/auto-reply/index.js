@@ -3,7 +3,7 @@
  * auto-reply: answers incoming messages with an away message, at most once per peer per interval.
  * `.away [message]` turns it on (optionally with a new message), `.back` turns it off.
  */
-import { definePlugin, PeerchatError, z } from 'peerchat';
+import { definePlugin, z } from 'peerchat';
 
 const DEFAULT_MESSAGE = 'I am away right now and will answer later.';
 const DEFAULT_INTERVAL_MS = 60 * 60 * 1000;
@@ -25,7 +25,7 @@ export default definePlugin({
   name: 'auto-reply',
   options: z
     .object({
-      message: z.string().optional(),
+      message: z.string().trim().min(1, { message: 'a non-empty string' }).optional(),
       intervalMs: z.number().min(0).optional(),
       away: z.boolean().optional(),
       now: /** @type {import('peerchat').z.ZodType<() => number>} */ (FUNCTION).optional(),
@@ -42,12 +42,6 @@ export default definePlugin({
     const intervalMs = o.intervalMs ?? DEFAULT_INTERVAL_MS;
     const now = o.now ?? Date.now;
     let away = o.away ?? true;
-    if (typeof message !== 'string' || message.trim() === '') {
-      throw new PeerchatError('ERR_CONFIG_INVALID', 'auto-reply message must be a non-empty string');
-    }
-    if (typeof intervalMs !== 'number' || !(intervalMs >= 0)) {
-      throw new PeerchatError('ERR_CONFIG_INVALID', 'auto-reply intervalMs must be a number >= 0');
-    }
     /** @type {Map<string, number>} peer (key, else address) -> time of the last reply */
     const lastReply = new Map();
 

@@ -28,7 +28,7 @@ export default definePlugin({
   name: 'bot',
   options: z
     .object({
-      prefix: z.string().optional(),
+      prefix: z.string().regex(/^\S+$/, { message: 'a non-empty string without spaces' }).optional(),
       now: /** @type {import('peerchat').z.ZodType<() => Date>} */ (FUNCTION).optional(),
     })
     .strict()
@@ -40,9 +40,6 @@ export default definePlugin({
   setup(api, options) {
     const prefix = options?.prefix ?? DEFAULT_PREFIX;
     const now = options?.now ?? (() => new Date());
-    if (typeof prefix !== 'string' || prefix.length === 0 || /\s/.test(prefix)) {
-      throw new PeerchatError('ERR_CONFIG_INVALID', 'bot prefix must be a non-empty string without spaces');
-    }
     /** @type {Map<string, { help: string; handler: BotHandler; owner: string }>} */
     const commands = new Map();
 

@@ -33,9 +33,6 @@ export default definePlugin({
    */
   async setup(api, options) {
     const initial = options?.blocked ?? [];
-    if (!Array.isArray(initial) || initial.some((b) => typeof b !== 'string' || b.trim() === '')) {
-      throw new PeerchatError('ERR_CONFIG_INVALID', 'filter blocked must be an array of non-empty strings');
-    }
     const file = path.join(api.stateDir, STATE_FILE);
     /** @type {Set<string>} */
     const blocked = new Set(initial.map(norm));
