@@ -17,6 +17,8 @@ function isSelf(specifier: string): boolean {
 export function installPeerchatResolver(): void {
   if (installed) return;
   installed = true;
+  // engines.node guarantees it; without it, plugins resolve 'peerchat' like any other package
+  if (typeof module.registerHooks !== 'function') return;
   module.registerHooks({
     resolve(specifier, context, nextResolve) {
       // resolved as a self-reference from inside this package, so its "exports" decide the file
