@@ -18,8 +18,14 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
     const script = path.resolve(argv.ctx.io.cwd, String(argv.script));
     const st = await stat(script).catch(() => null);
     if (!st?.isFile()) throw new PeerchatError('ERR_USAGE', `script not found: ${script}`);
-    const { config, baseDir } = await loadForCommand(argv, true);
+    const { config, baseDir, filepath } = await loadForCommand(argv, true);
     const runPeer = await peerRunner(argv.ctx);
-    argv.ctx.exitCode = await runPeer(config, { kind: 'run', script, json: argv.json, baseDir });
+    argv.ctx.exitCode = await runPeer(config, {
+      kind: 'run',
+      script,
+      json: argv.json,
+      baseDir,
+      configFile: filepath,
+    });
   },
 };
