@@ -10,6 +10,7 @@ import { format } from 'node:util';
 import { PeerchatError, type Warning } from '../errors.js';
 import type { PeerApi, SendOptions } from '../peer/api.js';
 import type { Interceptors } from '../peer/options.js';
+import { sanitize } from '../sanitize.js';
 import type { ChatMessage } from '../types.js';
 import { HOOK_KINDS, isHookName, suggestHook } from './hooks.js';
 import { importPlugin } from './loader.js';
@@ -560,14 +561,15 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
 }
 
 function defaultLog(level: LogLevel, message: string): void {
-  if (level === 'warn' || level === 'error') process.stderr.write(`${message}\n`);
+  if (level === 'warn' || level === 'error') process.stderr.write(`${sanitize(message)}\n`);
 }
 
 function makeLogger(plugin: string, log: (level: LogLevel, message: string) => void): PluginLogger {
   const at =
     (level: LogLevel) =>
     (...args: unknown[]) =>
-      log(level, `[${plugin}] ${format(...args)}`);
+      // plugins log what peers said: escape controls before it reaches a terminal or a log file
+      log(level, sanitize(`[${plugin}] ${format(...args)}`));
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 

@@ -1,6 +1,7 @@
 /** Text shown to people: timestamps, messages, peer lines, one-line errors. Pure functions. */
 import pc from 'picocolors';
 import type { Warning } from '../errors.js';
+import { sanitize } from '../sanitize.js';
 import type { ChatMessage, DisconnectReason, PeerInfo } from '../types.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
@@ -38,17 +39,8 @@ export function formatTime(ts: number): string {
   return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
-/**
- * Names and texts come from the network: control characters (terminal escapes, newlines that
- * would fake another line) are shown escaped instead of interpreted.
- */
-export function sanitize(text: string): string {
-  return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (ch) => {
-    if (ch === '\n') return '\\n';
-    if (ch === '\r') return '\\r';
-    return `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
-  });
-}
+/** Names and texts come from the network: one sanitizer (src/sanitize.ts) shows their controls escaped. */
+export { sanitize };
 
 export function shortFingerprint(fp: string): string {
   const groups = fp.split(':');

@@ -5,6 +5,7 @@
  */
 import b4a from 'b4a';
 import c from 'compact-encoding';
+import { isPrintableName } from '../../sanitize.js';
 import type { Hello, WireChat } from '../session.js';
 
 export const MAX_NAME_BYTES = 256; // 64 characters of up to 4 UTF-8 bytes
@@ -78,7 +79,17 @@ function boundedString(max: number, what: string): Codec<string> {
   };
 }
 
-const name = boundedString(MAX_NAME_BYTES, 'name');
+const anyName = boundedString(MAX_NAME_BYTES, 'name');
+/** Names are shown to people: only printable characters (src/sanitize.ts) are accepted. */
+const name: Codec<string> = {
+  preencode: anyName.preencode,
+  encode: anyName.encode,
+  decode(state) {
+    const n = anyName.decode(state);
+    if (!isPrintableName(n)) fail('name with control characters');
+    return n;
+  },
+};
 const id = boundedString(MAX_ID_BYTES, 'id');
 const text = boundedString(MAX_TEXT_BYTES, 'text');
 const version = boundedString(MAX_VERSION_BYTES, 'version');
@@ -191,7 +202,9 @@ const entry: Codec<WireEntry> = {
       key = Buffer.from((state.buffer as Uint8Array).subarray(state.start, state.start + KEY_BYTES));
       state.start += KEY_BYTES;
     }
-    const n = flags & HAS_NAME ? name.decode(state) : null;
+    const raw = flags & HAS_NAME ? anyName.decode(state) : null;
+    // a bad name costs the entry its name, not the whole answer its other entries
+    const n = raw !== null && isPrintableName(raw) ? raw : null;
     return { address: addr, key, name: n };
   },
 };
