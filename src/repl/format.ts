@@ -6,7 +6,8 @@ import type { ChatMessage, DisconnectReason, PeerInfo } from '../types.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
-const FINGERPRINT_GROUPS_SHOWN = 2; // "3f2a:91c0…" is enough to notice a change at a glance
+// all 4 groups (64 bits): fewer could be matched by a key ground out for the purpose (docs/security.md)
+const FINGERPRINT_GROUPS_SHOWN = 4;
 const MAX_ERROR_CHARS = 500; // a one-line error stays one screen line or two
 
 /** Colour formatters, all identity functions when `enabled` is false. */
@@ -48,7 +49,7 @@ export function shortFingerprint(fp: string): string {
   return `${groups.slice(0, FINGERPRINT_GROUPS_SHOWN).join(':')}…`;
 }
 
-/** `[12:03:04] 127.0.0.1:5001 alice (3f2a:91c0…): hello`, or `(unverified)` for classic senders. */
+/** `[12:03:04] 127.0.0.1:5001 alice (3f2a:91c0:7be4:d215): hello`, or `(unverified)` for classic senders. */
 export function formatMessage(msg: ChatMessage, c: Colors): string {
   const time = c.dim(`[${formatTime(msg.ts)}]`);
   const name = c.bold(sanitize(msg.name ?? '?'));
