@@ -10,7 +10,9 @@ import type { Hello, WireChat } from '../session.js';
 
 export const MAX_NAME_BYTES = 256; // 64 characters of up to 4 UTF-8 bytes
 export const MAX_ID_BYTES = 128; // UUIDv7 ids are 36
-export const MAX_TEXT_BYTES = 64 * 1024; // the Peer enforces its own, smaller limit on send
+export const MAX_TEXT_BYTES = 16 * 1024; // equals the send limit (src/peer/delivery.ts): no more is stored
+/** The largest timestamp a Date can hold (ms since the epoch); plugins and the store rely on it. */
+export const MAX_TS = 8.64e15;
 export const MAX_VERSION_BYTES = 64;
 export const MAX_CAPABILITIES = 32;
 export const MAX_CAPABILITY_BYTES = 64;
@@ -141,7 +143,10 @@ export const chat: Codec<WireChat> = {
     text.encode(state, m.text);
   },
   decode(state) {
-    return { id: id.decode(state), ts: c.uint.decode(state), text: text.decode(state) };
+    const i = id.decode(state);
+    const ts = c.uint.decode(state);
+    if (!Number.isSafeInteger(ts) || ts > MAX_TS) fail('timestamp out of range');
+    return { id: i, ts, text: text.decode(state) };
   },
 };
 

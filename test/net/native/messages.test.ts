@@ -23,7 +23,7 @@ const arbHello = fc.record(
 const arbChat = fc.record(
   {
     id: fc.uuid(),
-    ts: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+    ts: fc.nat({ max: m.MAX_TS }),
     text: fc.string({ unit: 'binary', maxLength: 2000 }),
   },
   NP,
