@@ -81,7 +81,11 @@ async function awayPeer(t: Test, name: string) {
   const warnings: Warning[] = [];
   host.on('warning', (w) => warnings.push(w));
   await host.load([
-    { spec: 'peerchat:auto-reply', options: { message: `${name} is away`, intervalMs: 1000 } },
+    {
+      spec: 'peerchat:auto-reply',
+      options: { message: `${name} is away`, intervalMs: 1000 },
+      baseDir: process.cwd(),
+    },
   ]);
   peer.interceptors = host.interceptors;
   host.attach();
