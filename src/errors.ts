@@ -35,6 +35,7 @@ export const codes = {
   ERR_PLUGIN_UNKNOWN_HOOK: 'a plugin registered an unknown hook',
   ERR_PLUGIN_COMMAND_CLASH: 'a plugin command clashes with an existing command',
   ERR_PLUGIN_DISABLED: 'a plugin was disabled after repeated failures',
+  ERR_PIN_LIMIT: 'known_hosts holds as many automatic pins as allowed for that host; the key was not pinned',
   ERR_UNHANDLED_REJECTION: 'a promise rejection was not handled; the process shuts down',
   ERR_PLUGIN_PEER_MUTED: "a plugin ignores one peer's input after repeated failures on it",
   ERR_STORE_LOCKED: 'another process uses the data directory',
