@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+import { installProcessHandlers, main } from '../dist/cli/main.js';
+
+installProcessHandlers();
 
 // a reader that went away (`peerchat query … | head`) ends the output, not the process with a stack
 process.stdout.on('error', (err) => {

@@ -49,6 +49,8 @@ export type {
   TransformHookName,
   TransformHooks,
 } from './plugins/types.js';
+/** Escapes terminal controls in remote text before a plugin prints or logs it. */
+export { sanitize } from './sanitize.js';
 export type * from './types.js';
 /** This peerchat's version, from its package.json. */
 export { VERSION as version } from './version.js';

@@ -33,6 +33,7 @@ const VALUES = [
   'codes',
   'definePlugin',
   'isPeerchatError',
+  'sanitize',
   'version',
   'z',
 ] as const;

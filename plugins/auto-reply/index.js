@@ -7,13 +7,17 @@ import { definePlugin, z } from 'peerchat';
 
 const DEFAULT_MESSAGE = 'I am away right now and will answer later.';
 const DEFAULT_INTERVAL_MS = 60 * 60 * 1000;
+/** Shorter intervals let two peers flood each other; the floor holds even for a typo like 0. */
+export const MIN_INTERVAL_MS = 1000;
+/** Marks an automatic reply, on the wire (there is no metadata field); such a message is never answered. */
+export const AUTO_PREFIX = '[auto-reply] ';
 /** Peers remembered; the oldest are forgotten first (a flood of new addresses cannot grow memory). */
 const MAX_TRACKED_PEERS = 10_000;
 
 /**
  * @typedef {object} AutoReplyOptions
  * @property {string} [message] The away message.
- * @property {number} [intervalMs] At most one reply per peer in this time. Default one hour.
+ * @property {number} [intervalMs] At most one reply per peer in this time. Default one hour, at least 1 s.
  * @property {boolean} [away] Start away. Default true.
  * @property {() => number} [now] Clock, for tests. Default Date.now.
  */
@@ -26,7 +30,10 @@ export default definePlugin({
   options: z
     .object({
       message: z.string().trim().min(1, { message: 'a non-empty string' }).optional(),
-      intervalMs: z.number().min(0).optional(),
+      intervalMs: z
+        .number()
+        .min(MIN_INTERVAL_MS, { message: `at least ${MIN_INTERVAL_MS} ms (one reply per peer per interval)` })
+        .optional(),
       away: z.boolean().optional(),
       now: /** @type {import('peerchat').z.ZodType<() => number>} */ (FUNCTION).optional(),
     })
@@ -65,6 +72,8 @@ export default definePlugin({
     return {
       async onMessage(msg) {
         if (!away || msg.direction !== 'in') return;
+        // never answer an automatic reply: two away peers would answer each other forever
+        if (msg.text.startsWith(AUTO_PREFIX.trimEnd())) return;
         const who = msg.key ?? msg.from;
         const last = lastReply.get(who);
         const t = now();
@@ -74,7 +83,7 @@ export default definePlugin({
         if (lastReply.size > MAX_TRACKED_PEERS)
           lastReply.delete(/** @type {string} */ (lastReply.keys().next().value));
         // queued, not awaited to delivery: a slow peer must not hold the hook past its timeout
-        await api.reply(msg, message, { wait: false });
+        await api.reply(msg, `${AUTO_PREFIX}${message}`, { wait: false });
       },
     };
   },

@@ -5,7 +5,7 @@
  */
 import { appendFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { definePlugin, z } from 'peerchat';
+import { definePlugin, sanitize, z } from 'peerchat';
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 const DEFAULT_MAX_FILES = 5;
@@ -26,9 +26,10 @@ const DEFAULT_MAX_FILES = 5;
 export function formatLine(msg, format) {
   if (format === 'jsonl') return `${JSON.stringify(msg)}\n`;
   const arrow = msg.direction === 'in' ? '<-' : '->';
-  const who = msg.name ? `${msg.name} (${msg.from})` : msg.from;
-  // one message, one line: embedded newlines would break tail/grep
-  const text = msg.text.replace(/\r?\n/g, '\\n');
+  const who = msg.name ? `${sanitize(msg.name)} (${msg.from})` : msg.from;
+  // one message, one line: a newline in a name or text would forge a line, an escape would reach
+  // whoever runs `tail`; the sanitizer shows both escaped ("\n", "\x1b")
+  const text = sanitize(msg.text.replace(/\r\n/g, '\n'));
   return `${new Date(msg.ts).toISOString()} ${arrow} ${who}: ${text}\n`;
 }
 

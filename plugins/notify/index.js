@@ -3,7 +3,7 @@
  * notify: rings the terminal bell and/or prints a highlight when an incoming message mentions
  * your name or one of your keywords.
  */
-import { definePlugin, z } from 'peerchat';
+import { definePlugin, sanitize, z } from 'peerchat';
 
 const BELL = '\x07';
 
@@ -76,7 +76,8 @@ export default definePlugin({
         let out = '';
         if (mode === 'bell' || mode === 'both') out += BELL;
         if (mode === 'highlight' || mode === 'both') {
-          const line = `* ${msg.name ?? msg.from} mentioned "${word}": ${msg.text}`;
+          // name and text come from the network: never let their escapes reach the terminal
+          const line = sanitize(`* ${msg.name ?? msg.from} mentioned "${word}": ${msg.text}`);
           out += color ? `\x1b[1;33m${line}\x1b[0m\n` : `${line}\n`;
         }
         output.write(out);

@@ -6,6 +6,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Code } from '../errors.js';
 import type { CliContext, CliIo, RunPeer } from './context.js';
+import { installFatalHandlers } from './fatal.js';
 import { buildCli } from './program.js';
 
 export const EXIT_OK = 0;
@@ -84,6 +85,20 @@ function wantsJson(argv: readonly string[]): boolean {
   return json;
 }
 
+/** For the process entry (bin/peerchat.js): an unhandled rejection is reported like any error, then a clean exit 1. */
+export function installProcessHandlers(argv: readonly string[] = process.argv.slice(2)): void {
+  const io: CliIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+  };
+  installFatalHandlers((err) => {
+    report(err, io, wantsJson(argv));
+  });
+}
+
 function isEntry(): boolean {
   try {
     return (
@@ -94,4 +109,7 @@ function isEntry(): boolean {
   }
 }
 
-if (isEntry()) process.exitCode = await main();
+if (isEntry()) {
+  installProcessHandlers();
+  process.exitCode = await main();
+}

@@ -11,6 +11,7 @@ import { loadIdentity } from '../net/native/identity.js';
 import { AutoConnect } from '../peer/autoconnect.js';
 import { Peer } from '../peer/peer.js';
 import type { PluginEntry, PluginHost } from '../plugins/host.js';
+import { onFatalShutdown } from './fatal.js';
 
 export type RunMode =
   /** baseDir: the config file's directory; package-name plugin specs resolve from there. */
@@ -73,6 +74,7 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     }
     return stopping;
   };
+  onFatalShutdown(stop); // an unhandled rejection still says EXIT to the peers (src/cli/fatal.ts)
   const onSignal = () => {
     void stop().then(() => process.exit(0));
   };

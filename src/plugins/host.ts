@@ -10,6 +10,7 @@ import { format } from 'node:util';
 import { PeerchatError, type Warning } from '../errors.js';
 import type { PeerApi, SendOptions } from '../peer/api.js';
 import type { Interceptors } from '../peer/options.js';
+import { sanitize } from '../sanitize.js';
 import type { ChatMessage } from '../types.js';
 import { HOOK_KINDS, isHookName, suggestHook } from './hooks.js';
 import { importPlugin } from './loader.js';
@@ -113,7 +114,34 @@ interface LoadedPlugin {
   index: number;
   hooks: PluginHooks;
   disabled: boolean;
+  /** Failures of hooks whose input is local (start, stop, sent, outgoing, commands). */
   failures: number[];
+  /** Failures caused by one remote peer's input, by peer; past the limit that peer is muted. */
+  remoteFailures: Map<string, number[]>;
+  /** Remote peers whose input this plugin skips until the time given. */
+  muted: Map<string, number>;
+}
+
+/** Remote peers tracked per plugin for failures; the oldest are forgotten first. */
+const MAX_TRACKED_SOURCES = 1024;
+
+/** A keyless peer is its IP: a classic sender can claim any port, and each would count apart. */
+function hostOf(address: string): string {
+  const colon = address.lastIndexOf(':');
+  return colon > 0 ? address.slice(0, colon) : address;
+}
+
+/** The remote peer whose input a hook gets (key, else IP), or null for local input. */
+function remoteSource(hook: string, args: readonly unknown[]): string | null {
+  const first = args[0] as
+    | { direction?: string; key?: string | null; from?: string; address?: string }
+    | undefined;
+  if (!first || typeof first !== 'object') return null;
+  if (hook === 'onMessage' || hook === 'transformIncoming')
+    return first.direction !== 'in' ? null : (first.key ?? (first.from ? hostOf(first.from) : null));
+  if (hook === 'onPeerConnected' || hook === 'onPeerDisconnected' || hook === 'onPeerDiscovered')
+    return first.key ?? (first.address ? hostOf(first.address) : null);
+  return null;
 }
 
 /** One plugin's commands and helpers, kept apart until its setup succeeded. */
@@ -221,11 +249,12 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
 
   /** Run an observe hook of every enabled plugin in parallel; resolves when all settled or timed out. */
   observe<N extends ObserveHookName>(hook: N, ...args: Parameters<ObserveHooks[N]>): Promise<void> {
-    const runs = this.#active(hook).map((p) => {
+    const source = remoteSource(hook, args);
+    const runs = this.#active(hook, source).map((p) => {
       const fn = p.hooks[hook] as (...a: unknown[]) => unknown;
       // each plugin gets its own copies: one plugin cannot change what the next one sees
       const copies = args.map((a) => (typeof a === 'object' && a !== null ? { ...a } : a));
-      return this.#run(p, `hook "${hook}"`, () => fn.apply(p.hooks, copies));
+      return this.#run(p, `hook "${hook}"`, () => fn.apply(p.hooks, copies), undefined, source);
     });
     const all = Promise.all(runs).then(() => {
       this.#inflight.delete(all);
@@ -242,7 +271,8 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
   /** Run a transform chain. A failing hook leaves the message as it was; null drops it. */
   async transform(hook: TransformHookName, msg: ChatMessage): Promise<ChatMessage | null> {
     let current = msg;
-    for (const p of this.#active(hook)) {
+    const source = remoteSource(hook, [msg]);
+    for (const p of this.#active(hook, source)) {
       const fn = p.hooks[hook]!;
       const input = { ...current };
       const outcome = await this.#run(
@@ -250,6 +280,7 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
         `hook "${hook}"`,
         () => fn.call(p.hooks, input),
         'the message was left unchanged',
+        source,
       );
       if (!outcome.ok) continue;
       const result: unknown = outcome.value;
@@ -259,7 +290,7 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
           'ERR_PLUGIN_HOOK',
           `plugin "${p.name}" hook "${hook}" returned ${describe(result)} instead of a message or null; the message was left unchanged`,
         );
-        this.#fail(p, error);
+        this.#fail(p, error, source);
         continue;
       }
       // identity fields stay the peer's: a transform changes what is said, not who said it
@@ -272,26 +303,73 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
     return current;
   }
 
-  #active(hook: keyof PluginHooks): LoadedPlugin[] {
-    return this.#plugins.filter((p) => !p.disabled && typeof p.hooks[hook] === 'function');
+  #active(hook: keyof PluginHooks, source: string | null = null): LoadedPlugin[] {
+    return this.#plugins.filter(
+      (p) => !p.disabled && typeof p.hooks[hook] === 'function' && !this.#isMuted(p, source),
+    );
   }
 
-  async #run<T>(p: LoadedPlugin, what: string, fn: () => T | Promise<T>, consequence?: string) {
+  #isMuted(p: LoadedPlugin, source: string | null): boolean {
+    if (source === null) return false;
+    const until = p.muted.get(source);
+    if (until === undefined) return false;
+    if (Date.now() < until) return true;
+    p.muted.delete(source);
+    return false;
+  }
+
+  async #run<T>(
+    p: LoadedPlugin,
+    what: string,
+    fn: () => T | Promise<T>,
+    consequence?: string,
+    source: string | null = null,
+  ) {
     const outcome = await runHook(`plugin "${p.name}" ${what}`, this.#timeoutMs, fn);
     if (!outcome.ok) {
       if (consequence) outcome.error.message += `; ${consequence}`;
-      this.#fail(p, outcome.error);
+      this.#fail(p, outcome.error, source);
     }
     return outcome;
   }
 
-  #fail(p: LoadedPlugin, error: PeerchatError): void {
+  /**
+   * A failure on local input counts toward disabling the plugin. A failure on one remote peer's
+   * input counts for that peer only: past the limit the plugin skips that peer's input for the
+   * failure window, and keeps serving everyone else (docs/plugins.md).
+   */
+  #fail(p: LoadedPlugin, error: PeerchatError, source: string | null = null): void {
+    if (source !== null) return this.#failRemote(p, error, source);
     this.#warn(error);
     if (p.disabled) return;
     const now = Date.now();
     p.failures = p.failures.filter((t) => now - t < this.#windowMs);
     p.failures.push(now);
     if (p.failures.length >= this.#maxFailures) this.#disable(p, error);
+  }
+
+  #failRemote(p: LoadedPlugin, error: PeerchatError, source: string): void {
+    if (p.disabled || this.#isMuted(p, source)) return; // late outcomes of a muted peer stay quiet
+    this.#warn(error);
+    const now = Date.now();
+    const recent = (p.remoteFailures.get(source) ?? []).filter((t) => now - t < this.#windowMs);
+    recent.push(now);
+    p.remoteFailures.delete(source); // re-inserted last: the map stays in order of last failure
+    if (recent.length < this.#maxFailures) {
+      p.remoteFailures.set(source, recent);
+      if (p.remoteFailures.size > MAX_TRACKED_SOURCES)
+        p.remoteFailures.delete(p.remoteFailures.keys().next().value as string);
+      return;
+    }
+    p.muted.set(source, now + this.#windowMs);
+    if (p.muted.size > MAX_TRACKED_SOURCES) p.muted.delete(p.muted.keys().next().value as string);
+    this.#warn(
+      new PeerchatError(
+        'ERR_PLUGIN_PEER_MUTED',
+        `plugin "${p.name}" failed ${recent.length} times within ${this.#windowMs} ms on input from ${source}; it ignores that peer for ${this.#windowMs} ms and keeps running for everyone else (last: ${error.message})`,
+        { cause: error },
+      ),
+    );
   }
 
   #disable(p: LoadedPlugin, last: PeerchatError): void {
@@ -365,6 +443,8 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
       hooks,
       disabled: false,
       failures: [],
+      remoteFailures: new Map(),
+      muted: new Map(),
     });
     this.#plugins.sort((a, b) => ORDER_RANK[a.order] - ORDER_RANK[b.order] || a.index - b.index);
     for (const [command, def] of staged.commands) this.#commitCommand(name, command, def);
@@ -576,14 +656,15 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
 }
 
 function defaultLog(level: LogLevel, message: string): void {
-  if (level === 'warn' || level === 'error') process.stderr.write(`${message}\n`);
+  if (level === 'warn' || level === 'error') process.stderr.write(`${sanitize(message)}\n`);
 }
 
 function makeLogger(plugin: string, log: (level: LogLevel, message: string) => void): PluginLogger {
   const at =
     (level: LogLevel) =>
     (...args: unknown[]) =>
-      log(level, `[${plugin}] ${format(...args)}`);
+      // plugins log what peers said: escape controls before it reaches a terminal or a log file
+      log(level, sanitize(`[${plugin}] ${format(...args)}`));
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 

@@ -1,5 +1,7 @@
 /** The plugin system's public surface. */
 
+export { sanitize } from '../sanitize.js';
+
 export type { PluginDefinition } from './define.js';
 export { definePlugin } from './define.js';
 export { HOOK_KINDS, HOOK_NAMES } from './hooks.js';

@@ -4,6 +4,7 @@
  */
 import type { PeerApi } from '../peer/api.js';
 import type { PeerInfo } from '../types.js';
+import { sanitize } from './format.js';
 
 export type Completion = [completions: string[], substring: string];
 export type CompleterCallback = (err: Error | null, result?: Completion) => void;
@@ -38,7 +39,8 @@ function addresses(peers: readonly PeerInfo[]): string[] {
 }
 
 function match(candidates: string[], partial: string): Completion {
-  const unique = [...new Set(candidates)].filter((c) => c.startsWith(partial));
+  // names come from the network: a candidate is printed by the repl, so it is shown escaped
+  const unique = [...new Set(candidates.map(sanitize))].filter((c) => c.startsWith(partial));
   return [unique, partial];
 }
 

@@ -1,11 +1,13 @@
 /** Text shown to people: timestamps, messages, peer lines, one-line errors. Pure functions. */
 import pc from 'picocolors';
 import type { Warning } from '../errors.js';
+import { sanitize } from '../sanitize.js';
 import type { ChatMessage, DisconnectReason, PeerInfo } from '../types.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
-const FINGERPRINT_GROUPS_SHOWN = 2; // "3f2a:91c0…" is enough to notice a change at a glance
+// all 4 groups (64 bits): fewer could be matched by a key ground out for the purpose (docs/security.md)
+const FINGERPRINT_GROUPS_SHOWN = 4;
 const MAX_ERROR_CHARS = 500; // a one-line error stays one screen line or two
 
 /** Colour formatters, all identity functions when `enabled` is false. */
@@ -38,17 +40,8 @@ export function formatTime(ts: number): string {
   return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
-/**
- * Names and texts come from the network: control characters (terminal escapes, newlines that
- * would fake another line) are shown escaped instead of interpreted.
- */
-export function sanitize(text: string): string {
-  return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (ch) => {
-    if (ch === '\n') return '\\n';
-    if (ch === '\r') return '\\r';
-    return `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
-  });
-}
+/** Names and texts come from the network: one sanitizer (src/sanitize.ts) shows their controls escaped. */
+export { sanitize };
 
 export function shortFingerprint(fp: string): string {
   const groups = fp.split(':');
@@ -56,7 +49,7 @@ export function shortFingerprint(fp: string): string {
   return `${groups.slice(0, FINGERPRINT_GROUPS_SHOWN).join(':')}…`;
 }
 
-/** `[12:03:04] 127.0.0.1:5001 alice (3f2a:91c0…): hello`, or `(unverified)` for classic senders. */
+/** `[12:03:04] 127.0.0.1:5001 alice (3f2a:91c0:7be4:d215): hello`, or `(unverified)` for classic senders. */
 export function formatMessage(msg: ChatMessage, c: Colors): string {
   const time = c.dim(`[${formatTime(msg.ts)}]`);
   const name = c.bold(sanitize(msg.name ?? '?'));

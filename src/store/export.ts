@@ -1,4 +1,4 @@
-/** Export formats: JSON Lines and CSV (RFC 4180). */
+/** Export formats: JSON Lines and CSV (RFC 4180, formula triggers neutralised). */
 import type { StoredMessage } from './store.js';
 
 export type ExportFormat = 'jsonl' | 'csv';
@@ -37,11 +37,20 @@ function record(m: StoredMessage): Record<(typeof COLUMNS)[number], string | num
   };
 }
 
-/** A CSV field: quoted when it holds a comma, quote, CR or LF; quotes doubled. Null is empty. */
+/** A spreadsheet takes a cell starting with one of these as a formula (OWASP "CSV Injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A CSV field: quoted when it holds a comma, quote, CR or LF; quotes doubled. Null is empty.
+ * A text starting with = + - @ tab or CR gets a leading single quote and is quoted, so a
+ * spreadsheet shows it instead of evaluating it; the value stays readable behind the quote.
+ */
 export function csvField(value: string | number | boolean | null): string {
   if (value === null) return '';
-  const s = String(value);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  let s = String(value);
+  const formula = typeof value === 'string' && FORMULA_START.test(s);
+  if (formula) s = `'${s}`;
+  return formula || /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 export function header(format: ExportFormat): string {

@@ -296,7 +296,8 @@ t.test(
             a.addCommand('flaky', { help: 'x', action: () => 'ok' });
             a.addHelper('flakyHelper', () => 1);
             return {
-              onMessage() {
+              // a local hook: failures on remote input mute one peer instead (test/security/plugin-abuse)
+              onStart() {
                 calls++;
                 throw new Error(`fail ${calls}`);
               },
@@ -306,7 +307,7 @@ t.test(
       },
     ]);
     t.equal(host.helpers.flakyHelper?.(), 1);
-    for (let i = 0; i < 5; i++) await host.observe('onMessage', makeMessage());
+    for (let i = 0; i < 5; i++) await host.observe('onStart');
     t.equal(calls, 3, 'not called once disabled');
     t.same(
       warnings.map((w) => w.code),

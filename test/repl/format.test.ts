@@ -31,7 +31,7 @@ t.test('a native message shows the short verified fingerprint', async (t) => {
     fingerprint: '3f2a:91c0:7be4:d215',
     ts,
   });
-  t.equal(formatMessage(msg, plain), '[12:03:04] 127.0.0.1:5001 alice (3f2a:91c0…): hello');
+  t.equal(formatMessage(msg, plain), '[12:03:04] 127.0.0.1:5001 alice (3f2a:91c0:7be4:d215): hello');
 });
 
 t.test('a classic message is marked unverified', async (t) => {
@@ -72,7 +72,8 @@ t.test('shouldUseColor: NO_COLOR, --no-color, non-TTY, FORCE_COLOR', async (t) =
 
 t.test('short fingerprint and peer table', async (t) => {
   t.equal(shortFingerprint('aa:bb'), 'aa:bb');
-  t.equal(shortFingerprint('aa:bb:cc:dd'), 'aa:bb…');
+  t.equal(shortFingerprint('aa:bb:cc:dd'), 'aa:bb:cc:dd', 'all 64 bits');
+  t.equal(shortFingerprint('aa:bb:cc:dd:ee'), 'aa:bb:cc:dd…');
   const table = formatPeerTable(
     [
       makePeerInfo({
@@ -88,7 +89,7 @@ t.test('short fingerprint and peer table', async (t) => {
   );
   const lines = table.split('\n');
   t.equal(lines.length, 2);
-  t.match(lines[0], /^127\.0\.0\.1:5001 +alice +connected +native +aa:bb…$/);
+  t.match(lines[0], /^127\.0\.0\.1:5001 +alice +connected +native +aa:bb:cc:dd$/);
   t.match(lines[1], /^127\.0\.1\.22:5002 +- +known +classic +-$/);
   t.equal(lines[0]?.indexOf('alice'), lines[1]?.indexOf('-  '), 'columns line up');
 });

@@ -115,7 +115,7 @@ t.test('attachPrinter prints events, filters held messages, and detaches', async
   off();
   peer.deliver({ from: '1.1.1.1:1', name: 'alice', text: 'after detach' });
   const lines = seen.text().trim().split('\n');
-  t.match(lines[0], /\+ alice 1\.1\.1\.1:1 connected \(native, aa:bb…\)$/);
+  t.match(lines[0], /\+ alice 1\.1\.1\.1:1 connected \(native, aa:bb:cc:dd\)$/);
   t.match(lines[1], /\* discovered 2\.2\.2\.2:2$/);
   t.match(lines[2], /1\.1\.1\.1:1 alice \(unverified\): hey$/);
   t.match(lines[3], /- alice 1\.1\.1\.1:1 disconnected \(exit\)$/);

@@ -99,7 +99,7 @@ t.test('incoming messages and events are printed', async (t) => {
   await waitFor(
     output,
     () => out.text(),
-    /\[\d\d:\d\d:\d\d\] 127\.0\.0\.1:5001 alice \(aaaa:bbbb…\): knock knock\n/,
+    /\[\d\d:\d\d:\d\d\] 127\.0\.0\.1:5001 alice \(aaaa:bbbb:cccc:dddd\): knock knock\n/,
   );
   peer.emit('peer-disconnected', peer.peers[1], 'exit');
   await waitFor(output, () => out.text(), /- bob 127\.0\.0\.1:5002 disconnected \(exit\)/);

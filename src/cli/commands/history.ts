@@ -41,7 +41,7 @@ export function formatDateTime(ts: number): string {
 }
 
 /**
- * `[2025-01-02 03:04:05] -> 127.0.0.1:5001 bob (3f2a:91c0…): text (acked)`: `->` sent, `<-` received;
+ * `[2025-01-02 03:04:05] -> 127.0.0.1:5001 bob (3f2a:91c0:7be4:d215): text (acked)`: `->` sent, `<-` received;
  * a classic message is marked (unverified); outgoing rows end with their delivery state.
  */
 export function formatHistoryLine(

@@ -4,6 +4,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { Code } from '../../errors.js';
+import { isPrintableName } from '../../sanitize.js';
 import { parseAddress, parsePort } from '../address.js';
 
 /** The original reads 1024 bytes per recv; longer frames get cut on its side. */
@@ -25,6 +26,11 @@ export type ParseResult = { ok: true; frame: Frame } | { ok: false; code: Code; 
 
 const NAME_RE = /^[^\s:]{1,64}$/u;
 
+/** A name is 1–64 characters, no white space or ":", and printable (no escapes, no bidi controls). */
+function validName(name: string): boolean {
+  return NAME_RE.test(name) && isPrintableName(name);
+}
+
 function bad(code: Code, message: string): ParseResult {
   return { ok: false, code, message };
 }
@@ -40,7 +46,7 @@ export function parseFrame(line: string): ParseResult {
       const parts = line.split(':');
       if (parts.length < 3) return bad('ERR_BAD_FRAME', `${verb} without name and port`);
       const name = parts[1]!;
-      if (!NAME_RE.test(name))
+      if (!validName(name))
         return bad('ERR_INVALID_NAME', `${verb} with an invalid name ${JSON.stringify(name)}`);
       const port = parsePort(parts[2]!);
       if (port === null)
@@ -52,7 +58,7 @@ export function parseFrame(line: string): ParseResult {
       const b = a === -1 ? -1 : line.indexOf(':', a + 1);
       if (b === -1) return bad('ERR_BAD_FRAME', 'MESSAGE without name, port and text');
       const name = line.slice(colon + 1, a);
-      if (!NAME_RE.test(name))
+      if (!validName(name))
         return bad('ERR_INVALID_NAME', `MESSAGE with an invalid name ${JSON.stringify(name)}`);
       const port = parsePort(line.slice(a + 1, b));
       if (port === null)
@@ -88,7 +94,7 @@ function parseBare(line: string): ParseResult {
   const address = sp1 === -1 ? null : parseAddress(line.slice(0, sp1));
   if (address && sp2 !== -1) {
     const name = line.slice(sp1 + 1, sp2);
-    if (NAME_RE.test(name)) {
+    if (validName(name)) {
       return {
         ok: true,
         frame: { verb: 'BARE', address: `${address.host}:${address.port}`, name, text: line.slice(sp2 + 1) },

@@ -2,10 +2,17 @@
  * Keys pinned on first use, like SSH known_hosts: `<dataDir>/known_hosts`, one `<address> <hex key>`
  * per line, `#` comments. Lines that do not parse are reported once and kept verbatim on rewrite,
  * so a damaged file loses nothing.
+ *
+ * Bounded and cheap under attack: at most MAX_PINS_PER_HOST automatic pins per IP (and MAX_PINS in
+ * all; existing pins are never evicted, new ones are refused with ERR_PIN_LIMIT), the file is read
+ * again only when its stat changed, automatic pins are saved asynchronously and coalesced, and
+ * every read-merge-rename holds `known_hosts.lock` (file-lock.ts) against `peerchat trust`.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Warning } from '../../errors.js';
+import { lock, lockSync, unlock } from './file-lock.js';
 
 export const KNOWN_HOSTS_FILE = 'known_hosts';
 /** New pins are written to the file together, at most this often. */
@@ -13,6 +20,25 @@ export const PIN_SAVE_DELAY_MS = 1000;
 const FILE_MODE = 0o600;
 const KEY_HEX = /^[0-9a-f]{64}$/;
 const HEADER = '# peerchat known hosts: <ip:port> <hex public key>. Edit with `peerchat trust`.';
+/** Automatic pins for one IP (ports of the peers at one host); `trust` is not limited. */
+export const MAX_PINS_PER_HOST = 1024;
+/** Automatic pins in all. */
+export const MAX_PINS = 131_072;
+/** Lines written per slice by the asynchronous save. */
+const WRITE_SLICE = 2048;
+/** Hosts remembered as already warned about (a warning per host, not per refused pin). */
+const MAX_WARNED_HOSTS = 1024;
+
+/** "1.2.3.4:5" -> "1.2.3.4", "[::1]:5" -> "[::1]". */
+function hostOf(address: string): string {
+  const colon = address.lastIndexOf(':');
+  return colon > 0 ? address.slice(0, colon) : address;
+}
+
+/** What tells a changed file apart without reading it. */
+function signature(st: Stats | null): string {
+  return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : 'none';
+}
 
 export type HostCheck = 'new' | 'match' | 'mismatch';
 
@@ -27,6 +53,17 @@ export class KnownHosts {
   /** Changes made here since the last save (null: forgotten); merged into the file as it is then. */
   private readonly dirty = new Map<string, string | null>();
   private saveScheduled = false;
+  /** Pins per IP, for MAX_PINS_PER_HOST. */
+  private readonly perHost = new Map<string, number>();
+  private readonly warnedHosts = new Set<string>();
+  /** The file's stat signature when this instance last read or wrote it. */
+  private seen = 'none';
+  /** Bumped by every save; an async save that finds it changed drops its result. */
+  private generation = 0;
+  private saving: Promise<void> | null = null;
+  /** True while an async save holds the lock (a synchronous save meanwhile then needs none). */
+  private holdsLock = false;
+  private tmpCount = 0;
 
   private constructor(
     readonly path: string | null,
@@ -50,10 +87,11 @@ export class KnownHosts {
     if (pinned === undefined) return 'new';
     if (pinned === key) return 'match';
     // `peerchat trust` may have accepted the new key while this peer runs: look at the file again
-    if (this.path && this.writable && !this.dirty.has(address)) {
-      const fresh = this.read(this.path)?.keys.get(address);
-      if (fresh !== undefined) this.keys.set(address, fresh);
-      if (fresh === key) return 'match';
+    // (only when the file changed since: a stat, not a read, per mismatching handshake)
+    if (this.path && this.writable && !this.dirty.has(address) && this.changedOnDisk()) {
+      const current = this.read(this.path);
+      if (current) this.merge(current.keys);
+      if (this.keys.get(address) === key) return 'match';
     }
     return 'mismatch';
   }
@@ -64,7 +102,7 @@ export class KnownHosts {
 
   /** Pin the key of an address seen for the first time. Does not replace an existing pin. */
   pin(address: string, keyHex: string): void {
-    if (this.keys.has(address)) return;
+    if (this.keys.has(address) || !this.roomFor(address)) return;
     this.set(address, keyHex);
     this.flush();
   }
@@ -75,11 +113,14 @@ export class KnownHosts {
    * only pinned again on the next connection; the Peer flushes on exit.
    */
   pinSoon(address: string, keyHex: string): void {
-    if (this.keys.has(address)) return;
+    if (this.keys.has(address) || !this.roomFor(address)) return;
     this.set(address, keyHex);
-    if (this.saveScheduled) return;
-    this.saveScheduled = true;
-    setTimeout(() => this.flush(), PIN_SAVE_DELAY_MS).unref();
+    this.scheduleSave();
+  }
+
+  /** Resolves once no asynchronous save is running (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.saving) await this.saving;
   }
 
   /** Replace the pinned key deliberately (the user accepted a new key). Written at once. */
@@ -89,12 +130,13 @@ export class KnownHosts {
   }
 
   forget(address: string): void {
-    if (!this.keys.delete(address)) return;
+    if (!this.keys.has(address)) return;
+    this.delete(address);
     this.dirty.set(address, null);
     this.flush();
   }
 
-  /** Write pending changes now. */
+  /** Write pending changes now, synchronously (exit, `peerchat trust`). */
   flush(): void {
     this.saveScheduled = false;
     if (this.dirty.size > 0) this.save();
@@ -109,19 +151,181 @@ export class KnownHosts {
     const key = keyHex.toLowerCase();
     if (!KEY_HEX.test(key)) throw new TypeError(`not a 32-byte hex key: ${keyHex}`);
     if (/\s/.test(address) || address.length === 0) throw new TypeError(`not an address: ${address}`);
-    this.keys.set(address, key);
+    this.put(address, key);
     this.dirty.set(address, key);
   }
 
-  /** Parse the file; null when it cannot be read (ENOENT is an empty file). */
+  /** The one way a key enters the map: keeps the per-host counts right. */
+  private put(address: string, key: string): void {
+    if (!this.keys.has(address)) {
+      const host = hostOf(address);
+      this.perHost.set(host, (this.perHost.get(host) ?? 0) + 1);
+    }
+    this.keys.set(address, key);
+  }
+
+  private delete(address: string): void {
+    if (!this.keys.delete(address)) return;
+    const host = hostOf(address);
+    const n = (this.perHost.get(host) ?? 1) - 1;
+    if (n > 0) this.perHost.set(host, n);
+    else this.perHost.delete(host);
+  }
+
+  /** Room for one more automatic pin of this address; a coded warning (once per host) when not. */
+  private roomFor(address: string): boolean {
+    const host = hostOf(address);
+    const perHost = (this.perHost.get(host) ?? 0) < MAX_PINS_PER_HOST;
+    if (perHost && this.keys.size < MAX_PINS) return true;
+    if (!this.warnedHosts.has(host) && this.warnedHosts.size < MAX_WARNED_HOSTS) {
+      this.warnedHosts.add(host);
+      this.warn({
+        code: 'ERR_PIN_LIMIT',
+        message: perHost
+          ? `known_hosts holds ${MAX_PINS} pins; ${address} and later new addresses are not pinned`
+          : `known_hosts holds ${MAX_PINS_PER_HOST} pins for ${host}; ${address} and later new ports there are not pinned (existing pins are kept; \`peerchat trust\` still pins)`,
+      });
+    }
+    return false;
+  }
+
+  /** Merge keys read from the file: changes made here and not saved yet win. */
+  private merge(fromFile: Map<string, string>): void {
+    for (const [a, k] of fromFile) if (!this.dirty.has(a)) this.put(a, k);
+    for (const [a, k] of this.dirty) if (k === null) this.delete(a);
+  }
+
+  private changedOnDisk(): boolean {
+    if (!this.path) return false;
+    let st: Stats | null = null;
+    try {
+      st = statSync(this.path);
+    } catch {
+      st = null;
+    }
+    return signature(st) !== this.seen;
+  }
+
+  private statSeen(): void {
+    try {
+      this.seen = signature(this.path ? statSync(this.path) : null);
+    } catch {
+      this.seen = 'none';
+    }
+  }
+
+  private text(): string {
+    const lines = [HEADER, ...[...this.keys].map(([a, k]) => `${a} ${k}`), ...this.kept];
+    return `${lines.join('\n')}\n`;
+  }
+
+  /** Write the file in slices, yielding between them: 65,535 pins never hold the event loop long. */
+  private async writeChunked(tmp: string): Promise<void> {
+    const fh = await open(tmp, 'w', FILE_MODE);
+    try {
+      let chunk: string[] = [HEADER];
+      for (const [a, k] of this.keys) {
+        chunk.push(`${a} ${k}`);
+        if (chunk.length >= WRITE_SLICE) {
+          await fh.write(`${chunk.join('\n')}\n`);
+          chunk = [];
+        }
+      }
+      chunk.push(...this.kept);
+      if (chunk.length > 0) await fh.write(`${chunk.join('\n')}\n`);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private tmpPath(): string {
+    return `${this.path}.${process.pid}.${++this.tmpCount}.tmp`;
+  }
+
+  private get lockPath(): string {
+    return `${this.path}.lock`;
+  }
+
+  private scheduleSave(): void {
+    if (this.saveScheduled) return;
+    this.saveScheduled = true;
+    setTimeout(() => {
+      if (!this.saveScheduled) return; // a synchronous flush came first
+      this.saveScheduled = false;
+      if (this.saving || this.dirty.size === 0) return;
+      this.saving = this.saveAsync().finally(() => {
+        this.saving = null;
+        if (this.dirty.size > 0) this.scheduleSave(); // pins that came during the save
+      });
+    }, PIN_SAVE_DELAY_MS).unref();
+  }
+
+  /** The automatic save: file I/O off the event loop; reads the file only when it changed. */
+  private async saveAsync(): Promise<void> {
+    if (!this.path || !this.writable) {
+      this.dirty.clear();
+      return;
+    }
+    const path = this.path;
+    const gen = ++this.generation;
+    if (!(await lock(this.lockPath))) {
+      this.warn({
+        code: 'ERR_IDENTITY',
+        message: `${this.lockPath} is held by another process; pins are saved later`,
+      });
+      return;
+    }
+    this.holdsLock = true;
+    const tmp = this.tmpPath();
+    try {
+      const st = await stat(path).catch(() => null);
+      if (signature(st) !== this.seen && st) {
+        const current = this.parse(await readFile(path, 'utf8'));
+        if (gen !== this.generation) return;
+        this.merge(current.keys);
+      }
+      const saved = new Map(this.dirty);
+      this.dirty.clear();
+      await this.writeChunked(tmp);
+      if (gen !== this.generation) {
+        // a synchronous save wrote a newer file meanwhile; it held our changes too
+        await rm(tmp, { force: true });
+        return;
+      }
+      try {
+        await rename(tmp, path);
+      } catch (err) {
+        for (const [a, k] of saved) if (!this.dirty.has(a)) this.dirty.set(a, k);
+        throw err;
+      }
+      this.seen = signature(await stat(path).catch(() => null));
+    } catch (err) {
+      await rm(tmp, { force: true });
+      this.warn({
+        code: 'ERR_IDENTITY',
+        message: `cannot write ${path}: ${(err as Error).message}`,
+        cause: err,
+      });
+    } finally {
+      this.holdsLock = false;
+      unlock(this.lockPath);
+    }
+  }
+
+  /** Parse the file; null when it cannot be read (ENOENT is an empty file). Records its stat. */
   private read(path: string): { keys: Map<string, string>; kept: string[] } | null {
     let text: string;
     try {
+      this.statSeen();
       text = readFileSync(path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { keys: new Map(), kept: [] };
       return null;
     }
+    return this.parse(text);
+  }
+
+  private parse(text: string): { keys: Map<string, string>; kept: string[] } {
     const keys = new Map<string, string>();
     const kept: string[] = [];
     for (const raw of text.split('\n')) {
@@ -147,7 +351,7 @@ export class KnownHosts {
       });
       return;
     }
-    for (const [a, k] of parsed.keys) this.keys.set(a, k);
+    for (const [a, k] of parsed.keys) this.put(a, k);
     this.kept.push(...parsed.kept);
     const bad = parsed.kept.length;
     if (bad > 0) {
@@ -164,18 +368,27 @@ export class KnownHosts {
       this.dirty.clear();
       return;
     }
-    // merge into the file as it is now, so a `peerchat trust` made meanwhile is not undone
-    const current = this.read(this.path);
-    if (current) {
-      for (const [a, k] of current.keys) if (!this.dirty.has(a)) this.keys.set(a, k);
-      for (const [a, k] of this.dirty) if (k === null) this.keys.delete(a);
+    // an async save of this instance holds the lock already: this save supersedes it
+    const locked = this.holdsLock || lockSync(this.lockPath);
+    if (!locked) {
+      this.warn({
+        code: 'ERR_IDENTITY',
+        message: `${this.lockPath} is held by another process; cannot save ${this.path} now`,
+      });
+      return;
     }
-    this.dirty.clear();
-    const lines = [HEADER, ...[...this.keys].map(([a, k]) => `${a} ${k}`), ...this.kept];
-    const tmp = `${this.path}.${process.pid}.tmp`;
+    this.generation++;
+    const tmp = this.tmpPath();
     try {
-      writeFileSync(tmp, `${lines.join('\n')}\n`, { mode: FILE_MODE });
+      // merge into the file as it is now, so a `peerchat trust` made meanwhile is not undone
+      if (this.changedOnDisk()) {
+        const current = this.read(this.path);
+        if (current) this.merge(current.keys);
+      }
+      this.dirty.clear();
+      writeFileSync(tmp, this.text(), { mode: FILE_MODE });
       renameSync(tmp, this.path);
+      this.statSeen();
     } catch (err) {
       rmSync(tmp, { force: true });
       this.warn({
@@ -183,6 +396,8 @@ export class KnownHosts {
         message: `cannot write ${this.path}: ${(err as Error).message}`,
         cause: err,
       });
+    } finally {
+      if (!this.holdsLock) unlock(this.lockPath);
     }
   }
 

@@ -5,11 +5,14 @@
  */
 import b4a from 'b4a';
 import c from 'compact-encoding';
+import { isPrintableName } from '../../sanitize.js';
 import type { Hello, WireChat } from '../session.js';
 
 export const MAX_NAME_BYTES = 256; // 64 characters of up to 4 UTF-8 bytes
 export const MAX_ID_BYTES = 128; // UUIDv7 ids are 36
-export const MAX_TEXT_BYTES = 64 * 1024; // the Peer enforces its own, smaller limit on send
+export const MAX_TEXT_BYTES = 16 * 1024; // equals the send limit (src/peer/delivery.ts): no more is stored
+/** The largest timestamp a Date can hold (ms since the epoch); plugins and the store rely on it. */
+export const MAX_TS = 8.64e15;
 export const MAX_VERSION_BYTES = 64;
 export const MAX_CAPABILITIES = 32;
 export const MAX_CAPABILITY_BYTES = 64;
@@ -78,7 +81,17 @@ function boundedString(max: number, what: string): Codec<string> {
   };
 }
 
-const name = boundedString(MAX_NAME_BYTES, 'name');
+const anyName = boundedString(MAX_NAME_BYTES, 'name');
+/** Names are shown to people: only printable characters (src/sanitize.ts) are accepted. */
+const name: Codec<string> = {
+  preencode: anyName.preencode,
+  encode: anyName.encode,
+  decode(state) {
+    const n = anyName.decode(state);
+    if (!isPrintableName(n)) fail('name with control characters');
+    return n;
+  },
+};
 const id = boundedString(MAX_ID_BYTES, 'id');
 const text = boundedString(MAX_TEXT_BYTES, 'text');
 const version = boundedString(MAX_VERSION_BYTES, 'version');
@@ -130,7 +143,10 @@ export const chat: Codec<WireChat> = {
     text.encode(state, m.text);
   },
   decode(state) {
-    return { id: id.decode(state), ts: c.uint.decode(state), text: text.decode(state) };
+    const i = id.decode(state);
+    const ts = c.uint.decode(state);
+    if (!Number.isSafeInteger(ts) || ts > MAX_TS) fail('timestamp out of range');
+    return { id: i, ts, text: text.decode(state) };
   },
 };
 
@@ -191,7 +207,9 @@ const entry: Codec<WireEntry> = {
       key = Buffer.from((state.buffer as Uint8Array).subarray(state.start, state.start + KEY_BYTES));
       state.start += KEY_BYTES;
     }
-    const n = flags & HAS_NAME ? name.decode(state) : null;
+    const raw = flags & HAS_NAME ? anyName.decode(state) : null;
+    // a bad name costs the entry its name, not the whole answer its other entries
+    const n = raw !== null && isPrintableName(raw) ? raw : null;
     return { address: addr, key, name: n };
   },
 };

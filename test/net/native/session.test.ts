@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import SecretStream from '@hyperswarm/secret-stream';
 import t, { type Test } from 'tap';
 import { isPeerchatError, PeerchatError } from '../../../src/errors.js';
+import * as m from '../../../src/net/native/messages.js';
 import { createNativeSession, type NativeSession } from '../../../src/net/native/session.js';
 import { keyPair, pipePair, streamPair, timeouts, until, waitFor } from './helpers.js';
 
@@ -95,7 +96,7 @@ t.test('sendChat checks what it is given', async (t) => {
   const { a, b } = pipePair();
   teardown(t, a, b);
   await Promise.all([a.ready, b.ready]);
-  await t.rejects(a.sendChat({ id: 'big', ts: 1, text: 'x'.repeat(64 * 1024 + 1) }), {
+  await t.rejects(a.sendChat({ id: 'big', ts: 1, text: 'x'.repeat(m.MAX_TEXT_BYTES + 1) }), {
     code: 'ERR_MESSAGE_TOO_LONG',
   });
   await t.rejects(a.sendChat({ id: 'neg', ts: -1, text: 'x' }), { code: 'ERR_BAD_FRAME' });

@@ -16,8 +16,8 @@ t.test('replies at most once per peer per interval', async (t) => {
   await peer.receive({ ...BOB, text: '3' });
   await host.idle();
   t.same(peer.sent, [
-    { target: ALICE.from, text: 'gone fishing', opts: { wait: false } },
-    { target: BOB.from, text: 'gone fishing', opts: { wait: false } },
+    { target: ALICE.from, text: '[auto-reply] gone fishing', opts: { wait: false } },
+    { target: BOB.from, text: '[auto-reply] gone fishing', opts: { wait: false } },
   ]);
   clock += 59_999;
   await peer.receive({ ...ALICE, text: '4' });
@@ -40,7 +40,7 @@ t.test('.back turns it off, .away [message] on again', async (t) => {
   await host.idle();
   t.same(
     peer.sent.map((s) => s.text),
-    ['lunch'],
+    ['[auto-reply] lunch'],
   );
 });
 

@@ -58,7 +58,7 @@ t.test('bot, auto-reply, logger and notify answer and record a real conversation
   await bob.send(alice.address, '!ping');
   await until(() => bobGot.some((m) => m.text === 'pong'), 5000, 'pong');
   t.ok(
-    bobGot.some((m) => m.text === 'brb'),
+    bobGot.some((m) => m.text === '[auto-reply] brb'),
     'the away message came once',
   );
 
@@ -66,7 +66,7 @@ t.test('bot, auto-reply, logger and notify answer and record a real conversation
   await bob.send(alice.address, 'hey Alice');
   await until(() => chunks.length === 2, 5000, 'two notifications');
   t.same(chunks, ['\x07', '\x07'], 'a bell for the keyword and one for her name');
-  t.equal(bobGot.filter((m) => m.text === 'brb').length, 1, 'still only one away message');
+  t.equal(bobGot.filter((m) => m.text === '[auto-reply] brb').length, 1, 'still only one away message');
 
   await host.stop();
   const logged = readFileSync(path.join(dataDir, 'plugins', 'logger', 'messages.jsonl'), 'utf8')
@@ -82,7 +82,7 @@ t.test('bot, auto-reply, logger and notify answer and record a real conversation
       .filter((m) => m.direction === 'out')
       .map((m) => m.text)
       .sort(),
-    ['brb', 'pong'],
+    ['[auto-reply] brb', 'pong'],
   );
   t.same(warnings, []);
 });

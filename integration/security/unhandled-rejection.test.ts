@@ -1,0 +1,33 @@
+/**
+ * Issue 15 #13 (process part): an unhandled rejection (here left by a plugin hook) never ends the
+ * process unexplained. The peer logs a coded error with the cause, tells its peers goodbye (EXIT)
+ * and exits with code 1.
+ */
+import t from 'tap';
+import { Cluster } from '../harness.js';
+
+t.test('a plugin leaving an unhandled rejection: coded error, clean shutdown, exit 1', async (t) => {
+  const cluster = new Cluster(t);
+  const plugin = cluster.file(
+    'leaky.mjs',
+    `export default {
+  name: 'leaky',
+  setup: () => ({
+    onPeerConnected() {
+      // fire and forget, the mistake this test is about
+      Promise.reject(new Error('leaked rejection from a hook'));
+    },
+  }),
+};
+`,
+  );
+  const victim = await cluster.spawn({ name: 'victim', plugins: [plugin] });
+  const friend = await cluster.spawn({ name: 'friend', connect: [victim.address] });
+  const gone = await friend.waitFor('peer-disconnected', (e) => e.name === 'victim');
+  const exit = await victim.waitExit();
+  t.equal(exit.exitCode, 1, 'exit code 1');
+  const said = [...victim.stderr, ...victim.events.map((e) => JSON.stringify(e))].join('\n');
+  t.match(said, /ERR_UNHANDLED_REJECTION/, 'a coded error');
+  t.match(said, /leaked rejection from a hook/, 'with its cause');
+  t.equal(gone.reason, 'exit', 'the peer said goodbye: a clean shutdown, not a crash');
+});

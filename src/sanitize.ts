@@ -1,0 +1,26 @@
+/**
+ * The one sanitizer for text from the network on its way to a terminal or a text log.
+ * Escaped (shown, not interpreted): C0 controls but tab (so ESC, and with it every CSI/OSC
+ * sequence such as an OSC 52 clipboard write or a title change, and CR/LF that would fake
+ * another line), DEL, C1 controls (8-bit CSI/OSC), the bidi controls of "Trojan Source"
+ * (CVE-2021-42574: U+202A–U+202E, U+2066–U+2069, LRM/RLM/ALM) and the Unicode line and
+ * paragraph separators.
+ */
+
+/** Everything the sanitizer escapes; names may hold none of it (nor a tab). */
+const UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_OR_TAB = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+export function sanitize(text: string): string {
+  return text.replace(UNSAFE, (ch) => {
+    if (ch === '\n') return '\\n';
+    if (ch === '\r') return '\\r';
+    const code = ch.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}
+
+/** True when a name holds only printable characters (no control, bidi control, separator or tab). */
+export function isPrintableName(name: string): boolean {
+  return !UNSAFE_OR_TAB.test(name);
+}
