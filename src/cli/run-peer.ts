@@ -11,6 +11,7 @@ import { loadIdentity } from '../net/native/identity.js';
 import { AutoConnect } from '../peer/autoconnect.js';
 import { Peer } from '../peer/peer.js';
 import type { PluginHost } from '../plugins/host.js';
+import { LogRelay } from '../repl/plugin-log.js';
 
 export type RunMode =
   /** baseDir: the config file's directory; package-name plugin specs resolve from there. */
@@ -54,7 +55,11 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     flag: config.color ?? undefined,
     stream: (mode.json ? io.stderr : io.stdout) as { isTTY?: boolean },
   });
-  const host = await loadPlugins(peer, config, mode.baseDir ?? process.cwd());
+  // plugin logs wait for the REPL's printer; after it detaches, warnings and errors go to stderr
+  const logs = new LogRelay((level, message) => {
+    if (level === 'warn' || level === 'error') io.stderr.write(`${message}\n`);
+  });
+  const host = await loadPlugins(peer, config, mode.baseDir ?? process.cwd(), logs);
   await peer.listen();
   const interactive = mode.kind === 'start' && mode.eval === undefined && Boolean(io.stdin.isTTY);
   if (!mode.json) {
@@ -103,6 +108,7 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     helpers: host?.helpers,
     announce: mode.json,
     logLevel: config.logLevel,
+    logs,
     extra: storeMembers(peer),
   };
 
@@ -173,7 +179,12 @@ function storeMembers(peer: Peer) {
   };
 }
 
-async function loadPlugins(peer: Peer, config: Config, baseDir: string): Promise<PluginHost | null> {
+async function loadPlugins(
+  peer: Peer,
+  config: Config,
+  baseDir: string,
+  logs: LogRelay,
+): Promise<PluginHost | null> {
   if (config.plugins.length === 0) return null;
   const [{ PluginHost }, { RESERVED_COMMANDS }] = await Promise.all([
     import('../plugins/host.js'),
@@ -184,6 +195,7 @@ async function loadPlugins(peer: Peer, config: Config, baseDir: string): Promise
     dataDir: config.dataDir,
     hookTimeoutMs: config.pluginTimeoutMs,
     reservedCommands: RESERVED_COMMANDS,
+    log: logs.log,
     history: (target, q) =>
       peer
         .history(target, { limit: q?.limit, before: q?.before })

@@ -3,7 +3,7 @@
 import type { Warning } from '../errors.js';
 import { PeerchatError } from '../errors.js';
 import type { ChatMessage } from '../types.js';
-import { type Colors, formatMessage, formatPeerTable, sanitize } from './format.js';
+import { type Colors, formatMessage, formatPeerTable, formatText, sanitize } from './format.js';
 import type { PeerGlobal } from './global.js';
 
 /** A dot-command. `action` gets the text after the command name (trimmed) and resolves to data. */
@@ -325,7 +325,15 @@ export function buildCommands(
       onWarning({ code: 'ERR_PLUGIN_LOAD', message: `plugin command ${JSON.stringify(rawName)} is invalid` });
       continue;
     }
-    all.set(name, { help: String(cmd.help ?? ''), action: (args) => cmd.action(args) });
+    all.set(name, {
+      help: String(cmd.help ?? ''),
+      // docs/plugins.md: a string result is printed (built-ins print their own text)
+      async action(args) {
+        const value = await cmd.action(args);
+        if (typeof value === 'string' && value !== '') io.print(formatText(value, ''));
+        return value;
+      },
+    });
   }
   return all;
 }

@@ -38,6 +38,21 @@ export function formatTime(ts: number): string {
   return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
+/** Local "YYYY-MM-DD". */
+function formatDate(d: Date): string {
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+}
+
+/** "HH:MM:SS" for a time today, "YYYY-MM-DD HH:MM:SS" for an older (or later) one. */
+export function formatStamp(ts: number, now: number = Date.now()): string {
+  const time = formatTime(ts);
+  const d = new Date(Number.isFinite(ts) && ts > 0 ? ts : now);
+  const day = formatDate(d);
+  return day === formatDate(new Date(now)) ? time : `${day} ${time}`;
+}
+
+const CONTINUATION_INDENT = '    '; // lines after the first of a message, under the sender
+
 /**
  * Names and texts come from the network: control characters (terminal escapes, newlines that
  * would fake another line) are shown escaped instead of interpreted.
@@ -56,23 +71,38 @@ export function shortFingerprint(fp: string): string {
   return `${groups.slice(0, FINGERPRINT_GROUPS_SHOWN).join(':')}…`;
 }
 
-/** `[12:03:04] 127.0.0.1:5001 alice (3f2a:91c0…): hello`, or `(unverified)` for classic senders. */
-export function formatMessage(msg: ChatMessage, c: Colors): string {
-  const time = c.dim(`[${formatTime(msg.ts)}]`);
+/**
+ * A message text over several lines: each line sanitised on its own, the later ones indented so
+ * no line of a text can pass for a message of its own.
+ */
+export function formatText(text: string, indent: string = CONTINUATION_INDENT): string {
+  return text
+    .split(/\r?\n/)
+    .map((line) => sanitize(line))
+    .join(`\n${indent}`);
+}
+
+/**
+ * `[12:03:04] 127.0.0.1:5001 alice (3f2a:91c0…): hello`, or `(unverified)` for classic senders;
+ * the date is shown too when the message is not from today.
+ */
+export function formatMessage(msg: ChatMessage, c: Colors, now: number = Date.now()): string {
+  const time = c.dim(`[${formatStamp(msg.ts, now)}]`);
   const name = c.bold(sanitize(msg.name ?? '?'));
   const trust =
     msg.verified && msg.fingerprint
       ? c.green(`(${shortFingerprint(msg.fingerprint)})`)
       : c.yellow('(unverified)');
   const arrow = msg.direction === 'out' ? `${c.dim('to')} ` : '';
-  return `${time} ${arrow}${c.cyan(msg.from)} ${name} ${trust}: ${sanitize(msg.text)}`;
+  return `${time} ${arrow}${c.cyan(msg.from)} ${name} ${trust}: ${formatText(msg.text)}`;
 }
 
 function peerLabel(p: PeerInfo, c: Colors): string {
   return p.name ? `${c.bold(sanitize(p.name))} ${c.cyan(p.address)}` : c.cyan(p.address);
 }
 
-function now(c: Colors): string {
+/** The current time as a dim `[HH:MM:SS]` prefix. */
+export function now(c: Colors): string {
   return c.dim(`[${formatTime(Date.now())}]`);
 }
 

@@ -17,6 +17,7 @@ import { createEvaluator, type Evaluator } from './evaluate.js';
 import { formatError } from './format.js';
 import { createPeerGlobal, type Helper, type PeerGlobal } from './global.js';
 import { attachJson, JsonWriter } from './json.js';
+import type { LogRelay } from './plugin-log.js';
 import { attachPrinter, type LogLevel, Printer } from './printer.js';
 
 const EXIT_ERROR = 1; // an uncaught error in a script
@@ -43,6 +44,8 @@ export interface ScriptOptions {
   announce?: boolean;
   /** How much human text to print (--log-level). @default 'info' */
   logLevel?: LogLevel;
+  /** Plugin log lines, printed to stderr as --log-level allows. */
+  logs?: LogRelay;
 }
 
 export interface RunScriptOptions extends ScriptOptions {
@@ -96,6 +99,7 @@ class ScriptSession {
       stdout: humanOut,
       stderr: opts.errorOutput,
     });
+    if (opts.logs) this.detach.push(opts.logs.attach((level, message) => this.errors.log(level, message)));
     if (this.writer) this.detach.push(attachJson(opts.peer, this.writer, { announce: opts.announce }));
     else {
       this.detach.push(

@@ -16,6 +16,7 @@ import { type Completer, createCompleter } from './completer.js';
 import { formatError, sanitize } from './format.js';
 import { createPeerGlobal, type Helper, type PeerGlobal } from './global.js';
 import { attachJson, JsonWriter } from './json.js';
+import type { LogRelay } from './plugin-log.js';
 import { attachPrinter, type LogLevel, Printer } from './printer.js';
 
 const HISTORY_SIZE = 1000;
@@ -45,6 +46,8 @@ export interface StartReplOptions {
   announce?: boolean;
   /** How much human text to print (--log-level). @default 'info' */
   logLevel?: LogLevel;
+  /** Plugin log lines, printed above the prompt as --log-level allows. */
+  logs?: LogRelay;
   /** Ctrl-C twice, Ctrl-D, .quit, .exit, `peer.quit()`: shut down (EXIT to all, then exit). */
   onQuit(code: number): Promise<void>;
 }
@@ -257,6 +260,7 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
   }
 
   detach.push(attachPrinter(peer, printer, { shows: (msg) => chat.shows(msg) }));
+  if (opts.logs) detach.push(opts.logs.attach((level, message) => printer.log(level, message)));
   if (writer) detach.push(attachJson(peer, writer, { announce: opts.announce }));
   server.on('exit', () => void quit(0));
 

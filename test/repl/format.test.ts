@@ -31,21 +31,43 @@ t.test('a native message shows the short verified fingerprint', async (t) => {
     fingerprint: '3f2a:91c0:7be4:d215',
     ts,
   });
-  t.equal(formatMessage(msg, plain), '[12:03:04] 127.0.0.1:5001 alice (3f2a:91c0…): hello');
+  t.equal(formatMessage(msg, plain, ts), '[12:03:04] 127.0.0.1:5001 alice (3f2a:91c0…): hello');
+  const nextDay = new Date(2026, 0, 3, 9, 0, 0).getTime();
+  t.equal(
+    formatMessage(msg, plain, nextDay),
+    '[2026-01-02 12:03:04] 127.0.0.1:5001 alice (3f2a:91c0…): hello',
+    'a message from another day shows its date',
+  );
 });
 
 t.test('a classic message is marked unverified', async (t) => {
   const ts = new Date(2026, 0, 2, 12, 3, 4).getTime();
   const msg = makeMessage({ from: '127.0.1.2:6000', name: 'bob', text: 'hi: there', ts });
-  t.equal(formatMessage(msg, plain), '[12:03:04] 127.0.1.2:6000 bob (unverified): hi: there');
+  t.equal(formatMessage(msg, plain, ts), '[12:03:04] 127.0.1.2:6000 bob (unverified): hi: there');
 });
 
 t.test('control characters from the network are escaped', async (t) => {
   t.equal(sanitize('a\x1b[2Jb\nc\rd\te'), 'a\\x1b[2Jb\\nc\\rd\te');
-  const msg = makeMessage({ from: '1.2.3.4:5', name: 'evil\x1b[31m', text: 'x\n[00:00:00] fake' });
+  const msg = makeMessage({ from: '1.2.3.4:5', name: 'evil\x1b[31m', text: 'x\n[00:00:00] fake\r\x1b[2K' });
   const line = formatMessage(msg, plain);
   t.notOk(line.includes('\x1b'), 'no raw escape survives');
-  t.notOk(line.includes('\n'), 'one message is one line');
+  t.notOk(line.includes('\r'), 'no carriage return survives');
+  const lines = line.split('\n');
+  t.equal(lines.length, 2, 'a line break in the text starts a new line');
+  t.equal(
+    lines[1],
+    '    [00:00:00] fake\\r\\x1b[2K',
+    'indented under the sender: it cannot pass for a message',
+  );
+});
+
+t.test('a multi-line text is shown as lines indented under the sender', async (t) => {
+  const ts = new Date(2026, 0, 2, 12, 3, 4).getTime();
+  const msg = makeMessage({ from: '127.0.0.1:5001', name: 'bot', text: 'commands:\r\n!help\n!ping', ts });
+  t.equal(
+    formatMessage(msg, plain, ts),
+    '[12:03:04] 127.0.0.1:5001 bot (unverified): commands:\n    !help\n    !ping',
+  );
 });
 
 t.test('colour wraps parts in ANSI codes only when enabled', async (t) => {

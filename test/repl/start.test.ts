@@ -99,7 +99,7 @@ t.test('incoming messages and events are printed', async (t) => {
   await waitFor(
     output,
     () => out.text(),
-    /\[\d\d:\d\d:\d\d\] 127\.0\.0\.1:5001 alice \(aaaa:bbbb…\): knock knock\n/,
+    /\[(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\] 127\.0\.0\.1:5001 alice \(aaaa:bbbb…\): knock knock\n/,
   );
   peer.emit('peer-disconnected', peer.peers[1], 'exit');
   await waitFor(output, () => out.text(), /- bob 127\.0\.0\.1:5002 disconnected \(exit\)/);
@@ -272,4 +272,21 @@ t.test('terminal mode: Ctrl-D leaves chat mode, a second Ctrl-D quits', async (t
   input.write('\x04');
   await waitFor(output, () => String(quits.length), /^1$/);
   t.same(quits, [0]);
+});
+
+t.test('a multi-line message is shown as indented lines; an old one shows its date', async (t) => {
+  const { peer, out, output } = await setup(t);
+  const old = new Date(2020, 4, 6, 7, 8, 9).getTime();
+  peer.deliver({ from: '127.0.0.1:5002', name: 'bob', text: 'commands:\n!ping\n!time', ts: old });
+  await waitFor(
+    output,
+    () => out.text(),
+    /\[2020-05-06 07:08:09\] 127\.0\.0\.1:5002 bob \(unverified\): commands:\n {4}!ping\n {4}!time\n/,
+  );
+  peer.deliver({ from: '127.0.0.1:5002', name: 'bob', text: 'today', ts: Date.now() });
+  await waitFor(
+    output,
+    () => out.text(),
+    /\n\[\d\d:\d\d:\d\d\] 127\.0\.0\.1:5002 bob \(unverified\): today\n/,
+  );
 });
