@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { definePlugin, PluginHost } from '../../src/plugins/index.js';
 import { LogRelay } from '../../src/repl/plugin-log.js';
 import type { LogLevel } from '../../src/repl/printer.js';
@@ -32,14 +32,14 @@ const shout = definePlugin({
   },
 });
 
-async function setup(t: Tap.Test, logLevel: LogLevel, terminal = false) {
+async function setup(t: Test, logLevel: LogLevel, terminal = false) {
   const peer = new FakePeer();
   peer.addPeer({ address: '127.0.0.1:5002', name: 'bob', connected: true });
   const logs = new LogRelay();
   const host = new PluginHost({ peer, dataDir: t.testdir(), log: logs.log });
   await host.load([
-    { spec: path.join(PLUGINS, 'filter', 'index.js') },
-    { spec: path.join(PLUGINS, 'auto-reply', 'index.js') },
+    { spec: path.join(PLUGINS, 'filter', 'index.js'), baseDir: PLUGINS },
+    { spec: path.join(PLUGINS, 'auto-reply', 'index.js'), baseDir: PLUGINS },
     { plugin: shout },
   ]);
   host.attach();
