@@ -3,6 +3,7 @@
 import type { Warning } from '../errors.js';
 import { PeerchatError } from '../errors.js';
 import type { ChatMessage } from '../types.js';
+import { type ArgsSpec, type OptionSpec, parseCommandArgs, positiveInt } from './args.js';
 import { type Colors, formatMessage, formatPeerTable, formatText, sanitize } from './format.js';
 import type { PeerGlobal } from './global.js';
 
@@ -78,6 +79,30 @@ export interface CommandIo {
   colors: Colors;
 }
 
+const HISTORY_LIMIT = 20; // rows `.history` shows when no limit is given
+
+/** `.history [target] [limit] [--search text] [--limit n]` */
+export const HISTORY_ARGS: ArgsSpec = {
+  usage: '.history [target] [limit] [--search text] [--limit n]',
+  options: {
+    search: { type: 'string', describe: 'only messages whose text contains this' },
+    limit: { type: 'string', describe: 'the newest N messages' },
+  },
+  maxPositionals: 2,
+};
+
+/** Options of each built-in dot-command (for completion). */
+export const COMMAND_OPTIONS: Readonly<Record<string, Record<string, OptionSpec>>> = {
+  history: HISTORY_ARGS.options ?? {},
+};
+
+/** The words of a command that takes exactly `max` (or fewer) of them; `need` are required. */
+function words(args: string, usageText: string, need: number, max = need): string[] {
+  const { positionals } = parseCommandArgs(args, { usage: usageText, maxPositionals: max });
+  if (positionals.length < need) throw usage(usageText);
+  return positionals;
+}
+
 function usage(text: string): PeerchatError {
   return new PeerchatError('ERR_USAGE', `usage: ${text}`);
 }
@@ -107,7 +132,10 @@ export function formatMenu(c: Colors): string {
 
 /** Members the host adds to the `peer` global when it has a store and rooms (see runPeer). */
 interface Extras {
-  history(target?: string, opts?: { limit?: number }): Array<ChatMessage & { state?: string }>;
+  history(
+    target?: string,
+    opts?: { limit?: number; search?: string },
+  ): Array<ChatMessage & { state?: string }>;
   outbox(): Array<ChatMessage & { state?: string }>;
   retry(id: string): Promise<unknown>;
   drop(id: string): Promise<boolean>;
@@ -146,11 +174,26 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
   const c = io.colors;
   return {
     history: {
-      help: 'Show stored messages: .history [target] (the last 20)',
+      help: `Show stored messages: ${HISTORY_ARGS.usage} (the last ${HISTORY_LIMIT})`,
       action(args) {
-        const [target] = splitFirst(args);
-        const rows = extra(g, 'history')(target || undefined, { limit: 20 });
-        io.print(formatStored(rows, c, 'no messages stored'));
+        const { values, positionals } = parseCommandArgs(args, HISTORY_ARGS);
+        let [target, count] = positionals;
+        // `.history 5`: a number alone is the limit
+        if (count === undefined && target !== undefined && /^\d+$/.test(target))
+          [target, count] = [undefined, target];
+        if (count !== undefined && values.limit !== undefined)
+          throw usage(`${HISTORY_ARGS.usage} (the limit given twice)`);
+        const limitText = (values.limit as string | undefined) ?? count;
+        const limit = limitText === undefined ? HISTORY_LIMIT : positiveInt(limitText, 'the limit');
+        const search = values.search as string | undefined;
+        const rows = extra(g, 'history')(target, search === undefined ? { limit } : { limit, search });
+        io.print(
+          formatStored(
+            rows,
+            c,
+            search === undefined ? 'no messages stored' : `no stored messages contain "${sanitize(search)}"`,
+          ),
+        );
         return rows;
       },
     },
@@ -165,8 +208,7 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
     retry: {
       help: 'Queue a failed message again: .retry <id>',
       async action(args) {
-        const [id] = splitFirst(args);
-        if (!id) throw usage('.retry <id>');
+        const [id = ''] = words(args, '.retry <id>', 1);
         const row = await extra(g, 'retry')(id);
         io.print(`${c.green('queued')} ${id}`);
         return row;
@@ -175,8 +217,7 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
     drop: {
       help: 'Remove a message from the outbox: .drop <id>',
       async action(args) {
-        const [id] = splitFirst(args);
-        if (!id) throw usage('.drop <id>');
+        const [id = ''] = words(args, '.drop <id>', 1);
         const done = await extra(g, 'drop')(id);
         io.print(done ? `dropped ${id}` : c.dim(`no message ${id} in the outbox`));
         return done;
@@ -185,8 +226,7 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
     join: {
       help: 'Join a DHT room: .join <room> [secret]',
       async action(args) {
-        const [room, secret] = splitFirst(args);
-        if (!room) throw usage('.join <room> [secret]');
+        const [room = '', secret] = words(args, '.join <room> [secret]', 1, 2);
         const rooms = await extra(g, 'join')(room, secret ? { secret } : {});
         io.print(`${c.green('joined')} ${room}`);
         return rooms;
@@ -195,8 +235,7 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
     leave: {
       help: 'Leave a DHT room: .leave <room>',
       async action(args) {
-        const [room] = splitFirst(args);
-        if (!room) throw usage('.leave <room>');
+        const [room = ''] = words(args, '.leave <room>', 1);
         const rooms = await extra(g, 'leave')(room);
         io.print(`left ${room}`);
         return rooms;
@@ -233,8 +272,7 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
     connect: {
       help: 'Connect to a peer: .connect <ip:port>',
       async action(args) {
-        const [address] = splitFirst(args);
-        if (!address) throw usage('.connect <ip:port>');
+        const [address = ''] = words(args, '.connect <ip:port>', 1);
         const info = await g.connect(address);
         io.print(
           `${c.green('connected')} to ${sanitize(info.name ?? '?')} ${info.address} (${info.protocol ?? '?'})`,
@@ -253,8 +291,7 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
     query: {
       help: 'Ask a peer for its peers: .query <target>',
       async action(args) {
-        const [target] = splitFirst(args);
-        if (!target) throw usage('.query <target>');
+        const [target = ''] = words(args, '.query <target>', 1);
         const keys = await g.query(target);
         io.print(keys.length ? `${keys.length} peers: ${keys.join(', ')}` : c.dim('no peers learned'));
         return keys;
@@ -263,8 +300,7 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
     chat: {
       help: 'Chat with a peer: .chat <target>  (each line is sent; .exit or Ctrl-D leaves)',
       async action(args) {
-        const [target] = splitFirst(args);
-        if (!target) throw usage('.chat <target>');
+        const [target = ''] = words(args, '.chat <target>', 1);
         await g.chat(target);
       },
     },

@@ -241,6 +241,42 @@ t.test('terminal mode: tab completes peer names and methods', async (t) => {
   input.write('\x15');
   input.write("peer.chat('b\t");
   await waitFor(output, () => line(), /^peer\.chat\('bob$/);
+  input.write('\x15');
+  input.write('.history b\t');
+  await waitFor(output, () => line(), /^\.history bob$/);
+  input.write('\x15');
+  input.write('.history --se\t');
+  await waitFor(output, () => line(), /^\.history --search$/);
+});
+
+t.test('.history: a target, a limit and --search are parsed, not taken for the target', async (t) => {
+  const asked: unknown[] = [];
+  const history = (target?: string, opts?: object) => {
+    asked.push([target, opts]);
+    return [];
+  };
+  const { type } = await setup(t, { extra: { history } });
+  await type('.history gina 3\n', /no messages stored\nme> $/);
+  await type('.history --search ping\n', /no stored messages contain "ping"\nme> $/);
+  await type(
+    '.history gina --limit 5 --search "lunch plans"\n',
+    /no stored messages contain "lunch plans"\nme> $/,
+  );
+  await type('.history 7\n', /me> $/);
+  await type('.history\n', /me> $/);
+  t.same(asked, [
+    ['gina', { limit: 3 }],
+    [undefined, { limit: 20, search: 'ping' }],
+    ['gina', { limit: 5, search: 'lunch plans' }],
+    [undefined, { limit: 7 }],
+    [undefined, { limit: 20 }],
+  ]);
+  await type(
+    '.history gina zero\n',
+    /error ERR_USAGE: the limit must be a whole number of 1 or more, not "zero"\nme> $/,
+  );
+  await type('.history --serch x\n', /error ERR_USAGE: Unknown option '--serch'.*usage: \.history/);
+  await type('.chat alice bob\n', /error ERR_USAGE: too many arguments \(usage: \.chat <target>\)/);
 });
 
 t.test('terminal mode: a message arriving while typing keeps the typed line', async (t) => {
