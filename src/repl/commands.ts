@@ -1,5 +1,6 @@
 /** Dot-commands as data: `{ help, action }`, so `.help` documents them and tests call `action` directly. */
 
+import { suggest } from '../config/suggest.js';
 import type { Warning } from '../errors.js';
 import { PeerchatError } from '../errors.js';
 import type { ChatMessage } from '../types.js';
@@ -112,6 +113,21 @@ export function parseCommandLine(line: string): { name: string; args: string } |
   const m = /^\s*\.([A-Za-z][\w-]*)(?:\s+([\s\S]*))?$/.exec(line);
   if (!m) return null;
   return { name: m[1] ?? '', args: (m[2] ?? '').trim() };
+}
+
+/** `.sned is not a command (did you mean .send?); .help lists them` */
+export function unknownCommandMessage(name: string, known: readonly string[]): string {
+  const hint = suggest(name, known);
+  return `.${name} is not a command${hint ? ` (did you mean .${hint}?)` : ''}; .help lists them`;
+}
+
+/** Told after a SyntaxError from a line that reads like prose, not code. */
+export const SEND_HINT = 'to send text as a message: .send <target> <text>, or .chat <target> for chat mode';
+
+/** Words and sentence punctuation only (`hello there`, `ok, see you!`): someone meant to chat. */
+export function looksLikeText(line: string): boolean {
+  const t = line.trim();
+  return /\s/.test(t) && !/[(){}[\]=;`"+*/<>]/.test(t) && !t.startsWith('.');
 }
 
 /** First word and the rest: `alice hi  there` -> ['alice', 'hi  there']. */

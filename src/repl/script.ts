@@ -12,7 +12,14 @@ import { inspect } from 'node:util';
 import { PeerchatError, type Warning } from '../errors.js';
 import type { PeerApi } from '../peer/api.js';
 import { ChatState, enteredText, leftText } from './chat.js';
-import { buildCommands, parseCommandLine, type ReplCommand } from './commands.js';
+import {
+  buildCommands,
+  looksLikeText,
+  parseCommandLine,
+  type ReplCommand,
+  SEND_HINT,
+  unknownCommandMessage,
+} from './commands.js';
 import { createEvaluator, type Evaluator } from './evaluate.js';
 import { formatError } from './format.js';
 import { createPeerGlobal, type Helper, type PeerGlobal } from './global.js';
@@ -134,7 +141,13 @@ class ScriptSession {
       return { kind: 'send', value: await this.global.send(target.address, code) };
     }
     if (code.trim() === '') return { kind: 'none' };
-    return { kind: 'eval', value: await this.evaluator.evaluate(code) };
+    try {
+      return { kind: 'eval', value: await this.evaluator.evaluate(code) };
+    } catch (err) {
+      if ((err as Error)?.name === 'SyntaxError' && looksLikeText(code))
+        throw new SyntaxError(`${(err as Error).message} (${SEND_HINT})`, { cause: err });
+      throw err;
+    }
   }
 
   private async command(name: string, args: string): Promise<Outcome> {
@@ -153,10 +166,12 @@ class ScriptSession {
     }
     const command = this.commands.get(name);
     if (!command) {
-      const why = INTERACTIVE_ONLY.has(name)
-        ? 'needs an interactive terminal'
-        : 'is not a command; .help lists them';
-      throw new PeerchatError('ERR_USAGE', `.${name} ${why}`);
+      if (INTERACTIVE_ONLY.has(name))
+        throw new PeerchatError('ERR_USAGE', `.${name} needs an interactive terminal`);
+      throw new PeerchatError(
+        'ERR_USAGE',
+        unknownCommandMessage(name, [...this.commands.keys(), 'exit', 'help']),
+      );
     }
     return { kind: 'command', value: await command.action(args) };
   }

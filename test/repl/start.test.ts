@@ -326,3 +326,25 @@ t.test('a multi-line message is shown as indented lines; an old one shows its da
     /\n\[\d\d:\d\d:\d\d\] 127\.0\.0\.1:5002 bob \(unverified\): today\n/,
   );
 });
+
+t.test(
+  'a mistyped dot-command names the one meant; prose outside chat mode says how to send it',
+  async (t) => {
+    const { type, peer } = await setup(t);
+    await type(
+      '.sned bob hi\n',
+      /error ERR_USAGE: \.sned is not a command \(did you mean \.send\?\); \.help lists them\nme> $/,
+    );
+    await type('.histroy\n', /did you mean \.history\?/);
+    await type('.zzzzzz\n', /error ERR_USAGE: \.zzzzzz is not a command; \.help lists them\nme> $/);
+    await type(
+      'hello there bob\n',
+      /SyntaxError[\s\S]*to send text as a message: \.send <target> <text>, or \.chat <target> for chat mode[\s\S]*me> $/,
+    );
+    const code = await type('1 +* 2\n', /SyntaxError[\s\S]*me> $/);
+    t.notMatch(code, /to send text/, 'code with a typo gets no hint');
+    await type('[1,\n', /\| $/);
+    await type('2].length\n', /2\nme> $/);
+    t.same(peer.calls, [], 'nothing was sent');
+  },
+);
