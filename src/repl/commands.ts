@@ -5,7 +5,7 @@ import type { Warning } from '../errors.js';
 import { PeerchatError } from '../errors.js';
 import type { ChatMessage } from '../types.js';
 import { type ArgsSpec, type OptionSpec, parseCommandArgs, positiveInt } from './args.js';
-import { type Colors, formatMessage, formatPeerTable, formatText, sanitize } from './format.js';
+import { type Colors, formatMessage, formatPeerTable, formatText, plural, sanitize } from './format.js';
 import type { PeerGlobal } from './global.js';
 
 /** A dot-command. `action` gets the text after the command name (trimmed) and resolves to data. */
@@ -170,9 +170,7 @@ function extra<K extends keyof Extras>(g: PeerGlobal, name: K): Extras[K] {
 
 function formatRooms(rooms: RoomLine[], c: Colors): string {
   if (rooms.length === 0) return c.dim('no rooms joined');
-  return rooms
-    .map((r) => `${r.name}${r.secret ? ' (secret)' : ''}  ${r.peers} peer${r.peers === 1 ? '' : 's'}`)
-    .join('\n');
+  return rooms.map((r) => `${r.name}${r.secret ? ' (secret)' : ''}  ${plural(r.peers, 'peer')}`).join('\n');
 }
 
 function formatStored(rows: Array<ChatMessage & { state?: string }>, c: Colors, empty: string): string {
@@ -183,6 +181,22 @@ function formatStored(rows: Array<ChatMessage & { state?: string }>, c: Colors, 
         `${formatMessage(m, c)}${m.direction === 'out' && m.state ? c.dim(` (${m.state}, ${m.id})`) : ''}`,
     )
     .join('\n');
+}
+
+/** `connected to 2 peers, 1 failed (see the warnings); already connected to 3` */
+export function connectAllSummary(
+  n: { tried: number; connected: number; already: number },
+  c: Colors,
+): string {
+  if (n.tried === 0 && n.already === 0) return c.dim('no peers known yet: .peers lists the discovered ones');
+  const parts: string[] = [];
+  if (n.tried > 0) {
+    const failed = n.tried - n.connected;
+    parts.push(`${c.green('connected')} to ${plural(n.connected, 'peer')}`);
+    if (failed > 0) parts.push(c.red(`${failed} failed (see the warnings)`));
+  }
+  if (n.already > 0) parts.push(`already connected to ${plural(n.already, 'peer')}`);
+  return parts.join(', ');
 }
 
 /** The built-in dot-commands over the `peer` global. */
@@ -309,7 +323,9 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
       async action(args) {
         const [target = ''] = words(args, '.query <target>', 1);
         const keys = await g.query(target);
-        io.print(keys.length ? `${keys.length} peers: ${keys.join(', ')}` : c.dim('no peers learned'));
+        io.print(
+          keys.length ? `${plural(keys.length, 'peer')}: ${keys.join(', ')}` : c.dim('no peers learned'),
+        );
         return keys;
       },
     },
@@ -333,8 +349,11 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
     connectall: {
       help: 'Connect to all active peers',
       async action() {
+        const known = g.active();
+        const already = known.filter((p) => p.connected).length;
+        const tried = known.length - already;
         const peers = await g.connectAll();
-        io.print(`connected to ${peers.length} peer${peers.length === 1 ? '' : 's'}`);
+        io.print(connectAllSummary({ tried, connected: peers.length, already }, c));
         return peers;
       },
     },

@@ -28,6 +28,11 @@ export function shouldUseColor({ flag, env = process.env, stream = process.stdou
   return Boolean(stream.isTTY) && env.TERM !== 'dumb';
 }
 
+/** `1 peer`, `2 peers`, `0 peers`. */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
