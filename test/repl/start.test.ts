@@ -353,5 +353,5 @@ t.test('.connectall through the REPL: nobody new, then one more', async (t) => {
   const { type, peer } = await setup(t);
   await type('.connectall\n', /^already connected to 2 peers\nme> $/);
   peer.addPeer({ address: '127.0.0.1:5003', name: 'carol' });
-  await type('.connectall\n', /^connected to 1 peer, already connected to 2 peers\nme> $/);
+  await type('.connectall\n', /\nconnected to 1 peer, already connected to 2 peers\nme> $/);
 });
