@@ -63,6 +63,31 @@ t.test('--version and --help exit 0', async (t) => {
   t.match(h.stdout, 'Examples:');
 });
 
+t.test(
+  '--help wraps at the terminal width between words; own options come before the global ones',
+  async (t) => {
+    const words = (text: string) => text.split(/\s+/).filter(Boolean).sort();
+    for (const args of [['--help'], ['history', '--help'], ['send', '--help'], ['export', '--help']]) {
+      const narrow = await peerchat(args, root, [], { COLUMNS: '80' });
+      const wide = await peerchat(args, root, [], { COLUMNS: '120' });
+      t.equal(narrow.exitCode, 0);
+      const long = narrow.stdout.split('\n').filter((l) => l.length > 80);
+      t.same(long, [], `${args.join(' ')}: no line wider than 80 columns`);
+      t.ok(
+        wide.stdout.split('\n').some((l) => l.length > 80),
+        `${args.join(' ')}: a wider terminal gets wider lines`,
+      );
+      t.same(words(narrow.stdout), words(wide.stdout), `${args.join(' ')}: no word is cut at 80 columns`);
+      const own = narrow.stdout.indexOf('\nOptions:');
+      const global = narrow.stdout.indexOf('\nGlobal options:');
+      t.ok(global > 0, `${args.join(' ')}: global options under their own heading`);
+      if (args[0] === 'history' || args[0] === 'export')
+        t.ok(own > 0 && own < global, `${args.join(' ')}: its own options first`);
+      t.equal(narrow.stdout.indexOf('--data-dir'), narrow.stdout.lastIndexOf('--data-dir'), 'listed once');
+    }
+  },
+);
+
 t.test('a usage error exits 2 with one line on stderr', async (t) => {
   const r = await peerchat(['--prot', '1']);
   t.equal(r.exitCode, 2);
