@@ -43,7 +43,7 @@ const EXAMPLES: [string, string][] = [
   ['$0 completion >> ~/.bashrc', 'Install bash completion'],
 ];
 
-const EPILOGUE = `Config files (first found from the working directory upwards, then ~/.config/peerchat/config.*):
+const EPILOGUE = `Config files (first found from the working directory up to the home directory, then ~/.config/peerchat/config.*):
   package.json "peerchat" field, .peerchatrc, .peerchatrc.{json,yaml,yml,js,mjs,cjs}, peerchat.config.{js,mjs,cjs,json}
 Precedence: flags > environment > config file > defaults.
 Environment: PEERCHAT_NAME, PEERCHAT_HOST, PEERCHAT_PORT, PEERCHAT_DATA_DIR, PEERCHAT_CONFIG, PEERCHAT_LOG_LEVEL, PEERCHAT_CLASSIC, PEERCHAT_STORE, NO_COLOR.

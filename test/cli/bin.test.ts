@@ -117,6 +117,62 @@ t.test('a bad config file exits 2 naming the file', async (t) => {
   );
 });
 
+t.test('a config syntax error shows the parser reason with line and column', async (t) => {
+  const dir = path.join(root, 'syntax');
+  await mkdir(dir);
+  const json = path.join(dir, '.peerchatrc.json');
+  await writeFile(json, '{\n  "name": "a",\n  "port": 5000,,\n}\n');
+  const r = await peerchat(['id'], dir);
+  t.equal(r.exitCode, 2);
+  t.match(
+    r.stderr,
+    /^peerchat: .*\.peerchatrc\.json: cannot be read: Expected double-quoted property name in JSON at position \d+ \(line 3, column 16\) \(ERR_CONFIG_INVALID\)$/,
+  );
+  await writeFile(json, '{\n  "name": }\n');
+  const v8 = await peerchat(['id'], dir);
+  t.equal(v8.exitCode, 2);
+  t.match(
+    v8.stderr,
+    /cannot be read: Unexpected token .* \(line 2, column 11\) \(ERR_CONFIG_INVALID\)$/,
+    'a reason without a position gets one',
+  );
+  await rm(json);
+  await writeFile(path.join(dir, '.peerchatrc.yaml'), 'name: a\nport: [1\n');
+  const y = await peerchat(['id'], dir);
+  t.equal(y.exitCode, 2);
+  t.match(
+    y.stderr,
+    /\.peerchatrc\.yaml: cannot be read: .+ \(line \d+, column \d+\) \(ERR_CONFIG_INVALID\)$/,
+  );
+  t.notMatch(y.stderr, /-----\^/, 'no code frame');
+});
+
+t.test('an empty config file gives a warning', async (t) => {
+  const dir = path.join(root, 'empty');
+  await mkdir(dir);
+  await writeFile(path.join(dir, '.peerchatrc.json'), '');
+  const r = await peerchat(['id'], dir);
+  t.equal(r.exitCode, 0, r.stderr);
+  t.match(
+    r.stderr,
+    /peerchat: warning ERR_CONFIG_EMPTY: .*\.peerchatrc\.json is empty: no settings were read from it/,
+  );
+  t.match(r.stdout, /[0-9a-f]{64}/, 'the command still runs');
+});
+
+t.test('the config search stops at the home directory', async (t) => {
+  const top = path.join(root, 'above');
+  const home = path.join(top, 'home');
+  const project = path.join(home, 'project');
+  await mkdir(project, { recursive: true });
+  await writeFile(path.join(top, '.peerchatrc.json'), '{ "port": "not a port" }\n');
+  const r = await peerchat(['id'], project, [], { HOME: home });
+  t.equal(r.exitCode, 0, `a config above $HOME is not read (${r.stderr})`);
+  const inside = await peerchat(['id'], project, [], { HOME: top });
+  t.equal(inside.exitCode, 2, 'the same file is read when it is inside $HOME');
+  t.match(inside.stderr, /above\/\.peerchatrc\.json/);
+});
+
 t.test('init, then init again without --force', async (t) => {
   const dir = path.join(root, 'init');
   await mkdir(dir);
