@@ -105,6 +105,21 @@ t.test('a usage error exits 2 with one line on stderr', async (t) => {
   });
 });
 
+t.test('send to an address without a port is a usage error (exit 2)', async (t) => {
+  const r = await peerchat(['send', '127.0.0.1', 'hi']);
+  t.equal(r.exitCode, 2);
+  t.equal(r.stderr, 'peerchat: "127.0.0.1" has no port: give "ip:port", e.g. 127.0.0.1:5000 (ERR_USAGE)');
+  const v6 = await peerchat(['send', '::1', 'hi']);
+  t.equal(v6.exitCode, 2);
+  t.match(v6.stderr, /e\.g\. \[::1\]:5000/);
+  const port = await peerchat(['send', '127.0.0.1:99999', 'hi']);
+  t.equal(port.exitCode, 2);
+  t.match(port.stderr, /the port must be a number from 1 to 65535 \(ERR_USAGE\)/);
+  const json = await peerchat(['send', '--json', '10.0.0.1', 'hi']);
+  t.equal(json.exitCode, 2);
+  t.match(JSON.parse(json.stdout), { type: 'error', code: 'ERR_USAGE', message: /has no port/ });
+});
+
 t.test('a bad config file exits 2 naming the file', async (t) => {
   const dir = path.join(root, 'bad');
   await mkdir(dir);
