@@ -139,3 +139,27 @@ t.test('the value of the last expression after an await', async (t) => {
   t.equal(await piped.eval('const kept = await 3; kept'), 3);
   t.equal(await piped.eval('kept * 2'), 6, 'a declaration next to await outlives its line');
 });
+
+t.test('peerchat run: arguments after --, and console.log on stderr under --json', async (t) => {
+  const cluster = new Cluster(t);
+  const script = cluster.file(
+    'args.mjs',
+    'export default async (peer, args) => { console.log("hello from", peer.name); return args; };\n',
+  );
+  const opts = { timeoutMs: RUN_TIMEOUT_MS };
+  const r = await cluster.run(
+    ['--json', '--name', 'runner', 'run', script, 'plain', '--', '--flag', 'x', '007'],
+    opts,
+  );
+  t.equal(r.exitCode, 0, String(r.stderr));
+  const events = ndjson(r.stdout); // throws if a line is not JSON
+  t.same(
+    events.filter((e) => e.type === 'result').map((e) => e.value),
+    [['plain', '--flag', 'x', '007']],
+    'the default export gets the arguments as typed',
+  );
+  t.match(String(r.stderr), /hello from runner/, "the script's console.log went to stderr");
+  const human = await cluster.run(['--name', 'runner', 'run', script, '--', '-v'], opts);
+  t.equal(human.exitCode, 0, String(human.stderr));
+  t.match(String(human.stdout), /hello from runner\n\[ '-v' \]/, 'without --json, stdout as usual');
+});

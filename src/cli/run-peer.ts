@@ -18,7 +18,7 @@ export type RunMode =
   | { kind: 'start'; json: boolean; eval?: string; baseDir?: string }
   | { kind: 'send'; target: string; text: string; json: boolean }
   | { kind: 'query'; target: string; json: boolean }
-  | { kind: 'run'; script: string; json: boolean; baseDir?: string };
+  | { kind: 'run'; script: string; json: boolean; baseDir?: string; args?: string[] };
 
 export interface RunIo {
   stdin: Readable & { isTTY?: boolean };
@@ -117,7 +117,7 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
   let done: Promise<number>;
   const repl = await import('../repl/index.js');
   if (mode.kind === 'run') {
-    done = repl.runModule(mode.script, common);
+    done = repl.runModule(mode.script, common, mode.args);
   } else if (mode.eval !== undefined) {
     done = repl.evalCode(mode.eval, common);
   } else if (!interactive) {

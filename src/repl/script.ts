@@ -4,6 +4,7 @@
  * process: each entry resolves to an exit code and the caller shuts the peer down.
  */
 
+import { Console } from 'node:console';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
@@ -263,9 +264,15 @@ export async function evalCode(code: string, opts: ScriptOptions): Promise<numbe
   }
 }
 
-/** `peerchat run <file>`: import the module and await its default export called with `peer`. */
-export async function runModule(file: string, opts: ScriptOptions): Promise<number> {
+/**
+ * `peerchat run <file> [-- args]`: import the module and await its default export called with
+ * `peer` and the arguments. With --json, the script's console writes to stderr, as with -e,
+ * so stdout stays NDJSON.
+ */
+export async function runModule(file: string, opts: ScriptOptions, args: string[] = []): Promise<number> {
   const session = new ScriptSession(opts);
+  const realConsole = globalThis.console;
+  if (opts.json) globalThis.console = new Console({ stdout: opts.errorOutput, stderr: opts.errorOutput });
   try {
     let mod: { default?: unknown };
     try {
@@ -277,7 +284,7 @@ export async function runModule(file: string, opts: ScriptOptions): Promise<numb
     if (typeof main !== 'function') {
       throw new PeerchatError('ERR_USAGE', `${file} must have a default export function (peer) => ...`);
     }
-    const value = await main(session.global);
+    const value = await main(session.global, [...args]);
     if (opts.json) new JsonWriter(opts.output).result(value);
     else if (value !== undefined) opts.output.write(`${inspect(value, { depth: INSPECT_DEPTH })}\n`);
     return session.stopCode ?? 0;
@@ -285,6 +292,7 @@ export async function runModule(file: string, opts: ScriptOptions): Promise<numb
     session.report(err, file);
     return EXIT_ERROR;
   } finally {
+    globalThis.console = realConsole;
     session.close();
   }
 }
