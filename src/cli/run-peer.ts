@@ -8,7 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Config } from '../config/schema.js';
 import { PeerchatError } from '../errors.js';
 import { loadIdentity } from '../net/native/identity.js';
-import { AutoConnect } from '../peer/autoconnect.js';
+import { AutoConnect, BACKOFF_CAP_MS, retryNotice } from '../peer/autoconnect.js';
 import { Peer } from '../peer/peer.js';
 import type { PluginHost } from '../plugins/host.js';
 import { LogRelay } from '../repl/plugin-log.js';
@@ -75,13 +75,20 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     peer,
     config.autoConnect.map((e) => (typeof e === 'string' ? { address: e } : e)),
   );
-  autoConnect.on('retry', (entry, attempt, delay, err) =>
+  autoConnect.on('retry', (entry, attempt, delay, err) => {
+    // a peer that is down is retried for ever: warn for the first tries, then say once it goes on
+    const notice = retryNotice(attempt);
+    if (notice === 'quiet') return;
+    const more =
+      notice === 'last'
+        ? `; still trying, at most every ${BACKOFF_CAP_MS / 1000} s, without further warnings`
+        : `; retrying in ${(delay / 1000).toFixed(1)} s`;
     peer.emit('warning', {
       code: err instanceof PeerchatError ? err.code : 'ERR_PEER_UNREACHABLE',
-      message: `autoConnect ${entry.address}: attempt ${attempt} failed (${errorText(err)}); retrying in ${(delay / 1000).toFixed(1)} s`,
+      message: `autoConnect ${entry.address}: attempt ${attempt} failed (${errorText(err)})${more}`,
       cause: err,
-    }),
-  );
+    });
+  });
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
