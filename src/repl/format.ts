@@ -28,11 +28,6 @@ export function shouldUseColor({ flag, env = process.env, stream = process.stdou
   return Boolean(stream.isTTY) && env.TERM !== 'dumb';
 }
 
-/** `1 peer`, `2 peers`, `0 peers`. */
-export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`;
-}
-
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
@@ -42,21 +37,6 @@ export function formatTime(ts: number): string {
   const d = new Date(Number.isFinite(ts) && ts > 0 ? ts : Date.now());
   return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
-
-/** Local "YYYY-MM-DD". */
-function formatDate(d: Date): string {
-  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
-}
-
-/** "HH:MM:SS" for a time today, "YYYY-MM-DD HH:MM:SS" for an older (or later) one. */
-export function formatStamp(ts: number, now: number = Date.now()): string {
-  const time = formatTime(ts);
-  const d = new Date(Number.isFinite(ts) && ts > 0 ? ts : now);
-  const day = formatDate(d);
-  return day === formatDate(new Date(now)) ? time : `${day} ${time}`;
-}
-
-const CONTINUATION_INDENT = '    '; // lines after the first of a message, under the sender
 
 /**
  * Names and texts come from the network: control characters (terminal escapes, newlines that
@@ -76,23 +56,9 @@ export function shortFingerprint(fp: string): string {
   return `${groups.slice(0, FINGERPRINT_GROUPS_SHOWN).join(':')}…`;
 }
 
-/**
- * A message text over several lines: each line sanitised on its own, the later ones indented so
- * no line of a text can pass for a message of its own.
- */
-export function formatText(text: string, indent: string = CONTINUATION_INDENT): string {
-  return text
-    .split(/\r?\n/)
-    .map((line) => sanitize(line))
-    .join(`\n${indent}`);
-}
-
-/**
- * `[12:03:04] 127.0.0.1:5001 alice (3f2a:91c0…): hello`, or `(unverified)` for classic senders;
- * the date is shown too when the message is not from today.
- */
-export function formatMessage(msg: ChatMessage, c: Colors, now: number = Date.now()): string {
-  const time = c.dim(`[${formatStamp(msg.ts, now)}]`);
+/** `[12:03:04] 127.0.0.1:5001 alice (3f2a:91c0…): hello`, or `(unverified)` for classic senders. */
+export function formatMessage(msg: ChatMessage, c: Colors): string {
+  const time = c.dim(`[${formatStamp(msg.ts)}]`); // with the date when not from today
   const name = c.bold(sanitize(msg.name ?? '?'));
   const trust =
     msg.verified && msg.fingerprint
@@ -188,4 +154,35 @@ export function errorMessage(err: unknown): string {
 export function formatError(err: unknown): string {
   const code = errorCode(err);
   return code ? `${code}: ${errorMessage(err)}` : errorMessage(err);
+}
+
+/** `1 peer`, `2 peers`, `0 peers`. */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
+/** Local "YYYY-MM-DD". */
+function formatDate(d: Date): string {
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+}
+
+/** "HH:MM:SS" for a time today, "YYYY-MM-DD HH:MM:SS" for an older (or later) one. */
+export function formatStamp(ts: number, now: number = Date.now()): string {
+  const time = formatTime(ts);
+  const d = new Date(Number.isFinite(ts) && ts > 0 ? ts : now);
+  const day = formatDate(d);
+  return day === formatDate(new Date(now)) ? time : `${day} ${time}`;
+}
+
+const CONTINUATION_INDENT = '    '; // lines after the first of a message, under the sender
+
+/**
+ * A message text over several lines: each line sanitised on its own, the later ones indented so
+ * no line of a text can pass for a message of its own.
+ */
+export function formatText(text: string, indent: string = CONTINUATION_INDENT): string {
+  return text
+    .split(/\r?\n/)
+    .map((line) => sanitize(line))
+    .join(`\n${indent}`);
 }

@@ -5,6 +5,7 @@ import {
   formatError,
   formatMessage,
   formatPeerTable,
+  formatStamp,
   formatTime,
   sanitize,
   shortFingerprint,
@@ -21,7 +22,7 @@ t.test('time is local HH:MM:SS', async (t) => {
 });
 
 t.test('a native message shows the short verified fingerprint', async (t) => {
-  const ts = new Date(2026, 0, 2, 12, 3, 4).getTime();
+  const ts = new Date().setHours(12, 3, 4, 0); // today: the time alone is shown
   const msg = makeMessage({
     from: '127.0.0.1:5001',
     name: 'alice',
@@ -31,19 +32,13 @@ t.test('a native message shows the short verified fingerprint', async (t) => {
     fingerprint: '3f2a:91c0:7be4:d215',
     ts,
   });
-  t.equal(formatMessage(msg, plain, ts), '[12:03:04] 127.0.0.1:5001 alice (3f2a:91c0…): hello');
-  const nextDay = new Date(2026, 0, 3, 9, 0, 0).getTime();
-  t.equal(
-    formatMessage(msg, plain, nextDay),
-    '[2026-01-02 12:03:04] 127.0.0.1:5001 alice (3f2a:91c0…): hello',
-    'a message from another day shows its date',
-  );
+  t.equal(formatMessage(msg, plain), '[12:03:04] 127.0.0.1:5001 alice (3f2a:91c0…): hello');
 });
 
 t.test('a classic message is marked unverified', async (t) => {
-  const ts = new Date(2026, 0, 2, 12, 3, 4).getTime();
+  const ts = new Date().setHours(12, 3, 4, 0); // today: the time alone is shown
   const msg = makeMessage({ from: '127.0.1.2:6000', name: 'bob', text: 'hi: there', ts });
-  t.equal(formatMessage(msg, plain, ts), '[12:03:04] 127.0.1.2:6000 bob (unverified): hi: there');
+  t.equal(formatMessage(msg, plain), '[12:03:04] 127.0.1.2:6000 bob (unverified): hi: there');
 });
 
 t.test('control characters from the network are escaped', async (t) => {
@@ -62,12 +57,24 @@ t.test('control characters from the network are escaped', async (t) => {
 });
 
 t.test('a multi-line text is shown as lines indented under the sender', async (t) => {
-  const ts = new Date(2026, 0, 2, 12, 3, 4).getTime();
+  const ts = new Date().setHours(12, 3, 4, 0); // today: the time alone is shown
   const msg = makeMessage({ from: '127.0.0.1:5001', name: 'bot', text: 'commands:\r\n!help\n!ping', ts });
   t.equal(
-    formatMessage(msg, plain, ts),
+    formatMessage(msg, plain),
     '[12:03:04] 127.0.0.1:5001 bot (unverified): commands:\n    !help\n    !ping',
   );
+});
+
+t.test('a message not from today shows its date', async (t) => {
+  const noon = new Date(2026, 0, 2, 12, 3, 4).getTime();
+  t.equal(formatStamp(noon, new Date(2026, 0, 2, 23, 59, 59).getTime()), '12:03:04', 'same day');
+  t.equal(formatStamp(noon, new Date(2026, 0, 3, 0, 0, 1).getTime()), '2026-01-02 12:03:04', 'the next day');
+  const old = makeMessage({
+    from: '127.0.0.1:5001',
+    text: 'hi',
+    ts: new Date(2020, 4, 6, 7, 8, 9).getTime(),
+  });
+  t.match(formatMessage(old, plain), /^\[2020-05-06 07:08:09\] /);
 });
 
 t.test('colour wraps parts in ANSI codes only when enabled', async (t) => {
