@@ -297,11 +297,39 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
   detach.push(attachPrinter(peer, printer, { shows: (msg) => chat.shows(msg) }));
   if (opts.logs) detach.push(opts.logs.attach((level, message) => printer.log(level, message)));
   if (writer) detach.push(attachJson(peer, writer, { announce: opts.announce }));
+  const stderr = opts.errorOutput ?? process.stderr;
+  if (terminal && !opts.json && (stderr as { isTTY?: boolean }).isTTY)
+    detach.push(routeThrough(stderr, printer));
   server.on('exit', () => void quit(0));
 
   if (opts.historyFile) await setupHistory(server, opts.historyFile, printer);
 
   return { server, global, printer, chat, enterChat, leaveChat, quit };
+}
+
+/**
+ * Text a plugin (notify) or a library writes to stderr while the prompt is on the same terminal
+ * goes through the printer, above the prompt, instead of into the line being typed. A bell
+ * alone moves nothing and is written as it is. Returns the function that restores `stream`.
+ */
+function routeThrough(stream: Writable, printer: Printer): () => void {
+  const write = stream.write;
+  let partial = '';
+  stream.write = function routedWrite(this: Writable, chunk: unknown, ...rest: unknown[]) {
+    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : null;
+    if (text === null || /^\x07*$/.test(text))
+      return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    if (lines.length) printer.print(lines.join('\n'));
+    const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    if (done) queueMicrotask(done);
+    return true;
+  } as typeof stream.write;
+  return () => {
+    stream.write = write;
+    if (partial) printer.print(partial);
+  };
 }
 
 /** Whether Node's repl is inside a multi-line input (then a `.word` line is code, as Node reads it). */

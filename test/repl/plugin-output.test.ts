@@ -122,3 +122,48 @@ t.test('script mode: plugin logs go to stderr by level', async (t) => {
   t.match(err.text(), /info \[p\] early info/, 'held lines are printed once a printer attaches');
   t.notMatch(err.text(), /early debug/);
 });
+
+t.test('notify writing to stderr during typing goes above the prompt, the line stays intact', async (t) => {
+  const peer = new FakePeer();
+  peer.addPeer({ address: '127.0.0.1:5002', name: 'bob', connected: true });
+  const stderr = Object.assign(new PassThrough(), { isTTY: true });
+  const raw = collect(stderr);
+  const host = new PluginHost({ peer, dataDir: t.testdir(), log: () => {} });
+  await host.load([
+    {
+      spec: path.join(PLUGINS, 'notify', 'index.js'),
+      options: { mode: 'both', keywords: ['deploy'], output: stderr, color: false },
+      baseDir: PLUGINS,
+    },
+  ]);
+  host.attach();
+  t.teardown(() => host.stop());
+  const input = new PassThrough();
+  const output = new PassThrough();
+  const out = collect(output);
+  const handle = await startRepl({
+    peer,
+    input,
+    output,
+    errorOutput: stderr,
+    terminal: true,
+    color: false,
+    json: false,
+    onQuit: async () => {},
+  });
+  t.teardown(() => handle.quit());
+  const line = () => (handle.server as unknown as { line: string }).line;
+  input.write('peer.na');
+  await waitFor(output, () => line(), /^peer\.na$/);
+  const start = out.text().length;
+  peer.deliver({ from: '127.0.0.1:5002', name: 'bob', text: 'deploy done', ts: Date.now() });
+  const shown = await waitFor(
+    output,
+    () => visible(out.text().slice(start)),
+    /\* bob mentioned "deploy": deploy done\n[\s\S]*me> peer\.na$/,
+  );
+  t.match(shown, /bob \(unverified\): deploy done\n/, 'the message itself');
+  t.equal(line(), 'peer.na', 'the half-typed line is kept');
+  t.notMatch(raw.text(), /mentioned/, 'nothing went around the printer');
+  t.match(out.text(), /\x07/, 'the bell still rings (on the terminal the prompt is on)');
+});
