@@ -112,6 +112,7 @@ export function buildCli(ctx: CliContext): Argv<GlobalArgs> {
       describe: 'Colour output (--no-color turns it off)',
       defaultDescription: 'auto',
     })
+    .group([], 'Options:') // a command's own options, listed first
     .group(GLOBAL_OPTIONS, 'Global options:')
     .command((commands as unknown as CommandModule[]).map(ownOptionsFirst))
     // the completion command is ours (yargs' own clashes with strict mode); this only answers the script's queries
