@@ -79,6 +79,7 @@ export function discovery(opts?: {
 }): Promise<RowResult>;
 export function memory(opts?: { sessions?: number }): Promise<RowResult>;
 export function startup(opts?: { runs?: number }): Promise<RowResult>;
+export function cliDefault(opts?: { count?: number; bytes?: number; trials?: number }): Promise<RowResult>;
 
 export interface RowSpec {
   id: string;

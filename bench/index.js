@@ -4,6 +4,7 @@
  */
 import { cpus, platform, release, totalmem } from 'node:os';
 import { classicThroughput } from './rows/classic-throughput.js';
+import { cliDefault } from './rows/cli-default.js';
 import { discovery } from './rows/discovery.js';
 import { fanOut } from './rows/fan-out.js';
 import { memory } from './rows/memory.js';
@@ -15,6 +16,7 @@ import { storeThroughput } from './rows/store-throughput.js';
 
 export {
   classicThroughput,
+  cliDefault,
   discovery,
   fanOut,
   memory,
@@ -43,6 +45,7 @@ export const ROWS = [
   { id: 'discovery', run: discovery, quick: { sizes: [3, 4] } },
   { id: 'memory', run: memory, quick: { sessions: 3 } },
   { id: 'startup', run: startup, quick: { runs: 1 } },
+  { id: 'cli-default', run: cliDefault, quick: { count: 200, trials: 1 } },
   {
     id: 'rooms',
     run: rooms,

@@ -70,7 +70,7 @@ export async function peerchatPass(scope, o) {
  * message (as docs performance.md measured raw TCP). With `cork`, both ends batch a burst into one
  * write instead, as the native session does; that variant is only reported in the details.
  */
-async function rawPass(scope, o, cork) {
+export async function rawPass(scope, o, cork) {
   const line = Buffer.from(`${payload(o.bytes)}\n`);
   const ack = Buffer.from('k\n');
   let received = 0;

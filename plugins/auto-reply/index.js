@@ -3,7 +3,7 @@
  * auto-reply: answers incoming messages with an away message, at most once per peer per interval.
  * `.away [message]` turns it on (optionally with a new message), `.back` turns it off.
  */
-import { definePlugin, PeerchatError } from 'peerchat';
+import { definePlugin, z } from 'peerchat';
 
 const DEFAULT_MESSAGE = 'I am away right now and will answer later.';
 const DEFAULT_INTERVAL_MS = 60 * 60 * 1000;
@@ -18,8 +18,20 @@ const MAX_TRACKED_PEERS = 10_000;
  * @property {() => number} [now] Clock, for tests. Default Date.now.
  */
 
+/** A function option (clocks for tests), passed through as it is. */
+const FUNCTION = z.custom((v) => typeof v === 'function', { message: 'a function' });
+
 export default definePlugin({
   name: 'auto-reply',
+  options: z
+    .object({
+      message: z.string().trim().min(1, { message: 'a non-empty string' }).optional(),
+      intervalMs: z.number().min(0).optional(),
+      away: z.boolean().optional(),
+      now: /** @type {import('peerchat').z.ZodType<() => number>} */ (FUNCTION).optional(),
+    })
+    .strict()
+    .optional(),
   /**
    * @param {import('peerchat').PluginApi<AutoReplyOptions | undefined>} api
    * @param {AutoReplyOptions | undefined} options
@@ -30,12 +42,6 @@ export default definePlugin({
     const intervalMs = o.intervalMs ?? DEFAULT_INTERVAL_MS;
     const now = o.now ?? Date.now;
     let away = o.away ?? true;
-    if (typeof message !== 'string' || message.trim() === '') {
-      throw new PeerchatError('ERR_CONFIG_INVALID', 'auto-reply message must be a non-empty string');
-    }
-    if (typeof intervalMs !== 'number' || !(intervalMs >= 0)) {
-      throw new PeerchatError('ERR_CONFIG_INVALID', 'auto-reply intervalMs must be a number >= 0');
-    }
     /** @type {Map<string, number>} peer (key, else address) -> time of the last reply */
     const lastReply = new Map();
 

@@ -3,7 +3,7 @@
  * bot: answers `!ping`, `!time` and `!help` in incoming messages. Other plugins add commands
  * through the `botCommand` helper: `api.helpers.botCommand('roll', (args, msg) => '4')`.
  */
-import { definePlugin, PeerchatError } from 'peerchat';
+import { definePlugin, PeerchatError, z } from 'peerchat';
 
 const DEFAULT_PREFIX = '!';
 const COMMAND_NAME = /^[a-z0-9][a-z0-9_-]*$/;
@@ -21,8 +21,18 @@ const MAX_REPLY_CHARS = 4000;
  * @property {() => Date} [now] Clock for !time, for tests.
  */
 
+/** A function option (clocks for tests), passed through as it is. */
+const FUNCTION = z.custom((v) => typeof v === 'function', { message: 'a function' });
+
 export default definePlugin({
   name: 'bot',
+  options: z
+    .object({
+      prefix: z.string().regex(/^\S+$/, { message: 'a non-empty string without spaces' }).optional(),
+      now: /** @type {import('peerchat').z.ZodType<() => Date>} */ (FUNCTION).optional(),
+    })
+    .strict()
+    .optional(),
   /**
    * @param {import('peerchat').PluginApi<BotOptions | undefined>} api
    * @param {BotOptions | undefined} options
@@ -30,9 +40,6 @@ export default definePlugin({
   setup(api, options) {
     const prefix = options?.prefix ?? DEFAULT_PREFIX;
     const now = options?.now ?? (() => new Date());
-    if (typeof prefix !== 'string' || prefix.length === 0 || /\s/.test(prefix)) {
-      throw new PeerchatError('ERR_CONFIG_INVALID', 'bot prefix must be a non-empty string without spaces');
-    }
     /** @type {Map<string, { help: string; handler: BotHandler; owner: string }>} */
     const commands = new Map();
 

@@ -5,7 +5,7 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { definePlugin, PeerchatError } from 'peerchat';
+import { definePlugin, PeerchatError, z } from 'peerchat';
 
 const STATE_FILE = 'blocked.json';
 const MAX_ENTRIES = 10_000;
@@ -21,6 +21,10 @@ const norm = (s) => s.trim().toLowerCase();
 
 export default definePlugin({
   name: 'filter',
+  options: z
+    .object({ blocked: z.array(z.string().trim().min(1, { message: 'a non-empty string' })).optional() })
+    .strict()
+    .optional(),
   // before every other transform, so no plugin ever sees a blocked message
   order: 'pre',
   /**
@@ -29,9 +33,6 @@ export default definePlugin({
    */
   async setup(api, options) {
     const initial = options?.blocked ?? [];
-    if (!Array.isArray(initial) || initial.some((b) => typeof b !== 'string' || b.trim() === '')) {
-      throw new PeerchatError('ERR_CONFIG_INVALID', 'filter blocked must be an array of non-empty strings');
-    }
     const file = path.join(api.stateDir, STATE_FILE);
     /** @type {Set<string>} */
     const blocked = new Set(initial.map(norm));

@@ -5,11 +5,10 @@
  */
 import { appendFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { definePlugin, PeerchatError } from 'peerchat';
+import { definePlugin, z } from 'peerchat';
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 const DEFAULT_MAX_FILES = 5;
-const FORMATS = ['jsonl', 'text'];
 
 /**
  * @typedef {object} LoggerOptions
@@ -33,40 +32,20 @@ export function formatLine(msg, format) {
   return `${new Date(msg.ts).toISOString()} ${arrow} ${who}: ${text}\n`;
 }
 
-/** @param {LoggerOptions | undefined} options */
-function checkOptions(options) {
-  const o = options ?? {};
-  if (typeof o !== 'object')
-    throw new PeerchatError('ERR_CONFIG_INVALID', 'logger options must be an object');
-  const format = o.format ?? 'jsonl';
-  if (!FORMATS.includes(format)) {
-    throw new PeerchatError(
-      'ERR_CONFIG_INVALID',
-      `logger format must be "jsonl" or "text", not ${JSON.stringify(format)}`,
-    );
-  }
-  const maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
-  const maxFiles = o.maxFiles ?? DEFAULT_MAX_FILES;
-  if (!Number.isInteger(maxBytes) || maxBytes < 1) {
-    throw new PeerchatError('ERR_CONFIG_INVALID', 'logger maxBytes must be a positive integer');
-  }
-  if (!Number.isInteger(maxFiles) || maxFiles < 0) {
-    throw new PeerchatError('ERR_CONFIG_INVALID', 'logger maxFiles must be an integer >= 0');
-  }
-  if (o.file !== undefined && typeof o.file !== 'string') {
-    throw new PeerchatError('ERR_CONFIG_INVALID', 'logger file must be a path');
-  }
-  return { format: /** @type {'jsonl' | 'text'} */ (format), maxBytes, maxFiles, file: o.file };
-}
-
 export default definePlugin({
   name: 'logger',
-  /**
-   * @param {import('peerchat').PluginApi<LoggerOptions | undefined>} api
-   * @param {LoggerOptions | undefined} options
-   */
+  // the LoggerOptions above, checked at load; setup gets them with their defaults
+  options: z
+    .object({
+      format: z.enum(['jsonl', 'text']).default('jsonl'),
+      file: z.string().min(1).optional(),
+      maxBytes: z.number().int().min(1).default(DEFAULT_MAX_BYTES),
+      maxFiles: z.number().int().min(0).default(DEFAULT_MAX_FILES),
+    })
+    .strict()
+    .default({}),
   async setup(api, options) {
-    const { format, maxBytes, maxFiles, file: fileOption } = checkOptions(options);
+    const { format, maxBytes, maxFiles, file: fileOption } = options;
     const file = fileOption
       ? path.resolve(api.baseDir, fileOption)
       : path.join(api.stateDir, format === 'jsonl' ? 'messages.jsonl' : 'messages.log');

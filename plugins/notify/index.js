@@ -3,10 +3,9 @@
  * notify: rings the terminal bell and/or prints a highlight when an incoming message mentions
  * your name or one of your keywords.
  */
-import { definePlugin, PeerchatError } from 'peerchat';
+import { definePlugin, z } from 'peerchat';
 
 const BELL = '\x07';
-const MODES = ['bell', 'highlight', 'both'];
 
 /**
  * @typedef {object} NotifyOptions
@@ -40,6 +39,20 @@ export function wordMatcher(words) {
 
 export default definePlugin({
   name: 'notify',
+  options: z
+    .object({
+      keywords: z.array(z.string()).optional(),
+      mention: z.boolean().optional(),
+      mode: z.enum(['bell', 'highlight', 'both']).optional(),
+      output: z
+        .custom((v) => typeof (/** @type {{ write?: unknown }} */ (v)?.write) === 'function', {
+          message: 'an object with a write(chunk) method',
+        })
+        .optional(),
+      color: z.boolean().optional(),
+    })
+    .strict()
+    .optional(),
   /**
    * @param {import('peerchat').PluginApi<NotifyOptions | undefined>} api
    * @param {NotifyOptions | undefined} options
@@ -48,12 +61,6 @@ export default definePlugin({
     const o = options ?? {};
     const keywords = o.keywords ?? [];
     const mode = o.mode ?? 'bell';
-    if (!Array.isArray(keywords) || keywords.some((k) => typeof k !== 'string')) {
-      throw new PeerchatError('ERR_CONFIG_INVALID', 'notify keywords must be an array of strings');
-    }
-    if (!MODES.includes(mode)) {
-      throw new PeerchatError('ERR_CONFIG_INVALID', `notify mode must be "bell", "highlight" or "both"`);
-    }
     const output = o.output ?? process.stderr;
     const tty = /** @type {{ isTTY?: boolean }} */ (output).isTTY === true;
     const color = o.color ?? (tty && !process.env.NO_COLOR);

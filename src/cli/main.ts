@@ -12,10 +12,14 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
+/** A plugin that cannot be loaded is a config mistake too: the config names it. */
 const USAGE_CODES: ReadonlySet<string> = new Set<Code>([
   'ERR_USAGE',
   'ERR_CONFIG_INVALID',
   'ERR_CONFIG_NOT_FOUND',
+  'ERR_PLUGIN_LOAD',
+  'ERR_PLUGIN_UNKNOWN_HOOK',
+  'ERR_PLUGIN_COMMAND_CLASH',
 ]);
 
 export interface MainDeps {

@@ -2,12 +2,12 @@
  * The yargs program: global options, the commands (src/cli/commands/), help examples and
  * usage errors with suggestions. Parsing only: no config is loaded and no peer is started here.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type yargsFactory from 'yargs';
 import type { Argv, CommandModule } from 'yargs';
 import { suggest } from '../config/suggest.js';
 import { PeerchatError } from '../errors.js';
+import { VERSION } from '../version.js';
 import { commands } from './commands/index.js';
 import { type CliContext, type GlobalArgs, toList } from './context.js';
 
@@ -19,17 +19,6 @@ const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
 const MAX_WIDTH = 120; // help text never gets wider than this
 const DEFAULT_WIDTH = 100; // when stdout is not a terminal
 const UNKNOWN_RE = /^Unknown arguments?: (.+)$/;
-
-export const VERSION: string = (() => {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-})();
 
 const EXAMPLES: [string, string][] = [
   ['$0 --name alice --port 5000', 'Start a peer on port 5000 with the REPL'],

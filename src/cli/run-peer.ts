@@ -10,15 +10,22 @@ import { PeerchatError } from '../errors.js';
 import { loadIdentity } from '../net/native/identity.js';
 import { AutoConnect, BACKOFF_CAP_MS, retryNotice } from '../peer/autoconnect.js';
 import { Peer } from '../peer/peer.js';
-import type { PluginHost } from '../plugins/host.js';
+import type { PluginEntry, PluginHost } from '../plugins/host.js';
 import { LogRelay } from '../repl/plugin-log.js';
 
 export type RunMode =
   /** baseDir: the config file's directory; package-name plugin specs resolve from there. */
-  | { kind: 'start'; json: boolean; eval?: string; baseDir?: string }
+  | { kind: 'start'; json: boolean; eval?: string; baseDir?: string; configFile?: string | null }
   | { kind: 'send'; target: string; text: string; json: boolean }
   | { kind: 'query'; target: string; json: boolean }
-  | { kind: 'run'; script: string; json: boolean; baseDir?: string; args?: string[] };
+  | {
+      kind: 'run';
+      script: string;
+      json: boolean;
+      baseDir?: string;
+      configFile?: string | null;
+      args?: string[];
+    };
 
 export interface RunIo {
   stdin: Readable & { isTTY?: boolean };
@@ -30,24 +37,8 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** Runs the peer in the given mode and resolves to the process exit code. */
 export async function runPeer(config: Config, mode: RunMode, io: RunIo = process): Promise<number> {
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const identity = await loadIdentity(config.dataDir);
   const oneShotMode = mode.kind === 'send' || mode.kind === 'query';
-  // one-shots run beside a running peer on the same data directory: they keep no history
-  const store = config.store && !oneShotMode ? await openStore(config) : null;
-  const peer = new Peer({
-    name: config.name,
-    host: config.host,
-    port: oneShotMode ? 0 : config.port,
-    identity,
-    dataDir: config.dataDir,
-    classic: config.classic,
-    allow: config.allow,
-    limits: config.limits,
-    timeouts: config.timeouts,
-    store,
-    dht: { bootstrap: config.dht.bootstrap },
-  });
+  const peer = await createPeer(config, { oneShot: oneShotMode });
   if (mode.kind === 'send' || mode.kind === 'query') return oneShot(peer, mode, io);
 
   const { shouldUseColor } = await import('../repl/format.js');
@@ -59,7 +50,7 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
   const logs = new LogRelay((level, message) => {
     if (level === 'warn' || level === 'error') io.stderr.write(`${message}\n`);
   });
-  const host = await loadPlugins(peer, config, mode.baseDir ?? process.cwd(), logs);
+  const host = await loadPlugins(peer, config, configPluginEntries(config, mode), logs);
   await peer.listen();
   const interactive = mode.kind === 'start' && mode.eval === undefined && Boolean(io.stdin.isTTY);
   if (!mode.json) {
@@ -160,6 +151,29 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
   return code;
 }
 
+/**
+ * Identity, store and Peer from a config (not listening yet). Shared with peerchat/testing.
+ * `oneShot`: an ephemeral port and no store (one-shots run beside a peer on the same data dir).
+ */
+export async function createPeer(config: Config, opts: { oneShot?: boolean } = {}): Promise<Peer> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const identity = await loadIdentity(config.dataDir);
+  const store = config.store && !opts.oneShot ? await openStore(config) : null;
+  return new Peer({
+    name: config.name,
+    host: config.host,
+    port: opts.oneShot ? 0 : config.port,
+    identity,
+    dataDir: config.dataDir,
+    classic: config.classic,
+    allow: config.allow,
+    limits: config.limits,
+    timeouts: config.timeouts,
+    store,
+    dht: { bootstrap: config.dht.bootstrap },
+  });
+}
+
 async function openStore(config: Config) {
   const { Store } = await import('../store/store.js');
   return Store.open({
@@ -186,13 +200,27 @@ function storeMembers(peer: Peer) {
   };
 }
 
-async function loadPlugins(
+/** The config's plugins as host entries: relative to the config file's directory, named after it in errors. */
+function configPluginEntries(
+  config: Config,
+  mode: Extract<RunMode, { kind: 'start' | 'run' }>,
+): PluginEntry[] {
+  const baseDir = mode.baseDir ?? process.cwd();
+  const source = mode.configFile ?? undefined;
+  return config.plugins.map((p) =>
+    typeof p === 'string' ? { spec: p, baseDir, source } : { spec: p[0], options: p[1], baseDir, source },
+  );
+}
+
+/** A plugin host for the peer with `entries` loaded and attached (not started); null without plugins. */
+export async function loadPlugins(
   peer: Peer,
   config: Config,
-  baseDir: string,
-  logs: LogRelay,
+  entries: readonly PluginEntry[],
+  /** Where plugin `api.log` lines go (the REPL's printer); without it, the host's default. */
+  logs?: LogRelay,
 ): Promise<PluginHost | null> {
-  if (config.plugins.length === 0) return null;
+  if (entries.length === 0) return null;
   const [{ PluginHost }, { RESERVED_COMMANDS }] = await Promise.all([
     import('../plugins/host.js'),
     import('../repl/commands.js'),
@@ -202,18 +230,14 @@ async function loadPlugins(
     dataDir: config.dataDir,
     hookTimeoutMs: config.pluginTimeoutMs,
     reservedCommands: RESERVED_COMMANDS,
-    log: logs.log,
+    log: logs?.log,
     history: (target, q) =>
       peer
         .history(target, { limit: q?.limit, before: q?.before })
         .filter((m) => q?.since === undefined || m.ts >= q.since),
   });
   host.on('warning', (w) => peer.emit('warning', w));
-  await host.load(
-    config.plugins.map((p) =>
-      typeof p === 'string' ? { spec: p, baseDir } : { spec: p[0], options: p[1], baseDir },
-    ),
-  );
+  await host.load(entries);
   host.attach();
   peer.interceptors = host.interceptors;
   return host;

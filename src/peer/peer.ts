@@ -20,13 +20,12 @@ import type { Hello, Session, WireChat } from '../net/session.js';
 import type { RoomConnectionInfo, RoomSummary, Rooms } from '../rooms/swarm.js';
 import type { HistoryOptions, Store, StoredMessage } from '../store/store.js';
 import type { ChatMessage, DisconnectReason, Identity, PeerEntry, PeerInfo, SendResult } from '../types.js';
+import { VERSION } from '../version.js';
 import type { ConnectOptions, ListeningInfo, PeerApi, PeerEvents, SendOptions } from './api.js';
 import { Delivery, plain } from './delivery.js';
 import type { Interceptors, Limits, PeerOptions, Timeouts } from './options.js';
 import { type PeerRecord, PeerTable, toInfo } from './table.js';
 import { WarningLimiter } from './warnings.js';
-
-export const VERSION = '0.1.0';
 
 export const DEFAULT_LIMITS: Limits = {
   maxFrameBytes: 64 * 1024,

@@ -13,6 +13,7 @@ import type { Interceptors } from '../peer/options.js';
 import type { ChatMessage } from '../types.js';
 import { HOOK_KINDS, isHookName, suggestHook } from './hooks.js';
 import { importPlugin } from './loader.js';
+import { checkOptions } from './options.js';
 import { runHook } from './runner.js';
 import type {
   HistoryReader,
@@ -71,6 +72,8 @@ export interface PluginSpecEntry {
   options?: unknown;
   /** Directory of the config file that named the plugin, or cwd for --plugin. */
   baseDir: string;
+  /** The config file that named the plugin: load errors start with it. */
+  source?: string;
 }
 
 /** A plugin given as a value (scripts, tests). */
@@ -81,6 +84,8 @@ export interface PluginValueEntry {
   baseDir?: string;
   /** Shown in errors. @default the plugin's name */
   spec?: string;
+  /** Where the plugin was named: load errors start with it. */
+  source?: string;
 }
 
 export type PluginEntry = PluginSpecEntry | PluginValueEntry;
@@ -308,9 +313,19 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
   }
 
   async #loadOne(entry: PluginEntry): Promise<void> {
+    try {
+      await this.#loadEntry(entry);
+    } catch (err) {
+      // a config mistake names the file to fix first
+      if (entry.source && err instanceof PeerchatError) err.message = `${entry.source}: ${err.message}`;
+      throw err;
+    }
+  }
+
+  async #loadEntry(entry: PluginEntry): Promise<void> {
     const spec = 'plugin' in entry ? (entry.spec ?? nameOf(entry.plugin)) : entry.spec;
     const baseDir = entry.baseDir ?? process.cwd();
-    const options = entry.options;
+    let options = entry.options;
     const exported = 'plugin' in entry ? entry.plugin : await importPlugin(entry.spec, baseDir);
 
     let plugin: unknown = exported;
@@ -328,6 +343,7 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
     if (this.#plugins.some((p) => p.name === name)) {
       throw loadError(name, spec, `a plugin named "${name}" is already loaded`);
     }
+    if (valid.options) options = await checkOptions(valid.options, options, name, spec);
 
     const staged: Staged = { open: true, commands: new Map(), helpers: new Map(), clash: null };
     const api = this.#makeApi(name, options, baseDir, staged, spec);
@@ -584,6 +600,9 @@ function validatePlugin(value: unknown): Plugin | string {
   const p = value as Partial<Plugin>;
   if (typeof p.name !== 'string' || p.name.trim() === '') return 'the plugin has no name';
   if (typeof p.setup !== 'function') return `plugin "${p.name}" has no setup function`;
+  if (p.options !== undefined && typeof p.options?.['~standard']?.validate !== 'function') {
+    return `plugin "${p.name}" has an options schema that is not a zod schema (nor a Standard Schema)`;
+  }
   if (p.order !== undefined && !(p.order in ORDER_RANK)) {
     return `plugin "${p.name}" has order ${JSON.stringify(p.order)}; expected "pre", "normal" or "post"`;
   }

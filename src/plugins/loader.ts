@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PeerchatError } from '../errors.js';
+import { installPeerchatResolver } from './resolve-peerchat.js';
 
 /** First-party plugins live in <package root>/plugins/<name>/index.js (from src/ or dist/ alike). */
 const FIRST_PARTY_DIR = fileURLToPath(new URL('../../plugins/', import.meta.url));
@@ -61,6 +62,7 @@ export function resolvePluginSpec(spec: string, baseDir: string): string {
 /** Imports the module a spec names and returns its default export. */
 export async function importPlugin(spec: string, baseDir: string): Promise<unknown> {
   const file = resolvePluginSpec(spec, baseDir);
+  installPeerchatResolver();
   let mod: { default?: unknown };
   try {
     mod = await import(pathToFileURL(file).href);

@@ -123,6 +123,29 @@ export interface PluginApi<O = unknown> {
 // biome-ignore lint/suspicious/noConfusingVoidType: setup may return nothing at all
 export type SetupResult = PluginHooks | undefined | void;
 
+/** One problem a schema found (Standard Schema v1). */
+export interface OptionsIssue {
+  readonly message: string;
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }>;
+}
+
+/** What a schema's validate returns (Standard Schema v1). */
+export type OptionsResult<O> =
+  | { readonly value: O; readonly issues?: undefined }
+  | { readonly issues: ReadonlyArray<OptionsIssue> };
+
+/**
+ * A schema for a plugin's options: a zod schema (`import { z } from 'peerchat'`), or any other
+ * validator that implements Standard Schema v1 (https://standardschema.dev).
+ */
+export interface OptionsSchema<O = unknown> {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    validate(value: unknown): OptionsResult<O> | Promise<OptionsResult<O>>;
+  };
+}
+
 /** A plugin, as returned by `definePlugin`. */
 export interface Plugin<O = unknown> {
   /** Unique among loaded plugins; names the state directory and prefixes logs and errors. */
@@ -130,6 +153,13 @@ export interface Plugin<O = unknown> {
   version?: string;
   /** @default 'normal' */
   order?: PluginOrder;
+  /**
+   * Validates the configured options at load, before setup: a mistake (an unknown key, a wrong
+   * type) fails the load with an error naming the config file, the plugin and the key. `setup`
+   * and `api.options` get the parsed value (defaults applied). Options not configured are
+   * `undefined`: give the schema a default (`.default({})`) to get an object.
+   */
+  options?: OptionsSchema<O>;
   /** Called once at load. Returns the plugin's hooks (or nothing). A throw or rejection fails the load. */
   setup(api: PluginApi<O>, options: O): SetupResult | Promise<SetupResult>;
 }

@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import t from 'tap';
@@ -248,3 +250,30 @@ t.test('command and helper names that clash are refused at load, naming both', a
   );
   t.same([...host.commands.keys()], ['block']);
 });
+
+t.test(
+  'a plugin file outside any package with peerchat imports "peerchat" and "peerchat/testing"',
+  async (t) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'peerchat-loose-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    // tap's loader cannot import an ESM .js with no package.json at all (bin/peerchat can:
+    // integration/plugin-import.test.ts), so the directory says it holds ES modules
+    writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+    writeFileSync(
+      path.join(dir, 'loose.js'),
+      "import { definePlugin, version } from 'peerchat';\n" +
+        "import { startPeer } from 'peerchat/testing';\n" +
+        "export default definePlugin({ name: 'loose', setup(api) { api.addHelper('info', () => [version, typeof startPeer]); } });\n",
+    );
+    const { host } = makeHost(t);
+    await host.load([{ spec: './loose.js', baseDir: dir }]);
+    const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
+    t.same(host.helpers.info?.(), [pkg.version, 'function'], 'resolved to this peerchat');
+    // other bare specifiers still resolve the usual way: from the plugin's directory
+    writeFileSync(path.join(dir, 'missing.js'), "import 'not-installed-anywhere';\nexport default {};\n");
+    await t.rejects(host.load([{ spec: './missing.js', baseDir: dir }]), {
+      code: 'ERR_PLUGIN_LOAD',
+      message: /not-installed-anywhere/,
+    });
+  },
+);

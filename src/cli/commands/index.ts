@@ -9,6 +9,7 @@ import { exportCommand } from './export.js';
 import { historyCommand } from './history.js';
 import { idCommand } from './id.js';
 import { initCommand } from './init.js';
+import { pluginCommand } from './plugin.js';
 import { queryCommand } from './query.js';
 import { runCommand } from './run.js';
 import { sendCommand } from './send.js';
@@ -26,5 +27,6 @@ export const commands: CommandModule<GlobalArgs, any>[] = [
   exportCommand,
   trustCommand,
   initCommand,
+  pluginCommand,
   completionCommand,
 ];

@@ -31,10 +31,17 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
     const script = path.resolve(argv.ctx.io.cwd, String(argv.script));
     const st = await stat(script).catch(() => null);
     if (!st?.isFile()) throw new PeerchatError('ERR_USAGE', `script not found: ${script}`);
-    const { config, baseDir } = await loadForCommand(argv, true);
+    const { config, baseDir, filepath } = await loadForCommand(argv, true);
     const runPeer = await peerRunner(argv.ctx);
     // words before `--` and everything after it, as typed (yargs would turn "007" into 7)
     const args = [...(argv.args ?? []), ...(argv['--'] ?? [])].map(String);
-    argv.ctx.exitCode = await runPeer(config, { kind: 'run', script, json: argv.json, baseDir, args });
+    argv.ctx.exitCode = await runPeer(config, {
+      kind: 'run',
+      script,
+      json: argv.json,
+      baseDir,
+      configFile: filepath,
+      args,
+    });
   },
 };

@@ -16,8 +16,14 @@ export const startCommand: CommandModule<GlobalArgs, StartArgs> = {
       describe: 'Evaluate code with `peer` in scope, then exit',
     }),
   handler: async (argv) => {
-    const { config, baseDir } = await loadForCommand(argv, true);
+    const { config, baseDir, filepath } = await loadForCommand(argv, true);
     const runPeer = await peerRunner(argv.ctx);
-    argv.ctx.exitCode = await runPeer(config, { kind: 'start', json: argv.json, eval: argv.eval, baseDir });
+    argv.ctx.exitCode = await runPeer(config, {
+      kind: 'start',
+      json: argv.json,
+      eval: argv.eval,
+      baseDir,
+      configFile: filepath,
+    });
   },
 };

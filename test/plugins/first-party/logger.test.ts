@@ -83,7 +83,8 @@ t.test('an existing file counts toward the size limit after a restart', async (t
 t.test('bad options fail the load with a clear error', async (t) => {
   await t.rejects(withPlugin(t, 'logger', { options: { format: 'xml' } }), {
     code: 'ERR_PLUGIN_LOAD',
-    message: /plugin "logger" \(peerchat:logger\): setup failed: logger format must be "jsonl" or "text"/,
+    message:
+      /plugin "logger" \(peerchat:logger\): invalid options: option "format": expected one of "jsonl", "text", found "xml"/,
   });
   await t.rejects(withPlugin(t, 'logger', { options: { maxBytes: -1 } }), { code: 'ERR_PLUGIN_LOAD' });
 });

@@ -1,0 +1,135 @@
+/**
+ * The default configuration through the CLI: two real `bin/peerchat` processes with their
+ * defaults (store on, synchronous=FULL), a piped script that pipelines `count` 100-byte
+ * `peer.send()` calls and clocks them until every promise resolved; vs raw TCP with an ack line
+ * per message, all pipelined, in the same run.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { HOST, metric, payload, scoped, targets, WAIT_MS } from '../lib/util.js';
+import { rawPass } from './native-throughput.js';
+
+export const DEFAULTS = { count: 20_000, bytes: 100, trials: 2 };
+export const BIN = fileURLToPath(new URL('../../bin/peerchat.js', import.meta.url));
+
+export async function cliDefault(opts = {}) {
+  const o = { ...DEFAULTS, ...opts };
+  return scoped(async (scope) => {
+    const receiver = await startReceiver(scope);
+    const baseline = await rawPass(scope, { ...o, window: o.count }, false);
+    const runs = { peerchat: [], baseline: [] };
+    let error = null;
+    for (let t = 0; t < o.trials; t++) {
+      try {
+        runs.peerchat.push(await scriptRun(scope, receiver.address, o));
+      } catch (err) {
+        error = err instanceof Error ? err.message : String(err);
+        break;
+      }
+      const start = performance.now();
+      await baseline(o.count);
+      runs.baseline.push(Math.round((o.count * 1000) / (performance.now() - start)));
+    }
+    if (runs.baseline.length === 0) {
+      const start = performance.now();
+      await baseline(o.count);
+      runs.baseline.push(Math.round((o.count * 1000) / (performance.now() - start)));
+    }
+    const best = (list) =>
+      list.length ? Math.max(...list.map((r) => (typeof r === 'number' ? r : r.rate))) : null;
+    return {
+      row: 'cli-default',
+      metrics: [
+        metric(
+          'CLI defaults, pipelined sends (msg/s)',
+          'msg/s',
+          error ? null : best(runs.peerchat),
+          best(runs.baseline),
+          targets.minRatio(0.15),
+          error ? `not measured: ${error}` : undefined,
+        ),
+      ],
+      details: { ...o, peerchat: runs.peerchat, baseline: runs.baseline, error },
+    };
+  });
+}
+
+/** A default `peerchat --json` process kept running by an open stdin; resolves with its address. */
+async function startReceiver(scope) {
+  const child = spawnPeer(scope, 'bench-rx', []);
+  const listening = await waitForLine(child, (e) => e.type === 'listening');
+  return { child, address: `${HOST}:${listening.port}` };
+}
+
+/** One sender process: connect, then `count` sends at once; the script clocks them itself. */
+async function scriptRun(scope, address, o) {
+  const text = payload(o.bytes);
+  const script = [
+    `await peer.connect(${JSON.stringify(address)})`,
+    `await (async () => { const t0 = performance.now(); const r = await Promise.all(Array.from({ length: ${o.count} }, () => peer.send(${JSON.stringify(address)}, ${JSON.stringify(text)}))); const ms = performance.now() - t0; return { ms, acked: r.filter((x) => x.state === 'acked').length, states: [...new Set(r.map((x) => x.state))] }; })()`,
+  ];
+  const child = spawnPeer(scope, 'bench-tx', []);
+  child.stdin.end(`${script.join('\n')}\n`);
+  const result = await waitForLine(
+    child,
+    (e) => e.type === 'result' && e.value && typeof e.value.ms === 'number',
+  );
+  const { ms, acked, states } = result.value;
+  if (acked !== o.count) throw new Error(`${acked} of ${o.count} acked (states: ${states.join(', ')})`);
+  return { rate: Math.round((o.count * 1000) / ms), ms: Math.round(ms) };
+}
+
+function spawnPeer(scope, name, args) {
+  const dataDir = scope.tempDir();
+  const child = spawn(
+    process.execPath,
+    [BIN, '--name', name, '--host', HOST, '--port', '0', '--json', '--data-dir', dataDir, ...args],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  scope.onClose(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  child.stderrText = '';
+  child.stderr.on('data', (d) => {
+    child.stderrText = (child.stderrText + d).slice(-2000);
+  });
+  return child;
+}
+
+/** The first NDJSON line on stdout matching `pred`; an `error` line or an exit rejects. */
+function waitForLine(child, pred, ms = WAIT_MS) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const done = (fn, v) => {
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      child.off('exit', onExit);
+      fn(v);
+    };
+    const onData = (d) => {
+      buf += d;
+      let i = buf.indexOf('\n');
+      while (i !== -1) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        i = buf.indexOf('\n');
+        let e;
+        try {
+          e = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        if (pred(e)) return done(resolve, e);
+        if (e.type === 'error') return done(reject, new Error(`${e.code}: ${e.message}`));
+      }
+    };
+    const onExit = (code, signal) =>
+      done(
+        reject,
+        new Error(`exited (${signal ?? code}) first: ${child.stderrText.trim().split('\n').at(-1)}`),
+      );
+    const timer = setTimeout(() => done(reject, new Error(`no matching line within ${ms} ms`)), ms);
+    child.stdout.on('data', onData);
+    child.on('exit', onExit);
+  });
+}

@@ -1,0 +1,6 @@
+/** The package version: package.json is the one source of truth (from src/ or dist/ alike). */
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+export const VERSION: string = (require('../package.json') as { version: string }).version;
