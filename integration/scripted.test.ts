@@ -122,3 +122,44 @@ t.test('one-shots, run and --eval against a running peer', async (t) => {
     t.match(await friend.waitFor('message', (e) => e.text === 'from eval'), { name: 'evaluator' });
   });
 });
+
+t.test('the value of the last expression after an await', async (t) => {
+  const cluster = new Cluster(t);
+  const opts = { timeoutMs: RUN_TIMEOUT_MS };
+  const human = await cluster.run(['--name', 'e', '-e', 'await 1; 2'], opts);
+  t.equal(human.exitCode, 0, String(human.stderr));
+  t.equal(String(human.stdout).trim(), '2', "-e 'await 1; 2' prints 2, as node does");
+  const json = await cluster.run(['--json', '--name', 'e', '-e', 'await 1; 2'], opts);
+  t.same(
+    ndjson(json.stdout).filter((e) => e.type === 'result'),
+    [{ type: 'result', value: 2 }],
+  );
+  const piped = await cluster.spawn({ name: 'piped' });
+  t.equal(await piped.eval('await new Promise((r) => setTimeout(r, 50)); "first"'), 'first');
+  t.equal(await piped.eval('const kept = await 3; kept'), 3);
+  t.equal(await piped.eval('kept * 2'), 6, 'a declaration next to await outlives its line');
+});
+
+t.test('peerchat run: arguments after --, and console.log on stderr under --json', async (t) => {
+  const cluster = new Cluster(t);
+  const script = cluster.file(
+    'args.mjs',
+    'export default async (peer, args) => { console.log("hello from", peer.name); return args; };\n',
+  );
+  const opts = { timeoutMs: RUN_TIMEOUT_MS };
+  const r = await cluster.run(
+    ['--json', '--name', 'runner', 'run', script, 'plain', '--', '--flag', 'x', '007'],
+    opts,
+  );
+  t.equal(r.exitCode, 0, String(r.stderr));
+  const events = ndjson(r.stdout); // throws if a line is not JSON
+  t.same(
+    events.filter((e) => e.type === 'result').map((e) => e.value),
+    [['plain', '--flag', 'x', '007']],
+    'the default export gets the arguments as typed',
+  );
+  t.match(String(r.stderr), /hello from runner/, "the script's console.log went to stderr");
+  const human = await cluster.run(['--name', 'runner', 'run', script, '--', '-v'], opts);
+  t.equal(human.exitCode, 0, String(human.stderr));
+  t.match(String(human.stdout), /hello from runner\n\[ '-v' \]/, 'without --json, stdout as usual');
+});

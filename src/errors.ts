@@ -28,6 +28,7 @@ export const codes = {
   ERR_CLOSED: 'the peer is closed',
   ERR_CONFIG_INVALID: 'the configuration is invalid',
   ERR_CONFIG_NOT_FOUND: 'the configuration file was not found',
+  ERR_CONFIG_EMPTY: 'a configuration file is empty',
   ERR_IDENTITY: 'the identity key files cannot be used',
   ERR_PLUGIN_LOAD: 'a plugin could not be loaded',
   ERR_PLUGIN_HOOK: 'a plugin hook failed',

@@ -81,13 +81,16 @@ export async function loadForCommand(argv: GlobalArgs, askName: boolean): Promis
           return promptForName(io.stdin, argv.json ? io.stderr : io.stdout);
         }
       : undefined;
-  return loadConfig({
+  const loaded = await loadConfig({
     cwd: io.cwd,
     env: io.env,
     configPath: argv.config,
     flags: flagsFrom(argv),
     promptName,
   });
+  // on stderr in every mode: stdout may be NDJSON or a command's data
+  for (const w of loaded.warnings) io.stderr.write(`peerchat: warning ${w.code}: ${w.message}\n`);
+  return loaded;
 }
 
 /** The peer runner, imported only by the commands that run a peer. */

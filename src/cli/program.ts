@@ -2,13 +2,18 @@
  * The yargs program: global options, the commands (src/cli/commands/), help examples and
  * usage errors with suggestions. Parsing only: no config is loaded and no peer is started here.
  */
+import { createRequire } from 'node:module';
+import type yargsFactory from 'yargs';
 import type { Argv, CommandModule } from 'yargs';
-import yargs from 'yargs';
 import { suggest } from '../config/suggest.js';
 import { PeerchatError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { commands } from './commands/index.js';
 import { type CliContext, type GlobalArgs, toList } from './context.js';
+
+// yargs' ES module build wraps help text at a fixed column, cutting words in half; its CommonJS
+// build wraps with wrap-ansi, at word boundaries
+const yargs = createRequire(import.meta.url)('yargs') as typeof yargsFactory;
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
 const MAX_WIDTH = 120; // help text never gets wider than this
@@ -27,11 +32,29 @@ const EXAMPLES: [string, string][] = [
   ['$0 completion >> ~/.bashrc', 'Install bash completion'],
 ];
 
-const EPILOGUE = `Config files (first found from the working directory upwards, then ~/.config/peerchat/config.*):
+const EPILOGUE = `Config files (first found from the working directory up to the home directory, then ~/.config/peerchat/config.*):
   package.json "peerchat" field, .peerchatrc, .peerchatrc.{json,yaml,yml,js,mjs,cjs}, peerchat.config.{js,mjs,cjs,json}
 Precedence: flags > environment > config file > defaults.
 Environment: PEERCHAT_NAME, PEERCHAT_HOST, PEERCHAT_PORT, PEERCHAT_DATA_DIR, PEERCHAT_CONFIG, PEERCHAT_LOG_LEVEL, PEERCHAT_CLASSIC, PEERCHAT_STORE, NO_COLOR.
 Exit codes: 0 success, 1 runtime failure, 2 usage or config error.`;
+
+/** Options every command takes: listed under their own heading, after a command's own. */
+const GLOBAL_OPTIONS = [
+  'name',
+  'port',
+  'host',
+  'config',
+  'connect',
+  'plugin',
+  'room',
+  'data-dir',
+  'json',
+  'classic',
+  'log-level',
+  'color',
+  'help',
+  'version',
+];
 
 const COMMAND_NAMES = commands.map(
   (c) => String(Array.isArray(c.command) ? c.command[0] : c.command).split(' ')[0]!,
@@ -47,7 +70,7 @@ export function buildCli(ctx: CliContext): Argv<GlobalArgs> {
     .parserConfiguration({ 'strip-aliased': true })
     .option('name', { type: 'string', describe: 'Display name (no spaces)' })
     .option('port', { type: 'string', describe: 'Port to listen on (0: any free port)' })
-    .option('host', { type: 'string', describe: 'Address to listen on [default: 0.0.0.0]' })
+    .option('host', { type: 'string', describe: 'Address to listen on', defaultDescription: '0.0.0.0' })
     .option('config', { type: 'string', describe: 'Use this config file instead of searching for one' })
     .option('connect', {
       type: 'string',
@@ -64,11 +87,23 @@ export function buildCli(ctx: CliContext): Argv<GlobalArgs> {
     .option('json', { type: 'boolean', default: false, describe: 'Write only NDJSON events to stdout' })
     .option('classic', {
       type: 'boolean',
-      describe: 'Accept plaintext classic peers (--no-classic refuses them) [default: true]',
+      describe: 'Accept plaintext classic peers (--no-classic refuses them)',
+      defaultDescription: 'true',
     })
-    .option('log-level', { type: 'string', choices: LOG_LEVELS, describe: 'How much to log [default: info]' })
-    .option('color', { type: 'boolean', describe: 'Colour output (--no-color turns it off) [default: auto]' })
-    .command(commands as unknown as CommandModule[])
+    .option('log-level', {
+      type: 'string',
+      choices: LOG_LEVELS,
+      describe: 'How much to log',
+      defaultDescription: 'info',
+    })
+    .option('color', {
+      type: 'boolean',
+      describe: 'Colour output (--no-color turns it off)',
+      defaultDescription: 'auto',
+    })
+    .group([], 'Options:') // a command's own options, listed first
+    .group(GLOBAL_OPTIONS, 'Global options:')
+    .command((commands as unknown as CommandModule[]).map(ownOptionsFirst))
     // the completion command is ours (yargs' own clashes with strict mode); this only answers the script's queries
     .completion('__complete', false)
     .example(EXAMPLES)
@@ -79,7 +114,7 @@ export function buildCli(ctx: CliContext): Argv<GlobalArgs> {
     .alias('help', 'h')
     .version(VERSION)
     .alias('version', 'v')
-    .wrap(Math.min(MAX_WIDTH, process.stdout.columns || DEFAULT_WIDTH))
+    .wrap(helpWidth(ctx))
     .exitProcess(false)
     .fail((msg, err) => {
       if (err) throw err;
@@ -87,6 +122,39 @@ export function buildCli(ctx: CliContext): Argv<GlobalArgs> {
     }) as unknown as Argv<GlobalArgs>;
   ctx.yargs = y;
   return y;
+}
+
+/** The terminal's width (or $COLUMNS when stdout is no terminal), at most MAX_WIDTH. */
+function helpWidth(ctx: CliContext): number {
+  const tty = (ctx.io.stdout as { columns?: number }).columns;
+  const env = Number.parseInt(ctx.io.env.COLUMNS ?? '', 10);
+  const width = tty || (Number.isInteger(env) && env > 0 ? env : DEFAULT_WIDTH);
+  return Math.min(MAX_WIDTH, width);
+}
+
+/**
+ * A command's own options under "Options:" before the global ones: yargs lists the groups a
+ * command defines before those it inherits, and ungrouped options last.
+ */
+function ownOptionsFirst(cmd: CommandModule): CommandModule {
+  const builder = cmd.builder;
+  if (typeof builder !== 'function') return cmd;
+  return {
+    ...cmd,
+    builder: (y: Argv) => {
+      const out = (builder(y) ?? y) as Argv & {
+        getGroups(): Record<string, string[]>;
+        getOptions(): { key: object; alias: Record<string, string[]> };
+      };
+      const grouped = new Set(Object.values(out.getGroups()).flat());
+      const { key, alias } = out.getOptions();
+      const aliases = new Set(Object.values(alias).flat());
+      const own = Object.keys(key).filter(
+        (k) => !grouped.has(k) && !aliases.has(k) && !GLOBAL_OPTIONS.includes(k) && k !== '__complete',
+      );
+      return own.length ? out.group(own, 'Options:') : out;
+    },
+  };
 }
 
 /** Turns yargs' "Unknown argument" into a message that suggests the command or option meant. */

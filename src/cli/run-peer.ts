@@ -8,9 +8,10 @@ import type { Readable, Writable } from 'node:stream';
 import type { Config } from '../config/schema.js';
 import { PeerchatError } from '../errors.js';
 import { loadIdentity } from '../net/native/identity.js';
-import { AutoConnect } from '../peer/autoconnect.js';
+import { AutoConnect, BACKOFF_CAP_MS, retryNotice } from '../peer/autoconnect.js';
 import { Peer } from '../peer/peer.js';
 import type { PluginEntry, PluginHost } from '../plugins/host.js';
+import { LogRelay } from '../repl/plugin-log.js';
 import { onFatalShutdown } from './fatal.js';
 
 export type RunMode =
@@ -18,7 +19,14 @@ export type RunMode =
   | { kind: 'start'; json: boolean; eval?: string; baseDir?: string; configFile?: string | null }
   | { kind: 'send'; target: string; text: string; json: boolean }
   | { kind: 'query'; target: string; json: boolean }
-  | { kind: 'run'; script: string; json: boolean; baseDir?: string; configFile?: string | null };
+  | {
+      kind: 'run';
+      script: string;
+      json: boolean;
+      baseDir?: string;
+      configFile?: string | null;
+      args?: string[];
+    };
 
 export interface RunIo {
   stdin: Readable & { isTTY?: boolean };
@@ -39,7 +47,11 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     flag: config.color ?? undefined,
     stream: (mode.json ? io.stderr : io.stdout) as { isTTY?: boolean },
   });
-  const host = await loadPlugins(peer, config, configPluginEntries(config, mode));
+  // plugin logs wait for the REPL's printer; after it detaches, warnings and errors go to stderr
+  const logs = new LogRelay((level, message) => {
+    if (level === 'warn' || level === 'error') io.stderr.write(`${message}\n`);
+  });
+  const host = await loadPlugins(peer, config, configPluginEntries(config, mode), logs);
   await peer.listen();
   const interactive = mode.kind === 'start' && mode.eval === undefined && Boolean(io.stdin.isTTY);
   if (!mode.json) {
@@ -55,13 +67,20 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     peer,
     config.autoConnect.map((e) => (typeof e === 'string' ? { address: e } : e)),
   );
-  autoConnect.on('retry', (entry, attempt, delay, err) =>
+  autoConnect.on('retry', (entry, attempt, delay, err) => {
+    // a peer that is down is retried for ever: warn for the first tries, then say once it goes on
+    const notice = retryNotice(attempt);
+    if (notice === 'quiet') return;
+    const more =
+      notice === 'last'
+        ? `; still trying, at most every ${BACKOFF_CAP_MS / 1000} s, without further warnings`
+        : `; retrying in ${(delay / 1000).toFixed(1)} s`;
     peer.emit('warning', {
       code: err instanceof PeerchatError ? err.code : 'ERR_PEER_UNREACHABLE',
-      message: `autoConnect ${entry.address}: attempt ${attempt} failed (${errorText(err)}); retrying in ${(delay / 1000).toFixed(1)} s`,
+      message: `autoConnect ${entry.address}: attempt ${attempt} failed (${errorText(err)})${more}`,
       cause: err,
-    }),
-  );
+    });
+  });
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
@@ -89,6 +108,7 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     helpers: host?.helpers,
     announce: mode.json,
     logLevel: config.logLevel,
+    logs,
     extra: storeMembers(peer),
   };
 
@@ -97,7 +117,7 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
   let done: Promise<number>;
   const repl = await import('../repl/index.js');
   if (mode.kind === 'run') {
-    done = repl.runModule(mode.script, common);
+    done = repl.runModule(mode.script, common, mode.args);
   } else if (mode.eval !== undefined) {
     done = repl.evalCode(mode.eval, common);
   } else if (!interactive) {
@@ -199,6 +219,8 @@ export async function loadPlugins(
   peer: Peer,
   config: Config,
   entries: readonly PluginEntry[],
+  /** Where plugin `api.log` lines go (the REPL's printer); without it, the host's default. */
+  logs?: LogRelay,
 ): Promise<PluginHost | null> {
   if (entries.length === 0) return null;
   const [{ PluginHost }, { RESERVED_COMMANDS }] = await Promise.all([
@@ -210,6 +232,7 @@ export async function loadPlugins(
     dataDir: config.dataDir,
     hookTimeoutMs: config.pluginTimeoutMs,
     reservedCommands: RESERVED_COMMANDS,
+    log: logs?.log,
     history: (target, q) =>
       peer
         .history(target, { limit: q?.limit, before: q?.before })

@@ -2,13 +2,13 @@
  * Finds, reads, merges and validates the configuration.
  * Precedence: flags > env > config file > defaults.
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import envPaths from 'env-paths';
 import type { ZodIssue } from 'zod';
-import { PeerchatError } from '../errors.js';
+import { PeerchatError, type Warning } from '../errors.js';
 import { describeIssues, describeValue, expectedErrorMap, formatPath } from './issues.js';
 import { type Config, type ConfigInput, configSchema, NAME_MAX, nameSchema } from './schema.js';
 
@@ -82,7 +82,10 @@ export interface LoadOptions {
   searchUserConfig?: boolean;
   /** @default envPaths('peerchat', { suffix: '' }).config */
   userConfigDir?: string;
-  /** The upward search stops after this directory. @default the filesystem root */
+  /**
+   * The upward search stops after this directory. @default the home directory ($HOME), or the
+   * filesystem root when cwd is outside it
+   */
   stopDir?: string;
   /** Asked when no name is configured (a TTY); without it the OS user name is used. */
   promptName?: () => Promise<string>;
@@ -94,6 +97,8 @@ export interface LoadedConfig {
   filepath: string | null;
   /** Directory of the config file (or cwd): relative paths in the file were resolved against it. */
   baseDir: string;
+  /** Things worth telling the user that did not stop loading (an empty config file). */
+  warnings: Warning[];
 }
 
 type Raw = Record<string, unknown>;
@@ -102,7 +107,13 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
   const env = opts.env ?? process.env;
   const cwd = path.resolve(opts.cwd ?? process.cwd());
 
-  const found = await findFile(opts, env, cwd);
+  const warnings: Warning[] = [];
+  const found = await findFile(opts, env, cwd, (file) =>
+    warnings.push({
+      code: 'ERR_CONFIG_EMPTY',
+      message: `${file} is empty: no settings were read from it`,
+    }),
+  );
   const baseDir = found ? path.dirname(found.filepath) : cwd;
   const fileRaw = found ? checkLayer(found.config, found.filepath, formatPath) : {};
   const envRaw = checkLayer(fromEnv(env), 'environment', (p) => envName(p));
@@ -125,13 +136,14 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
 
   const name = p.name ?? (opts.promptName ? await opts.promptName() : osUserName(env));
   const dataDir = path.resolve(cwd, p.dataDir ?? envPaths(MODULE_NAME, { suffix: '' }).data);
-  return { config: { ...p, name, dataDir }, filepath: found?.filepath ?? null, baseDir };
+  return { config: { ...p, name, dataDir }, filepath: found?.filepath ?? null, baseDir, warnings };
 }
 
 async function findFile(
   opts: LoadOptions,
   env: NodeJS.ProcessEnv,
   cwd: string,
+  onEmpty: (file: string) => void,
 ): Promise<{ config: unknown; filepath: string } | null> {
   const explicit = opts.configPath ?? nonEmpty(env.PEERCHAT_CONFIG);
   if (explicit !== undefined) {
@@ -142,6 +154,7 @@ async function findFile(
       throw new PeerchatError('ERR_CONFIG_NOT_FOUND', `config file not found: ${file} (from ${via})`);
     const explorer = cosmiconfig(MODULE_NAME, { searchPlaces: SEARCH_PLACES, cache: false });
     const res = await guard(file, () => explorer.load(file));
+    if (!res || res.isEmpty) onEmpty(file);
     return { config: res?.config ?? {}, filepath: file };
   }
 
@@ -149,11 +162,14 @@ async function findFile(
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'none',
     cache: false,
+    ignoreEmptySearchPlaces: false, // an empty file is reported, not skipped in silence
   });
-  const stopDir = opts.stopDir ? path.resolve(opts.stopDir) : null;
+  const home = nonEmpty(env.HOME) ?? os.homedir();
+  const stopDir = path.resolve(opts.stopDir ?? home);
   for (let dir = cwd; ; ) {
     const res = await guard(dir, () => project.search(dir));
-    if (res && !res.isEmpty) return { config: res.config, filepath: res.filepath };
+    if (res?.isEmpty) onEmpty(res.filepath);
+    else if (res) return { config: res.config, filepath: res.filepath };
     const parent = path.dirname(dir);
     if (parent === dir || dir === stopDir) break;
     dir = parent;
@@ -165,8 +181,10 @@ async function findFile(
     searchPlaces: USER_SEARCH_PLACES,
     searchStrategy: 'none',
     cache: false,
+    ignoreEmptySearchPlaces: false, // an empty file is reported, not skipped in silence
   });
   const res = await guard(userDir, () => user.search(userDir));
+  if (res?.isEmpty) onEmpty(res.filepath);
   return res && !res.isEmpty ? { config: res.config, filepath: res.filepath } : null;
 }
 
@@ -176,9 +194,59 @@ async function guard<T>(where: string, fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     const file = (err as { filepath?: string }).filepath ?? where;
-    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new PeerchatError('ERR_CONFIG_INVALID', `${file}: cannot be read: ${msg}`, { cause: err });
+    const source = await readFile(file, 'utf8').catch(() => undefined);
+    let reason = parseReason(err, source);
+    // V8's "Unexpected token" has no position: a JavaScript parser finds the same spot in JSON
+    if (source !== undefined && /\.json$/i.test(file) && !/\(line \d+/.test(reason)) {
+      const at = await syntaxErrorAt(source);
+      if (at) reason += ` (line ${at.line}, column ${at.column})`;
+    }
+    throw new PeerchatError('ERR_CONFIG_INVALID', `${file}: cannot be read: ${reason}`, { cause: err });
   }
+}
+
+/** Where acorn stops reading `source` as one expression (1-based), or null when it reads it. */
+async function syntaxErrorAt(source: string): Promise<{ line: number; column: number } | null> {
+  const { parseExpressionAt } = await import('acorn');
+  try {
+    parseExpressionAt(source, 0, { ecmaVersion: 'latest', locations: true });
+    return null;
+  } catch (err) {
+    const loc = (err as { loc?: { line: number; column: number } }).loc;
+    return loc ? { line: loc.line, column: loc.column + 1 } : null;
+  }
+}
+
+/** 1-based line and column of a character offset. */
+function lineColumn(source: string, offset: number): { line: number; column: number } {
+  const before = source.slice(0, offset).split('\n');
+  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+}
+
+/**
+ * The parser's own reason, with line and column. cosmiconfig starts with "JSON Error in <file>:";
+ * the JSON reason quotes the whole file after "while parsing" and some Node versions add a code
+ * frame and no line: the frame and quote are dropped, the line and column kept or computed.
+ */
+export function parseReason(err: unknown, source?: string): string {
+  const e = err as { message?: unknown; reason?: unknown; mark?: { line?: number; column?: number } };
+  // js-yaml: the reason and a 0-based mark
+  if (typeof e?.reason === 'string' && typeof e.mark?.line === 'number') {
+    return `${e.reason} (line ${e.mark.line + 1}, column ${(e.mark.column ?? 0) + 1})`;
+  }
+  const text = typeof e?.message === 'string' ? e.message : String(err);
+  const json = /(^|\n)([^\n]* in JSON at position (\d+)[^\n]*)/.exec(text);
+  if (json) {
+    const reason = (json[2] ?? '').replace(/ while parsing [\s\S]*$/, '').trim();
+    const given = /\(line (\d+) column (\d+)\)/.exec(reason);
+    if (given) return reason.replace(given[0], `(line ${given[1]}, column ${given[2]})`);
+    if (source === undefined) return reason;
+    const { line, column } = lineColumn(source, Number(json[3]));
+    return `${reason} (line ${line}, column ${column})`;
+  }
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const body = /^(JSON|YAML) Error in /.test(lines[0] ?? '') ? lines.slice(1) : lines;
+  return (body[0] ?? text).replace(/ while parsing [\s\S]*$/, '').trim();
 }
 
 /** Validate one layer on its own so its errors name where the bad value came from. */

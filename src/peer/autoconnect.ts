@@ -21,6 +21,14 @@ export interface AutoConnectEvents {
   connected: [entry: AutoConnectEntry, info: PeerInfo];
 }
 
+/** Failed attempts at one peer that are each reported; after them it is retried without a word. */
+export const REPORTED_RETRIES = 3;
+
+/** What to tell people about failed attempt n: each of the first few, then once that it goes on quietly. */
+export function retryNotice(attempt: number): 'report' | 'last' | 'quiet' {
+  return attempt < REPORTED_RETRIES ? 'report' : attempt === REPORTED_RETRIES ? 'last' : 'quiet';
+}
+
 /** Full-jitter backoff: uniformly random in [delay/2, delay], delay doubling up to the cap. */
 export function backoff(attempt: number, base = BACKOFF_BASE_MS, cap = BACKOFF_CAP_MS): number {
   const delay = Math.min(cap, base * 2 ** Math.min(attempt, 20));

@@ -1,9 +1,11 @@
 /** Dot-commands as data: `{ help, action }`, so `.help` documents them and tests call `action` directly. */
 
+import { suggest } from '../config/suggest.js';
 import type { Warning } from '../errors.js';
 import { PeerchatError } from '../errors.js';
 import type { ChatMessage } from '../types.js';
-import { type Colors, formatMessage, formatPeerTable, sanitize } from './format.js';
+import { type ArgsSpec, type OptionSpec, parseCommandArgs, positiveInt } from './args.js';
+import { type Colors, formatMessage, formatPeerTable, formatText, plural, sanitize } from './format.js';
 import type { PeerGlobal } from './global.js';
 
 /** A dot-command. `action` gets the text after the command name (trimmed) and resolves to data. */
@@ -78,6 +80,30 @@ export interface CommandIo {
   colors: Colors;
 }
 
+const HISTORY_LIMIT = 20; // rows `.history` shows when no limit is given
+
+/** `.history [target] [limit] [--search text] [--limit n]` */
+export const HISTORY_ARGS: ArgsSpec = {
+  usage: '.history [target] [limit] [--search text] [--limit n]',
+  options: {
+    search: { type: 'string', describe: 'only messages whose text contains this' },
+    limit: { type: 'string', describe: 'the newest N messages' },
+  },
+  maxPositionals: 2,
+};
+
+/** Options of each built-in dot-command (for completion). */
+export const COMMAND_OPTIONS: Readonly<Record<string, Record<string, OptionSpec>>> = {
+  history: HISTORY_ARGS.options ?? {},
+};
+
+/** The words of a command that takes exactly `max` (or fewer) of them; `need` are required. */
+function words(args: string, usageText: string, need: number, max = need): string[] {
+  const { positionals } = parseCommandArgs(args, { usage: usageText, maxPositionals: max });
+  if (positionals.length < need) throw usage(usageText);
+  return positionals;
+}
+
 function usage(text: string): PeerchatError {
   return new PeerchatError('ERR_USAGE', `usage: ${text}`);
 }
@@ -87,6 +113,21 @@ export function parseCommandLine(line: string): { name: string; args: string } |
   const m = /^\s*\.([A-Za-z][\w-]*)(?:\s+([\s\S]*))?$/.exec(line);
   if (!m) return null;
   return { name: m[1] ?? '', args: (m[2] ?? '').trim() };
+}
+
+/** `.sned is not a command (did you mean .send?); .help lists them` */
+export function unknownCommandMessage(name: string, known: readonly string[]): string {
+  const hint = suggest(name, known);
+  return `.${name} is not a command${hint ? ` (did you mean .${hint}?)` : ''}; .help lists them`;
+}
+
+/** Told after a SyntaxError from a line that reads like prose, not code. */
+export const SEND_HINT = 'to send text as a message: .send <target> <text>, or .chat <target> for chat mode';
+
+/** Words and sentence punctuation only (`hello there`, `ok, see you!`): someone meant to chat. */
+export function looksLikeText(line: string): boolean {
+  const t = line.trim();
+  return /\s/.test(t) && !/[(){}[\]=;`"+*/<>]/.test(t) && !t.startsWith('.');
 }
 
 /** First word and the rest: `alice hi  there` -> ['alice', 'hi  there']. */
@@ -107,7 +148,10 @@ export function formatMenu(c: Colors): string {
 
 /** Members the host adds to the `peer` global when it has a store and rooms (see runPeer). */
 interface Extras {
-  history(target?: string, opts?: { limit?: number }): Array<ChatMessage & { state?: string }>;
+  history(
+    target?: string,
+    opts?: { limit?: number; search?: string },
+  ): Array<ChatMessage & { state?: string }>;
   outbox(): Array<ChatMessage & { state?: string }>;
   retry(id: string): Promise<unknown>;
   drop(id: string): Promise<boolean>;
@@ -126,9 +170,7 @@ function extra<K extends keyof Extras>(g: PeerGlobal, name: K): Extras[K] {
 
 function formatRooms(rooms: RoomLine[], c: Colors): string {
   if (rooms.length === 0) return c.dim('no rooms joined');
-  return rooms
-    .map((r) => `${r.name}${r.secret ? ' (secret)' : ''}  ${r.peers} peer${r.peers === 1 ? '' : 's'}`)
-    .join('\n');
+  return rooms.map((r) => `${r.name}${r.secret ? ' (secret)' : ''}  ${plural(r.peers, 'peer')}`).join('\n');
 }
 
 function formatStored(rows: Array<ChatMessage & { state?: string }>, c: Colors, empty: string): string {
@@ -141,16 +183,47 @@ function formatStored(rows: Array<ChatMessage & { state?: string }>, c: Colors, 
     .join('\n');
 }
 
+/** `connected to 2 peers, 1 failed (see the warnings); already connected to 3` */
+export function connectAllSummary(
+  n: { tried: number; connected: number; already: number },
+  c: Colors,
+): string {
+  if (n.tried === 0 && n.already === 0) return c.dim('no peers known yet: .peers lists the discovered ones');
+  const parts: string[] = [];
+  if (n.tried > 0) {
+    const failed = n.tried - n.connected;
+    parts.push(`${c.green('connected')} to ${plural(n.connected, 'peer')}`);
+    if (failed > 0) parts.push(c.red(`${failed} failed (see the warnings)`));
+  }
+  if (n.already > 0) parts.push(`already connected to ${plural(n.already, 'peer')}`);
+  return parts.join(', ');
+}
+
 /** The built-in dot-commands over the `peer` global. */
 export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, ReplCommand> {
   const c = io.colors;
   return {
     history: {
-      help: 'Show stored messages: .history [target] (the last 20)',
+      help: `Show stored messages: ${HISTORY_ARGS.usage} (the last ${HISTORY_LIMIT})`,
       action(args) {
-        const [target] = splitFirst(args);
-        const rows = extra(g, 'history')(target || undefined, { limit: 20 });
-        io.print(formatStored(rows, c, 'no messages stored'));
+        const { values, positionals } = parseCommandArgs(args, HISTORY_ARGS);
+        let [target, count] = positionals;
+        // `.history 5`: a number alone is the limit
+        if (count === undefined && target !== undefined && /^\d+$/.test(target))
+          [target, count] = [undefined, target];
+        if (count !== undefined && values.limit !== undefined)
+          throw usage(`${HISTORY_ARGS.usage} (the limit given twice)`);
+        const limitText = (values.limit as string | undefined) ?? count;
+        const limit = limitText === undefined ? HISTORY_LIMIT : positiveInt(limitText, 'the limit');
+        const search = values.search as string | undefined;
+        const rows = extra(g, 'history')(target, search === undefined ? { limit } : { limit, search });
+        io.print(
+          formatStored(
+            rows,
+            c,
+            search === undefined ? 'no messages stored' : `no stored messages contain "${sanitize(search)}"`,
+          ),
+        );
         return rows;
       },
     },
@@ -165,8 +238,7 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
     retry: {
       help: 'Queue a failed message again: .retry <id>',
       async action(args) {
-        const [id] = splitFirst(args);
-        if (!id) throw usage('.retry <id>');
+        const [id = ''] = words(args, '.retry <id>', 1);
         const row = await extra(g, 'retry')(id);
         io.print(`${c.green('queued')} ${id}`);
         return row;
@@ -175,8 +247,7 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
     drop: {
       help: 'Remove a message from the outbox: .drop <id>',
       async action(args) {
-        const [id] = splitFirst(args);
-        if (!id) throw usage('.drop <id>');
+        const [id = ''] = words(args, '.drop <id>', 1);
         const done = await extra(g, 'drop')(id);
         io.print(done ? `dropped ${id}` : c.dim(`no message ${id} in the outbox`));
         return done;
@@ -185,8 +256,7 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
     join: {
       help: 'Join a DHT room: .join <room> [secret]',
       async action(args) {
-        const [room, secret] = splitFirst(args);
-        if (!room) throw usage('.join <room> [secret]');
+        const [room = '', secret] = words(args, '.join <room> [secret]', 1, 2);
         const rooms = await extra(g, 'join')(room, secret ? { secret } : {});
         io.print(`${c.green('joined')} ${room}`);
         return rooms;
@@ -195,8 +265,7 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
     leave: {
       help: 'Leave a DHT room: .leave <room>',
       async action(args) {
-        const [room] = splitFirst(args);
-        if (!room) throw usage('.leave <room>');
+        const [room = ''] = words(args, '.leave <room>', 1);
         const rooms = await extra(g, 'leave')(room);
         io.print(`left ${room}`);
         return rooms;
@@ -233,8 +302,7 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
     connect: {
       help: 'Connect to a peer: .connect <ip:port>',
       async action(args) {
-        const [address] = splitFirst(args);
-        if (!address) throw usage('.connect <ip:port>');
+        const [address = ''] = words(args, '.connect <ip:port>', 1);
         const info = await g.connect(address);
         io.print(
           `${c.green('connected')} to ${sanitize(info.name ?? '?')} ${info.address} (${info.protocol ?? '?'})`,
@@ -253,18 +321,18 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
     query: {
       help: 'Ask a peer for its peers: .query <target>',
       async action(args) {
-        const [target] = splitFirst(args);
-        if (!target) throw usage('.query <target>');
+        const [target = ''] = words(args, '.query <target>', 1);
         const keys = await g.query(target);
-        io.print(keys.length ? `${keys.length} peers: ${keys.join(', ')}` : c.dim('no peers learned'));
+        io.print(
+          keys.length ? `${plural(keys.length, 'peer')}: ${keys.join(', ')}` : c.dim('no peers learned'),
+        );
         return keys;
       },
     },
     chat: {
       help: 'Chat with a peer: .chat <target>  (each line is sent; .exit or Ctrl-D leaves)',
       async action(args) {
-        const [target] = splitFirst(args);
-        if (!target) throw usage('.chat <target>');
+        const [target = ''] = words(args, '.chat <target>', 1);
         await g.chat(target);
       },
     },
@@ -281,8 +349,11 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
     connectall: {
       help: 'Connect to all active peers',
       async action() {
+        const known = g.active();
+        const already = known.filter((p) => p.connected).length;
+        const tried = known.length - already;
         const peers = await g.connectAll();
-        io.print(`connected to ${peers.length} peer${peers.length === 1 ? '' : 's'}`);
+        io.print(connectAllSummary({ tried, connected: peers.length, already }, c));
         return peers;
       },
     },
@@ -325,7 +396,15 @@ export function buildCommands(
       onWarning({ code: 'ERR_PLUGIN_LOAD', message: `plugin command ${JSON.stringify(rawName)} is invalid` });
       continue;
     }
-    all.set(name, { help: String(cmd.help ?? ''), action: (args) => cmd.action(args) });
+    all.set(name, {
+      help: String(cmd.help ?? ''),
+      // docs/plugins.md: a string result is printed (built-ins print their own text)
+      async action(args) {
+        const value = await cmd.action(args);
+        if (typeof value === 'string' && value !== '') io.print(formatText(value, ''));
+        return value;
+      },
+    });
   }
   return all;
 }

@@ -4,19 +4,20 @@
  */
 import type { PeerApi } from '../peer/api.js';
 import type { PeerInfo } from '../types.js';
+import { BUILTIN_COMMANDS, COMMAND_OPTIONS, REPL_BUILTINS } from './commands.js';
 import { sanitize } from './format.js';
 
 export type Completion = [completions: string[], substring: string];
 export type CompleterCallback = (err: Error | null, result?: Completion) => void;
 export type Completer = (line: string, cb: CompleterCallback) => void;
 
-const TARGET_COMMANDS = new Set(['send', 'query', 'chat']);
+const TARGET_COMMANDS = new Set(['send', 'query', 'chat', 'history']);
 const ADDRESS_COMMANDS = new Set(['connect']);
 const TARGET_METHODS = new Set(['send', 'query', 'chat']);
 const ADDRESS_METHODS = new Set(['connect']);
 
-// `.send al` / `.connect 127.` : the first argument of a dot-command
-const DOT_ARG = /^\s*\.(\w+)\s+(\S*)$/;
+// `.send al` / `.history --limit 5 g`: the arguments of a dot-command
+const DOT_ARGS = /^\s*\.([\w-]+)\s+([\s\S]*)$/;
 // `peer.send('al` / `await peer.connect("127.` : an open string as the first argument of a method
 const METHOD_ARG = /\bpeer\s*\.\s*(\w+)\s*\(\s*(['"`])([^'"`\\]*)$/;
 // `await peer.conn`: Node 24's completer returns nothing after `await`, so it gets the member chain alone
@@ -46,12 +47,11 @@ function match(candidates: string[], partial: string): Completion {
 
 /** Completion of a peer argument in `line`, or null when the cursor is not in one. */
 export function completePeerArgument(line: string, peer: Pick<PeerApi, 'activePeers'>): Completion | null {
-  const dot = DOT_ARG.exec(line);
+  const dot = DOT_ARGS.exec(line);
   if (dot) {
-    const [, cmd = '', partial = ''] = dot;
-    if (TARGET_COMMANDS.has(cmd)) return match(targets(peer.activePeers()), partial);
-    if (ADDRESS_COMMANDS.has(cmd)) return match(addresses(peer.activePeers()), partial);
-    return null;
+    const [, cmd = '', rest = ''] = dot;
+    if (REPL_BUILTINS.includes(cmd)) return null; // .load and .save take files: Node completes those
+    return completeDotArgument(cmd, rest, peer);
   }
   const call = METHOD_ARG.exec(line);
   if (call) {
@@ -60,6 +60,35 @@ export function completePeerArgument(line: string, peer: Pick<PeerApi, 'activePe
     if (ADDRESS_METHODS.has(method)) return match(addresses(peer.activePeers()), partial);
   }
   return null;
+}
+
+/**
+ * The word being typed after a dot-command: an option name, or a peer for the first positional
+ * of a command that takes a target (plugin commands included). Never JavaScript names.
+ */
+function completeDotArgument(cmd: string, rest: string, peer: Pick<PeerApi, 'activePeers'>): Completion {
+  const words = rest.split(/\s+/);
+  const partial = words.pop() ?? '';
+  const options = COMMAND_OPTIONS[cmd] ?? {};
+  if (partial.startsWith('-')) {
+    return match(
+      Object.keys(options).map((o) => `--${o}`),
+      partial,
+    );
+  }
+  let position = 0;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] ?? '';
+    if (w === '') continue;
+    if (w.startsWith('--')) {
+      if (options[w.slice(2)]?.type === 'string' && !w.includes('=')) i++; // its value
+    } else position++;
+  }
+  if (position !== 0) return [[], partial];
+  if (ADDRESS_COMMANDS.has(cmd)) return match(addresses(peer.activePeers()), partial);
+  if (TARGET_COMMANDS.has(cmd) || !BUILTIN_COMMANDS.includes(cmd))
+    return match(targets(peer.activePeers()), partial);
+  return [[], partial];
 }
 
 /** A repl completer: peer arguments first, then the `fallback` (Node's default completer). */

@@ -6,6 +6,7 @@
 import { Console } from 'node:console';
 import type { Writable } from 'node:stream';
 import vm from 'node:vm';
+import { type AwaitParseError, endsEarly, rewriteTopLevelAwait } from './top-level-await.js';
 
 /** Node globals a script may use besides `peer` (the context is otherwise empty). */
 const NODE_GLOBALS = [
@@ -34,10 +35,8 @@ const NODE_GLOBALS = [
   'btoa',
 ] as const;
 
-// the SyntaxError messages V8 gives for input that continues on a later line
-const INCOMPLETE = /Unexpected end of input|Unterminated template literal/;
-// `const x = await ...` / `let { a, b } = await ...` : one declaration, kept as a context global
-const DECLARATION = /^(?:const|let|var)\s+([A-Za-z_$][\w$]*|\{[^=]*\}|\[[^=]*\])\s*=(?!=)([\s\S]+)$/;
+// starts with `{` and ends with `}`: Node's REPL reads this as an object literal
+const OBJECT_LITERAL = /^\s*\{[\s\S]*\}\s*$/;
 
 export interface EvaluatorOptions {
   /** Members of the context's global object, e.g. `{ peer }`. */
@@ -65,35 +64,6 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   );
 }
 
-/**
- * Whether `await` occurs outside every `{}` block (strings, templates and comments skipped).
- * A sloppy script would take such an `await` for an identifier: `await (f)()` calls `await`.
- */
-export function hasTopLevelAwait(code: string): boolean {
-  let depth = 0;
-  for (let i = 0; i < code.length; i++) {
-    const ch = code[i];
-    const next = code[i + 1];
-    if (ch === '/' && next === '/') {
-      const end = code.indexOf('\n', i);
-      i = end === -1 ? code.length : end;
-    } else if (ch === '/' && next === '*') {
-      const end = code.indexOf('*/', i + 2);
-      i = end === -1 ? code.length : end + 1;
-    } else if (ch === "'" || ch === '"' || ch === '`') {
-      i++;
-      while (i < code.length && code[i] !== ch) i += code[i] === '\\' ? 2 : 1;
-    } else if (ch === '{') depth++;
-    else if (ch === '}') depth = Math.max(0, depth - 1);
-    else if (depth === 0 && ch === 'a' && code.startsWith('await', i)) {
-      const before = code[i - 1] ?? ' ';
-      const after = code[i + 5] ?? ' ';
-      if (!/[\w$.]/.test(before) && !/[\w$]/.test(after)) return true;
-    }
-  }
-  return false;
-}
-
 function isSyntaxError(err: unknown): err is SyntaxError {
   return err !== null && typeof err === 'object' && (err as Error).name === 'SyntaxError';
 }
@@ -111,32 +81,35 @@ export function createEvaluator(opts: EvaluatorOptions): Evaluator {
   const filename = opts.filename ?? 'peerchat';
   const compile = (source: string) => new vm.Script(source, { filename });
 
-  /** Plain script (keeps `const`/`function` declarations) unless a top-level await needs a wrapper. */
+  /** A plain script keeps its declarations and completion value; top-level await needs a rewrite. */
   function toScript(code: string): vm.Script {
-    if (!hasTopLevelAwait(code)) {
+    // `{ a: 1 }` is an object, as in Node's REPL, not a block with a label
+    if (OBJECT_LITERAL.test(code)) {
       try {
-        return compile(code);
-      } catch (err) {
-        // e.g. `f({ a: await x })`: the await sits inside braces yet is top-level
-        if (!isSyntaxError(err) || !/\bawait\b/.test(code)) throw err;
-      }
-    }
-    const body = code.trim().replace(/;+$/, '');
-    // an expression keeps its value
-    try {
-      return compile(`(async () => (${body}\n))()`);
-    } catch {}
-    // a single declaration becomes an assignment to context globals, so later inputs see it
-    const decl = DECLARATION.exec(body);
-    if (decl) {
-      const [, target = '', init = ''] = decl;
-      const assign = target.startsWith('{') ? `(${target} = (${init}\n))` : `${target} = (${init}\n)`;
-      try {
-        return compile(`(async () => { ${assign}; })()`);
+        return scriptFor(`(${code.trim()}\n)`);
       } catch {}
     }
-    // statements: their declarations stay local to this input
-    return compile(`(async () => {\n${code}\n})()`);
+    return scriptFor(code);
+  }
+
+  function scriptFor(code: string): vm.Script {
+    let rewritten: string | null = null;
+    let parseError: AwaitParseError | null = null;
+    try {
+      rewritten = rewriteTopLevelAwait(code);
+    } catch (err) {
+      parseError = err as AwaitParseError;
+    }
+    if (rewritten !== null) return compile(rewritten);
+    try {
+      return compile(code);
+    } catch (err) {
+      // V8 would say "await is only valid in async functions": the parser's reason is the useful one
+      if (parseError && isSyntaxError(err) && /\bawait\b/.test(code)) {
+        throw new SyntaxError(parseError.message, { cause: err });
+      }
+      throw err;
+    }
   }
 
   return {
@@ -147,14 +120,7 @@ export function createEvaluator(opts: EvaluatorOptions): Evaluator {
       return isThenable(value) ? await value : value;
     },
     isIncomplete(code) {
-      // `await x` parses like `void x`; a wrapper would put its own closing brackets after the code
-      const probe = code.replace(/\bfor\s+await\b/g, 'for').replace(/\bawait\b/g, 'void');
-      try {
-        compile(probe);
-        return false;
-      } catch (err) {
-        return isSyntaxError(err) && INCOMPLETE.test(err.message);
-      }
+      return endsEarly(code);
     },
   };
 }

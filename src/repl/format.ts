@@ -51,21 +51,22 @@ export function shortFingerprint(fp: string): string {
 
 /** `[12:03:04] 127.0.0.1:5001 alice (3f2a:91c0:7be4:d215): hello`, or `(unverified)` for classic senders. */
 export function formatMessage(msg: ChatMessage, c: Colors): string {
-  const time = c.dim(`[${formatTime(msg.ts)}]`);
+  const time = c.dim(`[${formatStamp(msg.ts)}]`); // with the date when not from today
   const name = c.bold(sanitize(msg.name ?? '?'));
   const trust =
     msg.verified && msg.fingerprint
       ? c.green(`(${shortFingerprint(msg.fingerprint)})`)
       : c.yellow('(unverified)');
   const arrow = msg.direction === 'out' ? `${c.dim('to')} ` : '';
-  return `${time} ${arrow}${c.cyan(msg.from)} ${name} ${trust}: ${sanitize(msg.text)}`;
+  return `${time} ${arrow}${c.cyan(msg.from)} ${name} ${trust}: ${formatText(msg.text)}`;
 }
 
 function peerLabel(p: PeerInfo, c: Colors): string {
   return p.name ? `${c.bold(sanitize(p.name))} ${c.cyan(p.address)}` : c.cyan(p.address);
 }
 
-function now(c: Colors): string {
+/** The current time as a dim `[HH:MM:SS]` prefix. */
+export function now(c: Colors): string {
   return c.dim(`[${formatTime(Date.now())}]`);
 }
 
@@ -146,4 +147,35 @@ export function errorMessage(err: unknown): string {
 export function formatError(err: unknown): string {
   const code = errorCode(err);
   return code ? `${code}: ${errorMessage(err)}` : errorMessage(err);
+}
+
+/** `1 peer`, `2 peers`, `0 peers`. */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
+/** Local "YYYY-MM-DD". */
+function formatDate(d: Date): string {
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+}
+
+/** "HH:MM:SS" for a time today, "YYYY-MM-DD HH:MM:SS" for an older (or later) one. */
+export function formatStamp(ts: number, now: number = Date.now()): string {
+  const time = formatTime(ts);
+  const d = new Date(Number.isFinite(ts) && ts > 0 ? ts : now);
+  const day = formatDate(d);
+  return day === formatDate(new Date(now)) ? time : `${day} ${time}`;
+}
+
+const CONTINUATION_INDENT = '    '; // lines after the first of a message, under the sender
+
+/**
+ * A message text over several lines: each line sanitised on its own, the later ones indented so
+ * no line of a text can pass for a message of its own.
+ */
+export function formatText(text: string, indent: string = CONTINUATION_INDENT): string {
+  return text
+    .split(/\r?\n/)
+    .map((line) => sanitize(line))
+    .join(`\n${indent}`);
 }

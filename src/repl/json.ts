@@ -16,6 +16,9 @@ export type JsonEvent =
       verified: boolean;
       id: string;
       ts: number;
+      /** The other side ("ip:port"), as in `history --json` and `export`. */
+      peer: string;
+      direction: 'in' | 'out';
     }
   | { type: 'peer-connected'; peer: string; name: string | null; protocol: Protocol | null }
   | { type: 'peer-disconnected'; peer: string; name: string | null; reason: DisconnectReason }
@@ -76,8 +79,9 @@ export class JsonWriter {
   }
 
   message(msg: ChatMessage): void {
-    const { from, name, text, protocol, verified, id, ts } = msg;
-    this.write({ type: 'message', from, name, text, protocol, verified, id, ts });
+    const { from, name, text, protocol, verified, id, ts, direction } = msg;
+    // `peer` and `direction` as in `history --json` and `export` (docs/storage.md); `from` stays
+    this.write({ type: 'message', from, name, text, protocol, verified, id, ts, peer: from, direction });
   }
 
   connected(p: PeerInfo): void {

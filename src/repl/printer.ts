@@ -17,7 +17,9 @@ import {
   formatError,
   formatFailed,
   formatMessage,
+  formatText,
   formatWarning,
+  now,
 } from './format.js';
 
 /** What the printer needs from a readline Interface (a REPLServer is one). */
@@ -118,6 +120,14 @@ export class Printer {
 
   info(text: string): void {
     this.print(this.colors.dim(text));
+  }
+
+  /** A plugin's `api.log` line, shown when --log-level lets its level through. */
+  log(level: LogLevel, message: string): void {
+    if (LEVELS[level] > this.level) return;
+    const c = this.colors;
+    const paint = level === 'error' ? c.red : level === 'warn' ? c.yellow : c.dim;
+    this.print(`${now(c)} ${paint(level)} ${formatText(message)}`);
   }
 
   error(err: unknown): void {

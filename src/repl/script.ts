@@ -4,6 +4,7 @@
  * process: each entry resolves to an exit code and the caller shuts the peer down.
  */
 
+import { Console } from 'node:console';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
@@ -12,11 +13,19 @@ import { inspect } from 'node:util';
 import { PeerchatError, type Warning } from '../errors.js';
 import type { PeerApi } from '../peer/api.js';
 import { ChatState, enteredText, leftText } from './chat.js';
-import { buildCommands, parseCommandLine, type ReplCommand } from './commands.js';
+import {
+  buildCommands,
+  looksLikeText,
+  parseCommandLine,
+  type ReplCommand,
+  SEND_HINT,
+  unknownCommandMessage,
+} from './commands.js';
 import { createEvaluator, type Evaluator } from './evaluate.js';
 import { formatError } from './format.js';
 import { createPeerGlobal, type Helper, type PeerGlobal } from './global.js';
 import { attachJson, JsonWriter } from './json.js';
+import type { LogRelay } from './plugin-log.js';
 import { attachPrinter, type LogLevel, Printer } from './printer.js';
 
 const EXIT_ERROR = 1; // an uncaught error in a script
@@ -43,6 +52,8 @@ export interface ScriptOptions {
   announce?: boolean;
   /** How much human text to print (--log-level). @default 'info' */
   logLevel?: LogLevel;
+  /** Plugin log lines, printed to stderr as --log-level allows. */
+  logs?: LogRelay;
 }
 
 export interface RunScriptOptions extends ScriptOptions {
@@ -96,6 +107,7 @@ class ScriptSession {
       stdout: humanOut,
       stderr: opts.errorOutput,
     });
+    if (opts.logs) this.detach.push(opts.logs.attach((level, message) => this.errors.log(level, message)));
     if (this.writer) this.detach.push(attachJson(opts.peer, this.writer, { announce: opts.announce }));
     else {
       this.detach.push(
@@ -130,7 +142,13 @@ class ScriptSession {
       return { kind: 'send', value: await this.global.send(target.address, code) };
     }
     if (code.trim() === '') return { kind: 'none' };
-    return { kind: 'eval', value: await this.evaluator.evaluate(code) };
+    try {
+      return { kind: 'eval', value: await this.evaluator.evaluate(code) };
+    } catch (err) {
+      if ((err as Error)?.name === 'SyntaxError' && looksLikeText(code))
+        throw new SyntaxError(`${(err as Error).message} (${SEND_HINT})`, { cause: err });
+      throw err;
+    }
   }
 
   private async command(name: string, args: string): Promise<Outcome> {
@@ -149,10 +167,12 @@ class ScriptSession {
     }
     const command = this.commands.get(name);
     if (!command) {
-      const why = INTERACTIVE_ONLY.has(name)
-        ? 'needs an interactive terminal'
-        : 'is not a command; .help lists them';
-      throw new PeerchatError('ERR_USAGE', `.${name} ${why}`);
+      if (INTERACTIVE_ONLY.has(name))
+        throw new PeerchatError('ERR_USAGE', `.${name} needs an interactive terminal`);
+      throw new PeerchatError(
+        'ERR_USAGE',
+        unknownCommandMessage(name, [...this.commands.keys(), 'exit', 'help']),
+      );
     }
     return { kind: 'command', value: await command.action(args) };
   }
@@ -244,9 +264,15 @@ export async function evalCode(code: string, opts: ScriptOptions): Promise<numbe
   }
 }
 
-/** `peerchat run <file>`: import the module and await its default export called with `peer`. */
-export async function runModule(file: string, opts: ScriptOptions): Promise<number> {
+/**
+ * `peerchat run <file> [-- args]`: import the module and await its default export called with
+ * `peer` and the arguments. With --json, the script's console writes to stderr, as with -e,
+ * so stdout stays NDJSON.
+ */
+export async function runModule(file: string, opts: ScriptOptions, args: string[] = []): Promise<number> {
   const session = new ScriptSession(opts);
+  const realConsole = globalThis.console;
+  if (opts.json) globalThis.console = new Console({ stdout: opts.errorOutput, stderr: opts.errorOutput });
   try {
     let mod: { default?: unknown };
     try {
@@ -258,7 +284,7 @@ export async function runModule(file: string, opts: ScriptOptions): Promise<numb
     if (typeof main !== 'function') {
       throw new PeerchatError('ERR_USAGE', `${file} must have a default export function (peer) => ...`);
     }
-    const value = await main(session.global);
+    const value = await main(session.global, [...args]);
     if (opts.json) new JsonWriter(opts.output).result(value);
     else if (value !== undefined) opts.output.write(`${inspect(value, { depth: INSPECT_DEPTH })}\n`);
     return session.stopCode ?? 0;
@@ -266,6 +292,7 @@ export async function runModule(file: string, opts: ScriptOptions): Promise<numb
     session.report(err, file);
     return EXIT_ERROR;
   } finally {
+    globalThis.console = realConsole;
     session.close();
   }
 }

@@ -9,13 +9,22 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import repl, { type REPLEval, type REPLServer } from 'node:repl';
 import type { Readable, Writable } from 'node:stream';
+import { PeerchatError } from '../errors.js';
 import type { PeerApi } from '../peer/api.js';
 import { ChatState, enteredText, leftText } from './chat.js';
-import { buildCommands, type ReplCommand } from './commands.js';
+import {
+  buildCommands,
+  looksLikeText,
+  parseCommandLine,
+  type ReplCommand,
+  SEND_HINT,
+  unknownCommandMessage,
+} from './commands.js';
 import { type Completer, createCompleter } from './completer.js';
 import { formatError, sanitize } from './format.js';
 import { createPeerGlobal, type Helper, type PeerGlobal } from './global.js';
 import { attachJson, JsonWriter } from './json.js';
+import type { LogRelay } from './plugin-log.js';
 import { attachPrinter, type LogLevel, Printer } from './printer.js';
 
 const HISTORY_SIZE = 1000;
@@ -45,6 +54,8 @@ export interface StartReplOptions {
   announce?: boolean;
   /** How much human text to print (--log-level). @default 'info' */
   logLevel?: LogLevel;
+  /** Plugin log lines, printed above the prompt as --log-level allows. */
+  logs?: LogRelay;
   /** Ctrl-C twice, Ctrl-D, .quit, .exit, `peer.quit()`: shut down (EXIT to all, then exit). */
   onQuit(code: number): Promise<void>;
 }
@@ -176,7 +187,14 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
       };
       // like script mode, a returned promise is awaited: `peer.send(...)` shows its result
       const done: EvalCallback = (...args: [Error | null, unknown?]) => {
-        if (args.length !== 2 || args[0]) return reply(...args);
+        const err = args[0];
+        // a line of prose outside chat mode: say how to send it
+        if (err?.name === 'SyntaxError' && !(err instanceof repl.Recoverable) && looksLikeText(code)) {
+          const hint = ` (${SEND_HINT})`;
+          err.stack = String(err.stack).replace(err.message, `${err.message}${hint}`);
+          err.message += hint;
+        }
+        if (args.length !== 2 || err) return reply(...args);
         const value = args[1];
         if (!isThenable(value)) return settle(value);
         value.then(settle, (err: unknown) => reply(err));
@@ -201,6 +219,26 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
       },
     );
   };
+
+  // `.sned`: Node would say "Invalid REPL keyword"; name the command meant instead
+  const origEmit = server.emit;
+  server.emit = function unknownCommandAwareEmit(
+    this: REPLServer,
+    event: string | symbol,
+    ...args: unknown[]
+  ) {
+    if (event === 'line' && typeof args[0] === 'string') {
+      const cmd = parseCommandLine(args[0]);
+      const known = (this as unknown as { commands: Record<string, unknown> }).commands;
+      if (cmd && !bufferedInput(this) && !Object.hasOwn(known, cmd.name)) {
+        printer.setPromptVisible(false);
+        printer.error(new PeerchatError('ERR_USAGE', unknownCommandMessage(cmd.name, Object.keys(known))));
+        reprompt();
+        return true;
+      }
+    }
+    return (origEmit as (e: string | symbol, ...a: unknown[]) => boolean).call(this, event, ...args);
+  } as typeof server.emit;
 
   // Ctrl-D, `.exit` and a second Ctrl-C all close the interface: in chat mode they leave it instead
   const origClose = wrappable.close;
@@ -257,12 +295,47 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
   }
 
   detach.push(attachPrinter(peer, printer, { shows: (msg) => chat.shows(msg) }));
+  if (opts.logs) detach.push(opts.logs.attach((level, message) => printer.log(level, message)));
   if (writer) detach.push(attachJson(peer, writer, { announce: opts.announce }));
+  const stderr = opts.errorOutput ?? process.stderr;
+  if (terminal && !opts.json && (stderr as { isTTY?: boolean }).isTTY)
+    detach.push(routeThrough(stderr, printer));
   server.on('exit', () => void quit(0));
 
   if (opts.historyFile) await setupHistory(server, opts.historyFile, printer);
 
   return { server, global, printer, chat, enterChat, leaveChat, quit };
+}
+
+/**
+ * Text a plugin (notify) or a library writes to stderr while the prompt is on the same terminal
+ * goes through the printer, above the prompt, instead of into the line being typed. A bell
+ * alone moves nothing and is written as it is. Returns the function that restores `stream`.
+ */
+function routeThrough(stream: Writable, printer: Printer): () => void {
+  const write = stream.write;
+  let partial = '';
+  stream.write = function routedWrite(this: Writable, chunk: unknown, ...rest: unknown[]) {
+    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : null;
+    if (text === null || /^\x07*$/.test(text))
+      return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    if (lines.length) printer.print(lines.join('\n'));
+    const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    if (done) queueMicrotask(done);
+    return true;
+  } as typeof stream.write;
+  return () => {
+    stream.write = write;
+    if (partial) printer.print(partial);
+  };
+}
+
+/** Whether Node's repl is inside a multi-line input (then a `.word` line is code, as Node reads it). */
+function bufferedInput(server: REPLServer): boolean {
+  const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'bufferedCommand');
+  return key !== undefined && Boolean((server as unknown as Record<symbol, unknown>)[key]);
 }
 
 async function setupHistory(server: REPLServer, file: string, printer: Printer): Promise<void> {

@@ -17,6 +17,9 @@ const COLUMNS = [
   'state',
   'error',
   'created_at',
+  // the names `history --json` and the `peer` global use (docs/storage.md); created_at is kept for old scripts
+  'createdAt',
+  'updatedAt',
 ] as const;
 
 function record(m: StoredMessage): Record<(typeof COLUMNS)[number], string | number | boolean | null> {
@@ -34,6 +37,8 @@ function record(m: StoredMessage): Record<(typeof COLUMNS)[number], string | num
     state: m.state,
     error: m.error,
     created_at: m.createdAt,
+    createdAt: m.createdAt,
+    updatedAt: m.updatedAt,
   };
 }
 

@@ -63,6 +63,30 @@ t.test('--version and --help exit 0', async (t) => {
   t.match(h.stdout, 'Examples:');
 });
 
+t.test(
+  '--help wraps at the terminal width between words; own options come before the global ones',
+  async (t) => {
+    const words = (text: string) => text.split(/\s+/).filter(Boolean).sort();
+    for (const args of [['--help'], ['history', '--help'], ['send', '--help'], ['export', '--help']]) {
+      const narrow = await peerchat(args, root, [], { COLUMNS: '80' });
+      const wide = await peerchat(args, root, [], { COLUMNS: '120' });
+      t.equal(narrow.exitCode, 0);
+      const long = narrow.stdout.split('\n').filter((l) => l.length > 80);
+      t.same(long, [], `${args.join(' ')}: no line wider than 80 columns`);
+      t.ok(
+        wide.stdout.split('\n').some((l) => l.length > 80),
+        `${args.join(' ')}: a wider terminal gets wider lines`,
+      );
+      t.same(words(narrow.stdout), words(wide.stdout), `${args.join(' ')}: no word is cut at 80 columns`);
+      const own = narrow.stdout.indexOf('\nOptions:');
+      const global = narrow.stdout.indexOf('\nGlobal options:');
+      t.ok(global > 0, `${args.join(' ')}: global options under their own heading`);
+      if (args[0] !== 'send') t.ok(own > 0 && own < global, `${args.join(' ')}: its own options first`);
+      t.equal(narrow.stdout.indexOf('--data-dir'), narrow.stdout.lastIndexOf('--data-dir'), 'listed once');
+    }
+  },
+);
+
 t.test('a usage error exits 2 with one line on stderr', async (t) => {
   const r = await peerchat(['--prot', '1']);
   t.equal(r.exitCode, 2);
@@ -80,6 +104,21 @@ t.test('a usage error exits 2 with one line on stderr', async (t) => {
   });
 });
 
+t.test('send to an address without a port is a usage error (exit 2)', async (t) => {
+  const r = await peerchat(['send', '127.0.0.1', 'hi']);
+  t.equal(r.exitCode, 2);
+  t.equal(r.stderr, 'peerchat: "127.0.0.1" has no port: give "ip:port", e.g. 127.0.0.1:5000 (ERR_USAGE)');
+  const v6 = await peerchat(['send', '::1', 'hi']);
+  t.equal(v6.exitCode, 2);
+  t.match(v6.stderr, /e\.g\. \[::1\]:5000/);
+  const port = await peerchat(['send', '127.0.0.1:99999', 'hi']);
+  t.equal(port.exitCode, 2);
+  t.match(port.stderr, /the port must be a number from 1 to 65535 \(ERR_USAGE\)/);
+  const json = await peerchat(['send', '--json', '10.0.0.1', 'hi']);
+  t.equal(json.exitCode, 2);
+  t.match(JSON.parse(json.stdout), { type: 'error', code: 'ERR_USAGE', message: /has no port/ });
+});
+
 t.test('a bad config file exits 2 naming the file', async (t) => {
   const dir = path.join(root, 'bad');
   await mkdir(dir);
@@ -90,6 +129,62 @@ t.test('a bad config file exits 2 naming the file', async (t) => {
     r.stderr,
     `peerchat: ${path.join(dir, '.peerchatrc.yaml')}: port: expected a number, found "high" (ERR_CONFIG_INVALID)`,
   );
+});
+
+t.test('a config syntax error shows the parser reason with line and column', async (t) => {
+  const dir = path.join(root, 'syntax');
+  await mkdir(dir);
+  const json = path.join(dir, '.peerchatrc.json');
+  await writeFile(json, '{\n  "name": "a",\n  "port": 5000,,\n}\n');
+  const r = await peerchat(['id'], dir);
+  t.equal(r.exitCode, 2);
+  t.match(
+    r.stderr,
+    /^peerchat: .*\.peerchatrc\.json: cannot be read: Expected double-quoted property name in JSON at position \d+ \(line 3, column 16\) \(ERR_CONFIG_INVALID\)$/,
+  );
+  await writeFile(json, '{\n  "name": }\n');
+  const v8 = await peerchat(['id'], dir);
+  t.equal(v8.exitCode, 2);
+  t.match(
+    v8.stderr,
+    /cannot be read: Unexpected token .* \(line 2, column 11\) \(ERR_CONFIG_INVALID\)$/,
+    'a reason without a position gets one',
+  );
+  await rm(json);
+  await writeFile(path.join(dir, '.peerchatrc.yaml'), 'name: a\nport: [1\n');
+  const y = await peerchat(['id'], dir);
+  t.equal(y.exitCode, 2);
+  t.match(
+    y.stderr,
+    /\.peerchatrc\.yaml: cannot be read: .+ \(line \d+, column \d+\) \(ERR_CONFIG_INVALID\)$/,
+  );
+  t.notMatch(y.stderr, /-----\^/, 'no code frame');
+});
+
+t.test('an empty config file gives a warning', async (t) => {
+  const dir = path.join(root, 'empty');
+  await mkdir(dir);
+  await writeFile(path.join(dir, '.peerchatrc.json'), '');
+  const r = await peerchat(['id'], dir);
+  t.equal(r.exitCode, 0, r.stderr);
+  t.match(
+    r.stderr,
+    /peerchat: warning ERR_CONFIG_EMPTY: .*\.peerchatrc\.json is empty: no settings were read from it/,
+  );
+  t.match(r.stdout, /[0-9a-f]{64}/, 'the command still runs');
+});
+
+t.test('the config search stops at the home directory', async (t) => {
+  const top = path.join(root, 'above');
+  const home = path.join(top, 'home');
+  const project = path.join(home, 'project');
+  await mkdir(project, { recursive: true });
+  await writeFile(path.join(top, '.peerchatrc.json'), '{ "port": "not a port" }\n');
+  const r = await peerchat(['id'], project, [], { HOME: home });
+  t.equal(r.exitCode, 0, `a config above $HOME is not read (${r.stderr})`);
+  const inside = await peerchat(['id'], project, [], { HOME: top });
+  t.equal(inside.exitCode, 2, 'the same file is read when it is inside $HOME');
+  t.match(inside.stderr, /above\/\.peerchatrc\.json/);
 });
 
 t.test('init, then init again without --force', async (t) => {

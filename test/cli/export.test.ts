@@ -154,7 +154,7 @@ t.test('no store file yet: zero messages and a hint', async (t) => {
   t.equal(r.code, 0, r.stderr);
   t.equal(
     r.stdout,
-    'id,direction,peer,key,fingerprint,name,text,ts,protocol,verified,state,error,created_at\r\n',
+    'id,direction,peer,key,fingerprint,name,text,ts,protocol,verified,state,error,created_at,createdAt,updatedAt\r\n',
   );
   t.match(
     r.stderr,

@@ -242,6 +242,55 @@ t.test('a file that is not a database: exit 1 with the recovery hint', async (t)
 t.test('--help documents the NDJSON rows', async (t) => {
   const r = await runCli(['history', '--help'], { cwd: cwd(t), dataDir: fresh() });
   t.equal(r.code, 0);
-  t.match(r.stdout, /"type":"message"/);
+  t.match(r.stdout.replace(/\s+/g, ' '), /"type": "message" and the fields id, direction, peer,/);
   t.match(r.stdout, /--search/);
+});
+
+t.test('history --json and export use one field vocabulary (the real binary)', async (t) => {
+  const { execa } = await import('execa');
+  const { fileURLToPath } = await import('node:url');
+  const bin = fileURLToPath(new URL('../../bin/peerchat.js', import.meta.url));
+  const s = await seed(t);
+  const home = fresh();
+  const run = (args: string[]) =>
+    execa(process.execPath, [bin, ...args, '--data-dir', s.dir], {
+      cwd: home,
+      env: { HOME: home, XDG_CONFIG_HOME: path.join(home, 'c'), NO_COLOR: '1' },
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+      timeout: 30_000,
+    });
+  const parse = (out: string) =>
+    out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const h = await run(['history', '--json']);
+  t.equal(h.exitCode, 0, String(h.stderr));
+  const history = parse(String(h.stdout));
+  const exported = parse((await run(['export', '--format', 'jsonl'])).stdout);
+  t.equal(history.length, 4);
+  t.equal(exported.length, 4);
+  const FIELDS = [
+    'id',
+    'direction',
+    'peer',
+    'name',
+    'key',
+    'fingerprint',
+    'text',
+    'protocol',
+    'verified',
+    'ts',
+  ];
+  for (const [i, h] of history.entries()) {
+    const e = exported[i] ?? {};
+    for (const f of [...FIELDS, 'state', 'error', 'createdAt', 'updatedAt'])
+      t.same(h[f], e[f], `${f} is the same in both`);
+    t.equal(h.from, h.peer, 'history keeps `from` as another name for `peer`');
+    t.equal(e.created_at, e.createdAt, 'export keeps `created_at` beside `createdAt`');
+  }
+  const sent = history.find((h) => h.id === s.classic.id);
+  t.match(sent, { direction: 'out', peer: BOB }, 'peer is the other side of a sent message: its recipient');
 });

@@ -1,7 +1,13 @@
 /** Auto-connect: concurrent, retried with capped backoff and jitter, reconnects a peer that comes back. */
 import { createServer } from 'node:net';
 import t from 'tap';
-import { AutoConnect, BACKOFF_CAP_MS, backoff } from '../../src/peer/autoconnect.js';
+import {
+  AutoConnect,
+  BACKOFF_CAP_MS,
+  backoff,
+  REPORTED_RETRIES,
+  retryNotice,
+} from '../../src/peer/autoconnect.js';
 import type { PeerInfo } from '../../src/types.js';
 import { nativePeer } from '../helpers/peers.js';
 import { waitFor } from '../helpers/wait.js';
@@ -76,3 +82,13 @@ t.test('an entry with the wrong key is refused, not connected', async (t) => {
   t.equal(err.code, 'ERR_KEY_MISMATCH');
   t.same(a.connectedPeers(), []);
 });
+
+t.test(
+  'retryNotice: the first failures are reported, the last reported one says so, then quiet',
+  async (t) => {
+    t.same(
+      Array.from({ length: REPORTED_RETRIES + 2 }, (_, i) => retryNotice(i + 1)),
+      [...Array(REPORTED_RETRIES - 1).fill('report'), 'last', 'quiet', 'quiet'],
+    );
+  },
+);

@@ -85,10 +85,32 @@ t.test('.peers, .connected, .connect, .connectall, .query', async (t) => {
   t.match(printed.at(-1), /connected to \? 3\.3\.3\.3:3/);
   await t.rejects(async () => commands.connect?.action(''), { code: 'ERR_USAGE' });
   t.match(await commands.connectall?.action(''), [{ address: '2.2.2.2:2' }]);
-  t.equal(printed.at(-1), 'connected to 1 peer');
+  t.equal(printed.at(-1), 'connected to 1 peer, already connected to 2 peers');
   t.same(await commands.query?.action('alice'), ['2.2.2.2:2', '3.3.3.3:3']);
   t.equal(printed.at(-1), '2 peers: 2.2.2.2:2, 3.3.3.3:3');
   await t.rejects(async () => commands.query?.action(''), { code: 'ERR_USAGE' });
+});
+
+t.test('.connectall counts and words what happened', async (t) => {
+  const { peer, commands, printed } = setup();
+  await commands.connectall?.action('');
+  t.match(printed.at(-1), /^no peers known yet/);
+  peer.addPeer({ address: '1.1.1.1:1', name: 'alice', connected: true });
+  await commands.connectall?.action('');
+  t.equal(printed.at(-1), 'already connected to 1 peer', 'not "connected to 0 peers"');
+  peer.addPeer({ address: '2.2.2.2:2', name: 'bob', connected: true });
+  await commands.connectall?.action('');
+  t.equal(printed.at(-1), 'already connected to 2 peers');
+  peer.addPeer({ address: '3.3.3.3:3' });
+  peer.addPeer({ address: '4.4.4.4:4' });
+  const real = peer.connectAll.bind(peer);
+  peer.connectAll = async () => (await real()).slice(0, 1); // one of the two fails
+  await commands.connectall?.action('');
+  t.equal(printed.at(-1), 'connected to 1 peer, 1 failed (see the warnings), already connected to 2 peers');
+  t.same(await commands.query?.action('alice'), ['2.2.2.2:2', '3.3.3.3:3', '4.4.4.4:4']);
+  peer.peers.splice(2);
+  t.same(await commands.query?.action('alice'), ['2.2.2.2:2']);
+  t.equal(printed.at(-1), '1 peer: 2.2.2.2:2', 'not "1 peers"');
 });
 
 t.test('.chat, .pending, .quit', async (t) => {

@@ -26,8 +26,20 @@ t.test('dot-command arguments complete names and addresses', async (t) => {
     [['127.0.0.1:5002'], '127.0.0'],
     'connect offers unconnected addresses',
   );
-  t.equal(completePeerArgument('.send alice hel', peer), null, 'the text is not completed');
-  t.equal(completePeerArgument('.peers x', peer), null);
+  t.same(completePeerArgument('.send alice hel', peer), [[], 'hel'], 'the text is not completed');
+  t.same(completePeerArgument('.history al', peer), [['albert', 'alice'], 'al'], '.history takes a peer');
+  t.same(completePeerArgument('.history g', peer), [[], 'g'], 'not `global`: no JavaScript names');
+  t.same(
+    completePeerArgument('.history --limit 5 al', peer),
+    [['albert', 'alice'], 'al'],
+    'after an option value',
+  );
+  t.same(completePeerArgument('.history alice 3', peer), [[], '3'], 'the second positional is no peer');
+  t.same(completePeerArgument('.history --s', peer), [['--search'], '--s'], 'option names');
+  t.same(completePeerArgument('.block al', peer), [['albert', 'alice'], 'al'], 'a plugin command gets peers');
+  t.same(completePeerArgument('.retry ab', peer), [[], 'ab'], 'an id is not a peer');
+  t.equal(completePeerArgument('.load fi', peer), null, "node's own commands keep node's completion");
+  t.same(completePeerArgument('.peers x', peer), [[], 'x'], 'a command without arguments offers nothing');
   t.equal(completePeerArgument('.se', peer), null, 'command names are left to the repl');
 });
 

@@ -5,6 +5,7 @@ import {
   formatError,
   formatMessage,
   formatPeerTable,
+  formatStamp,
   formatTime,
   sanitize,
   shortFingerprint,
@@ -21,7 +22,7 @@ t.test('time is local HH:MM:SS', async (t) => {
 });
 
 t.test('a native message shows the short verified fingerprint', async (t) => {
-  const ts = new Date(2026, 0, 2, 12, 3, 4).getTime();
+  const ts = new Date().setHours(12, 3, 4, 0); // today: the time alone is shown
   const msg = makeMessage({
     from: '127.0.0.1:5001',
     name: 'alice',
@@ -35,17 +36,45 @@ t.test('a native message shows the short verified fingerprint', async (t) => {
 });
 
 t.test('a classic message is marked unverified', async (t) => {
-  const ts = new Date(2026, 0, 2, 12, 3, 4).getTime();
+  const ts = new Date().setHours(12, 3, 4, 0); // today: the time alone is shown
   const msg = makeMessage({ from: '127.0.1.2:6000', name: 'bob', text: 'hi: there', ts });
   t.equal(formatMessage(msg, plain), '[12:03:04] 127.0.1.2:6000 bob (unverified): hi: there');
 });
 
 t.test('control characters from the network are escaped', async (t) => {
   t.equal(sanitize('a\x1b[2Jb\nc\rd\te'), 'a\\x1b[2Jb\\nc\\rd\te');
-  const msg = makeMessage({ from: '1.2.3.4:5', name: 'evil\x1b[31m', text: 'x\n[00:00:00] fake' });
+  const msg = makeMessage({ from: '1.2.3.4:5', name: 'evil\x1b[31m', text: 'x\n[00:00:00] fake\r\x1b[2K' });
   const line = formatMessage(msg, plain);
   t.notOk(line.includes('\x1b'), 'no raw escape survives');
-  t.notOk(line.includes('\n'), 'one message is one line');
+  t.notOk(line.includes('\r'), 'no carriage return survives');
+  const lines = line.split('\n');
+  t.equal(lines.length, 2, 'a line break in the text starts a new line');
+  t.equal(
+    lines[1],
+    '    [00:00:00] fake\\r\\x1b[2K',
+    'indented under the sender: it cannot pass for a message',
+  );
+});
+
+t.test('a multi-line text is shown as lines indented under the sender', async (t) => {
+  const ts = new Date().setHours(12, 3, 4, 0); // today: the time alone is shown
+  const msg = makeMessage({ from: '127.0.0.1:5001', name: 'bot', text: 'commands:\r\n!help\n!ping', ts });
+  t.equal(
+    formatMessage(msg, plain),
+    '[12:03:04] 127.0.0.1:5001 bot (unverified): commands:\n    !help\n    !ping',
+  );
+});
+
+t.test('a message not from today shows its date', async (t) => {
+  const noon = new Date(2026, 0, 2, 12, 3, 4).getTime();
+  t.equal(formatStamp(noon, new Date(2026, 0, 2, 23, 59, 59).getTime()), '12:03:04', 'same day');
+  t.equal(formatStamp(noon, new Date(2026, 0, 3, 0, 0, 1).getTime()), '2026-01-02 12:03:04', 'the next day');
+  const old = makeMessage({
+    from: '127.0.0.1:5001',
+    text: 'hi',
+    ts: new Date(2020, 4, 6, 7, 8, 9).getTime(),
+  });
+  t.match(formatMessage(old, plain), /^\[2020-05-06 07:08:09\] /);
 });
 
 t.test('colour wraps parts in ANSI codes only when enabled', async (t) => {

@@ -47,6 +47,8 @@ t.test('each peer event becomes exactly the documented object', async (t) => {
       verified: true,
       id: msg.id,
       ts: msg.ts,
+      peer: '1.1.1.1:1',
+      direction: 'in',
     },
     { type: 'peer-disconnected', peer: '1.1.1.1:1', name: 'alice', reason: 'lost' },
     { type: 'warning', code: 'ERR_BAD_FRAME', message: 'bad frame' },

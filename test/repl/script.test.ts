@@ -256,3 +256,25 @@ t.test('human script mode: messages on stdout, progress and warnings on stderr',
   t.match(err.text(), /\+ 127\.0\.0\.1:7000 connected/);
   t.match(err.text(), /warning ERR_BAD_FRAME: garbage/);
 });
+
+t.test('script mode: a mistyped command suggests the one meant; prose gets the send hint', async (t) => {
+  const peer = new FakePeer();
+  const run = async (text: string) => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const errorOutput = new PassThrough();
+    const err = collect(errorOutput);
+    const done = runScript({ peer, input, output, errorOutput, json: false });
+    input.end(text);
+    return { code: await done, err: err.text() };
+  };
+  const typo = await run('.sned bob hi\n');
+  t.equal(typo.code, 1);
+  t.match(typo.err, /\.sned is not a command \(did you mean \.send\?\)/);
+  const prose = await run('hello there bob\n');
+  t.equal(prose.code, 1);
+  t.match(
+    prose.err,
+    /SyntaxError: .*\(to send text as a message: \.send <target> <text>, or \.chat <target> for chat mode\)/,
+  );
+});

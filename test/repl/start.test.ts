@@ -92,6 +92,7 @@ t.test('incoming messages and events are printed', async (t) => {
     from: '127.0.0.1:5001',
     name: 'alice',
     text: 'knock knock',
+    ts: Date.now(), // today: no date shown
     protocol: 'native',
     verified: true,
     fingerprint: 'aaaa:bbbb:cccc:dddd',
@@ -241,6 +242,42 @@ t.test('terminal mode: tab completes peer names and methods', async (t) => {
   input.write('\x15');
   input.write("peer.chat('b\t");
   await waitFor(output, () => line(), /^peer\.chat\('bob$/);
+  input.write('\x15');
+  input.write('.history b\t');
+  await waitFor(output, () => line(), /^\.history bob$/);
+  input.write('\x15');
+  input.write('.history --se\t');
+  await waitFor(output, () => line(), /^\.history --search$/);
+});
+
+t.test('.history: a target, a limit and --search are parsed, not taken for the target', async (t) => {
+  const asked: unknown[] = [];
+  const history = (target?: string, opts?: object) => {
+    asked.push([target, opts]);
+    return [];
+  };
+  const { type } = await setup(t, { extra: { history } });
+  await type('.history gina 3\n', /no messages stored\nme> $/);
+  await type('.history --search ping\n', /no stored messages contain "ping"\nme> $/);
+  await type(
+    '.history gina --limit 5 --search "lunch plans"\n',
+    /no stored messages contain "lunch plans"\nme> $/,
+  );
+  await type('.history 7\n', /me> $/);
+  await type('.history\n', /me> $/);
+  t.same(asked, [
+    ['gina', { limit: 3 }],
+    [undefined, { limit: 20, search: 'ping' }],
+    ['gina', { limit: 5, search: 'lunch plans' }],
+    [undefined, { limit: 7 }],
+    [undefined, { limit: 20 }],
+  ]);
+  await type(
+    '.history gina zero\n',
+    /error ERR_USAGE: the limit must be a whole number of 1 or more, not "zero"\nme> $/,
+  );
+  await type('.history --serch x\n', /error ERR_USAGE: Unknown option '--serch'.*usage: \.history/);
+  await type('.chat alice bob\n', /error ERR_USAGE: too many arguments \(usage: \.chat <target>\)/);
 });
 
 t.test('terminal mode: a message arriving while typing keeps the typed line', async (t) => {
@@ -272,4 +309,50 @@ t.test('terminal mode: Ctrl-D leaves chat mode, a second Ctrl-D quits', async (t
   input.write('\x04');
   await waitFor(output, () => String(quits.length), /^1$/);
   t.same(quits, [0]);
+});
+
+t.test('a multi-line message is shown as indented lines; an old one shows its date', async (t) => {
+  const { peer, out, output } = await setup(t);
+  const old = new Date(2020, 4, 6, 7, 8, 9).getTime();
+  peer.deliver({ from: '127.0.0.1:5002', name: 'bob', text: 'commands:\n!ping\n!time', ts: old });
+  await waitFor(
+    output,
+    () => out.text(),
+    /\[2020-05-06 07:08:09\] 127\.0\.0\.1:5002 bob \(unverified\): commands:\n {4}!ping\n {4}!time\n/,
+  );
+  peer.deliver({ from: '127.0.0.1:5002', name: 'bob', text: 'today', ts: Date.now() });
+  await waitFor(
+    output,
+    () => out.text(),
+    /\n\[\d\d:\d\d:\d\d\] 127\.0\.0\.1:5002 bob \(unverified\): today\n/,
+  );
+});
+
+t.test(
+  'a mistyped dot-command names the one meant; prose outside chat mode says how to send it',
+  async (t) => {
+    const { type, peer } = await setup(t);
+    await type(
+      '.sned bob hi\n',
+      /error ERR_USAGE: \.sned is not a command \(did you mean \.send\?\); \.help lists them\nme> $/,
+    );
+    await type('.histroy\n', /did you mean \.history\?/);
+    await type('.zzzzzz\n', /error ERR_USAGE: \.zzzzzz is not a command; \.help lists them\nme> $/);
+    await type(
+      'hello there bob\n',
+      /SyntaxError[\s\S]*to send text as a message: \.send <target> <text>, or \.chat <target> for chat mode[\s\S]*me> $/,
+    );
+    const code = await type('1 +* 2\n', /SyntaxError[\s\S]*me> $/);
+    t.notMatch(code, /to send text/, 'code with a typo gets no hint');
+    await type('[1,\n', /(\||\.\.\.) $/); // the continuation prompt: '|' on Node 24, '...' before
+    await type('2].length\n', /2\nme> $/);
+    t.same(peer.calls, [], 'nothing was sent');
+  },
+);
+
+t.test('.connectall through the REPL: nobody new, then one more', async (t) => {
+  const { type, peer } = await setup(t);
+  await type('.connectall\n', /^already connected to 2 peers\nme> $/);
+  peer.addPeer({ address: '127.0.0.1:5003', name: 'carol' });
+  await type('.connectall\n', /\nconnected to 1 peer, already connected to 2 peers\nme> $/);
 });

@@ -323,7 +323,7 @@ t.test('export jsonl and csv', async (t) => {
   const lines = c.text.split('\r\n');
   t.equal(
     lines[0],
-    'id,direction,peer,key,fingerprint,name,text,ts,protocol,verified,state,error,created_at',
+    'id,direction,peer,key,fingerprint,name,text,ts,protocol,verified,state,error,created_at,createdAt,updatedAt',
   );
   t.match(c.text, '"a,b","say ""hi"", then\nnew line"');
   t.match(lines.at(-2), /,plain,\d+,classic,/);

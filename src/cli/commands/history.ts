@@ -76,9 +76,10 @@ export const historyCommand: CommandModule<GlobalArgs, HistoryArgs> = {
       .example('$0 history --search lunch --json', 'Matching messages as NDJSON')
       .epilogue(
         'Lines: [time] -> peer (sent) or <- peer (received), name, fingerprint or (unverified), text, and the ' +
-          'delivery state of sent messages.\n--json: one NDJSON line per message, oldest first: ' +
-          '{"type":"message","id","from","name","text","protocol","verified","key","fingerprint","ts",' +
-          '"direction","state","error","createdAt","updatedAt"}. Nothing is printed when nothing matches.',
+          'delivery state of sent messages.\n--json: one NDJSON line per message, oldest first, with "type": ' +
+          '"message" and the fields id, direction, peer, name, key, fingerprint, text, protocol, verified, ts, ' +
+          'state, error, createdAt, updatedAt (docs/storage.md); "from" is kept as another name for "peer". ' +
+          'Nothing is printed when nothing matches.',
       ),
   handler: async (argv) => {
     const { io } = argv.ctx;
@@ -113,7 +114,7 @@ export const historyCommand: CommandModule<GlobalArgs, HistoryArgs> = {
     }
     tolerateClosedStdout(io);
     if (argv.json) {
-      io.stdout.write(rows.map((m) => `${JSON.stringify({ type: 'message', ...m })}\n`).join(''));
+      io.stdout.write(rows.map((m) => `${JSON.stringify(historyRecord(m))}\n`).join(''));
     } else {
       const { sanitize, shortFingerprint } = await import('../../repl/format.js');
       io.stdout.write(rows.map((m) => `${formatHistoryLine(m, sanitize, shortFingerprint)}\n`).join(''));
@@ -127,6 +128,33 @@ export const historyCommand: CommandModule<GlobalArgs, HistoryArgs> = {
     }
   },
 };
+
+/**
+ * One NDJSON line: the message fields under the names docs/storage.md lists. `peer` is the other
+ * side for both directions; `from` (the same value, though a sent row's recipient) stays for old scripts.
+ */
+export function historyRecord(m: StoredMessage): Record<string, unknown> {
+  const { id, direction, from, name, key, fingerprint, text, protocol, verified, ts } = m;
+  const { state, error, createdAt, updatedAt } = m;
+  return {
+    type: 'message',
+    id,
+    direction,
+    peer: from,
+    name,
+    key,
+    fingerprint,
+    text,
+    protocol,
+    verified,
+    ts,
+    state,
+    error,
+    createdAt,
+    updatedAt,
+    from,
+  };
+}
 
 type HistoryReader = { history(opts: { limit: number; before?: string; search?: string }): StoredMessage[] };
 
