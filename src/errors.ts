@@ -74,3 +74,18 @@ export interface Warning {
   message: string;
   cause?: unknown;
 }
+
+/** The text of anything thrown: an Error's message, else its string form. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A thrown value as a warning with context: a PeerchatError keeps its code, anything else gets
+ * `fallback` (the code of the operation that failed). The original is kept as `cause`.
+ */
+export function toWarning(err: unknown, context: string, fallback: Code): Warning {
+  return err instanceof PeerchatError
+    ? { code: err.code, message: `${context}: ${err.message}`, cause: err }
+    : { code: fallback, message: `${context}: ${errorMessage(err)}`, cause: err };
+}

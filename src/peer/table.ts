@@ -1,7 +1,7 @@
 /** The peer tables: discovered (active) peers and their sessions, by address and by key. */
 import { PeerchatError } from '../errors.js';
 import type { Session } from '../net/session.js';
-import type { PeerInfo, Protocol } from '../types.js';
+import type { PeerInfo, Protocol, Via } from '../types.js';
 
 export interface PeerRecord {
   address: string;
@@ -12,7 +12,7 @@ export interface PeerRecord {
   fingerprint: string | null;
   protocol: Protocol | null;
   session: Session | null;
-  via: string;
+  via: Via;
   /** When the current session was established (ms). */
   since: number;
   /** Set while a dropped room connection may still be replaced (see Peer). */

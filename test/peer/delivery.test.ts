@@ -9,7 +9,6 @@ import type { PeerOptions } from '../../src/peer/options.js';
 import { Peer } from '../../src/peer/peer.js';
 import { Store } from '../../src/store/store.js';
 import type { ChatMessage, SendResult } from '../../src/types.js';
-import { expireNow } from '../helpers/internals.js';
 import { tempDir } from '../helpers/peers.js';
 import { RawClassicPeer } from '../helpers/raw-classic.js';
 import { until, waitFor } from '../helpers/wait.js';
@@ -152,19 +151,16 @@ t.test('a session dropped before the ack leaves the message queued', async (t) =
 });
 
 t.test('an expired outbox message is reported as message-failed by the Peer', async (t) => {
-  const a = await storedPeer(t, 'alice', tempDir(t), { expireMs: 1 });
+  const a = await storedPeer(t, 'alice', tempDir(t), { expireMs: 1, expireCheckMs: 20 });
   const b = await storedPeer(t, 'bob', tempDir(t));
   const bAddress = b.address;
   await a.connect(bAddress);
   await b.exit();
   await until(() => a.connectedPeers().length === 0);
-  const res = await a.send(bAddress, 'too late');
-  t.equal(res.state, 'queued');
   const failed = waitFor<[ChatMessage, string]>(a, 'message-failed');
   const warned = waitFor(a, 'warning', { filter: (w: { code: string }) => w.code === 'ERR_MESSAGE_EXPIRED' });
-  const sentAt = Date.now();
-  await until(() => Date.now() - sentAt > 5, 1000, 'the 1 ms expiry to pass');
-  expireNow(a);
+  const res = await a.send(bAddress, 'too late');
+  t.equal(res.state, 'queued');
   const [msg, error] = await failed;
   t.match(msg, { id: res.id, text: 'too late', direction: 'out' });
   t.match(error, /expired/);
@@ -192,11 +188,9 @@ t.test('retry queues a failed message again and sends it; drop removes one', asy
     a.outbox().map((m) => m.id),
     [kept.id],
   );
-  const failed = waitFor(a, 'message-failed');
   const sentAt = Date.now();
   await until(() => Date.now() - sentAt > 5, 1000, 'the 1 ms expiry to pass');
-  expireNow(a);
-  await failed;
+  t.match(a.store!.expire(), [{ id: kept.id }], 'failed by the store');
   const again = await a.retry(kept.id);
   t.match(again, { id: kept.id, state: 'queued' });
   t.match(a.outbox(), [{ id: kept.id, state: 'queued' }]);
@@ -204,15 +198,18 @@ t.test('retry queues a failed message again and sends it; drop removes one', asy
 });
 
 t.test('retry of a failed message sends it at once when its peer is connected', async (t) => {
-  const a = await storedPeer(t, 'alice', tempDir(t), { timeouts: { ack: 300 }, expireMs: 1 });
+  const a = await storedPeer(t, 'alice', tempDir(t), {
+    timeouts: { ack: 300 },
+    expireMs: 1,
+    expireCheckMs: 20,
+  });
   const bDir = tempDir(t);
   const b = await storedPeer(t, 'bob', bDir, { interceptors: neverKeep });
   const bPort = b.port;
   await a.connect(b.address);
+  const failed = waitFor(a, 'message-failed');
   const res = await a.send('bob', 'again');
   t.equal(res.state, 'queued');
-  const failed = waitFor(a, 'message-failed');
-  expireNow(a);
   await failed;
   await b.exit();
   await until(() => a.connectedPeers().length === 0);
