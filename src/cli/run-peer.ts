@@ -1,16 +1,12 @@
 /**
- * The one entry the CLI uses to run a peer (start, send, query, run): identity, Peer, plugins,
- * auto-connect, the REPL or script runner, and a graceful shutdown on every way out.
+ * The one entry the CLI uses to run a peer (start, send, query, run): the app (src/app.ts), then
+ * the REPL or script runner, and a graceful shutdown on every way out.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { createApp } from '../app.js';
 import type { Config } from '../config/schema.js';
-import { PeerchatError } from '../errors.js';
-import { loadIdentity } from '../net/native/identity.js';
-import { AutoConnect } from '../peer/autoconnect.js';
-import { Peer } from '../peer/peer.js';
-import type { PluginHost } from '../plugins/host.js';
+import type { Peer } from '../peer/peer.js';
 
 export type RunMode =
   /** baseDir: the config file's directory; package-name plugin specs resolve from there. */
@@ -29,24 +25,12 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** Runs the peer in the given mode and resolves to the process exit code. */
 export async function runPeer(config: Config, mode: RunMode, io: RunIo = process): Promise<number> {
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const identity = await loadIdentity(config.dataDir);
   const oneShotMode = mode.kind === 'send' || mode.kind === 'query';
-  // one-shots run beside a running peer on the same data directory: they keep no history
-  const store = config.store && !oneShotMode ? await openStore(config) : null;
-  const peer = new Peer({
-    name: config.name,
-    host: config.host,
-    port: oneShotMode ? 0 : config.port,
-    identity,
-    dataDir: config.dataDir,
-    classic: config.classic,
-    allow: config.allow,
-    limits: config.limits,
-    timeouts: config.timeouts,
-    store,
-    dht: { bootstrap: config.dht.bootstrap },
+  const app = await createApp(config, {
+    oneShot: oneShotMode,
+    baseDir: mode.kind === 'start' || mode.kind === 'run' ? mode.baseDir : undefined,
   });
+  const { peer, host } = app;
   if (mode.kind === 'send' || mode.kind === 'query') return oneShot(peer, mode, io);
 
   const { shouldUseColor } = await import('../repl/format.js');
@@ -54,7 +38,6 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     flag: config.color ?? undefined,
     stream: (mode.json ? io.stderr : io.stdout) as { isTTY?: boolean },
   });
-  const host = await loadPlugins(peer, config, mode.baseDir ?? process.cwd());
   await peer.listen();
   const interactive = mode.kind === 'start' && mode.eval === undefined && Boolean(io.stdin.isTTY);
   if (!mode.json) {
@@ -66,29 +49,7 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     );
   }
 
-  const autoConnect = new AutoConnect(
-    peer,
-    config.autoConnect.map((e) => (typeof e === 'string' ? { address: e } : e)),
-  );
-  autoConnect.on('retry', (entry, attempt, delay, err) =>
-    peer.emit('warning', {
-      code: err instanceof PeerchatError ? err.code : 'ERR_PEER_UNREACHABLE',
-      message: `autoConnect ${entry.address}: attempt ${attempt} failed (${errorText(err)}); retrying in ${(delay / 1000).toFixed(1)} s`,
-      cause: err,
-    }),
-  );
-
-  let stopping: Promise<void> | null = null;
-  const stop = (): Promise<void> => {
-    if (!stopping) {
-      stopping = (async () => {
-        autoConnect.stop();
-        await host?.stop();
-        await peer.exit();
-      })();
-    }
-    return stopping;
-  };
+  const stop = () => app.stop();
   const onSignal = () => {
     void stop().then(() => process.exit(0));
   };
@@ -103,7 +64,6 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     helpers: host?.helpers,
     announce: mode.json,
     logLevel: config.logLevel,
-    extra: storeMembers(peer),
   };
 
   for (const s of SIGNALS) if (!(interactive && s === 'SIGINT')) process.on(s, onSignal);
@@ -129,75 +89,11 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
       });
     });
   }
-  autoConnect.start();
-  for (const room of config.rooms) {
-    // joined in the background: the REPL is usable while the DHT bootstraps
-    peer.join(room).catch((err) =>
-      peer.emit('warning', {
-        code: err instanceof PeerchatError ? err.code : 'ERR_ROOM',
-        message: `room ${room}: ${errorText(err)}`,
-        cause: err,
-      }),
-    );
-  }
-  await host?.start();
+  await app.begin();
   const code = await done;
   await stop();
   for (const s of SIGNALS) process.off(s, onSignal);
   return code;
-}
-
-async function openStore(config: Config) {
-  const { Store } = await import('../store/store.js');
-  return Store.open({
-    dataDir: config.dataDir,
-    retention: { days: config.history.retentionDays, maxMessages: config.history.maxMessages },
-    outbox: {
-      maxPerPeer: config.outbox.maxPerPeer,
-      maxTotal: config.outbox.maxTotal,
-      expireMs: config.outbox.expireHours * 3_600_000,
-    },
-  });
-}
-
-/** History, outbox and rooms on the `peer` global. */
-function storeMembers(peer: Peer) {
-  return {
-    join: (room: string, opts?: { secret?: string }) => peer.join(room, opts),
-    leave: (room: string) => peer.leave(room),
-    rooms: () => peer.rooms(),
-    history: (target?: string, opts?: Parameters<Peer['history']>[1]) => peer.history(target, opts),
-    outbox: () => peer.outbox(),
-    retry: (id: string) => peer.retry(id),
-    drop: (id: string) => peer.drop(id),
-  };
-}
-
-async function loadPlugins(peer: Peer, config: Config, baseDir: string): Promise<PluginHost | null> {
-  if (config.plugins.length === 0) return null;
-  const [{ PluginHost }, { RESERVED_COMMANDS }] = await Promise.all([
-    import('../plugins/host.js'),
-    import('../repl/commands.js'),
-  ]);
-  const host = new PluginHost({
-    peer,
-    dataDir: config.dataDir,
-    hookTimeoutMs: config.pluginTimeoutMs,
-    reservedCommands: RESERVED_COMMANDS,
-    history: (target, q) =>
-      peer
-        .history(target, { limit: q?.limit, before: q?.before })
-        .filter((m) => q?.since === undefined || m.ts >= q.since),
-  });
-  host.on('warning', (w) => peer.emit('warning', w));
-  await host.load(
-    config.plugins.map((p) =>
-      typeof p === 'string' ? { spec: p, baseDir } : { spec: p[0], options: p[1], baseDir },
-    ),
-  );
-  host.attach();
-  peer.interceptors = host.interceptors;
-  return host;
 }
 
 /** `peerchat send` / `peerchat query`: an ephemeral peer that does one thing and leaves. */
@@ -228,8 +124,4 @@ async function oneShot(
 
 function print(io: RunIo, json: boolean, value: unknown, human: string): void {
   io.stdout.write(json ? `${JSON.stringify({ type: 'result', value })}\n` : `${human}\n`);
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
