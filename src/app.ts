@@ -72,7 +72,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   );
   autoConnect.on('retry', (entry, attempt, delay, err) =>
     warnings.sink({
-      ...toWarning(err, `autoConnect ${entry.address}`, 'ERR_PEER_UNREACHABLE'),
+      ...toWarning(err, `autoConnect ${entry.address}`, 'ERR_INTERNAL'),
       message: `autoConnect ${entry.address}: attempt ${attempt} failed (${errorMessage(err)}); retrying in ${(delay / 1000).toFixed(1)} s`,
     }),
   );

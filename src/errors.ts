@@ -50,6 +50,7 @@ export const codes = {
   ERR_EXPORT_WRITE: 'the export output could not be written',
   ERR_USAGE: 'the command was used wrongly',
   ERR_SCRIPT: 'a script, --eval code or REPL input raised an uncoded error',
+  ERR_INTERNAL: 'an uncoded error inside peerchat (a bug): the message says where',
 } as const;
 
 export type Code = keyof typeof codes;

@@ -224,6 +224,6 @@ export class Upgrade {
   }
 
   private fail(err: unknown, context: string): void {
-    this.opts.warning(toWarning(err, context, 'ERR_PEER_UNREACHABLE'));
+    this.opts.warning(toWarning(err, context, 'ERR_INTERNAL'));
   }
 }

@@ -43,8 +43,11 @@ export class Warnings extends EventEmitter<{ warning: [warning: Warning] }> {
     this.limiter.report({ code, message, cause });
   }
 
-  /** A failure of an operation; an uncoded error is labelled as a network fault, as it always was. */
+  /**
+   * A failure of an operation. Network faults arrive coded (net/dial.ts, the sessions); an uncoded
+   * error is a bug somewhere (a store, a plugin, ours) and is labelled ERR_INTERNAL, not as the network.
+   */
   fail(err: unknown, context: string): void {
-    this.limiter.report(toWarning(err, context, 'ERR_PEER_UNREACHABLE'));
+    this.limiter.report(toWarning(err, context, 'ERR_INTERNAL'));
   }
 }
