@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { networkInterfaces } from 'node:os';
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, EXPIRE_CHECK_MS, LISTEN_BACKLOG } from '../defaults.js';
 import { PeerchatError } from '../errors.js';
-import { formatAddress, parseAddress, toAddress } from '../net/address.js';
+import { formatAddress, toAddress } from '../net/address.js';
 import { Listener } from '../net/listener.js';
 import type { KnownHosts } from '../net/native/known-hosts.js';
 import type { Session } from '../net/session.js';
@@ -29,9 +29,7 @@ import { Warnings } from './warnings.js';
 export const VERSION = '0.1.0';
 export { DEFAULT_LIMITS, DEFAULT_TIMEOUTS };
 
-type Listener_<E extends keyof PeerEvents> = (...args: PeerEvents[E]) => void;
-
-export class Peer extends EventEmitter implements PeerApi {
+export class Peer extends EventEmitter<PeerEvents> implements PeerApi {
   readonly limits: Limits;
   readonly timeouts: Timeouts;
   readonly classic: boolean;
@@ -88,9 +86,9 @@ export class Peer extends EventEmitter implements PeerApi {
       limits: this.limits,
       timeouts: this.timeouts,
       local: () => ({ name: this.#name, port: this.#port }),
-      isSelf: (host, port) => port === this.#port && (this.#localHosts.has(host) || host === this.#host),
+      isSelf: (host, port) => this.#isSelf(host, port),
       closing: () => this.#closing !== null,
-      emit: (event, ...args) => this.emit(event, ...args),
+      emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
     };
     const transform = (dir: 'incoming' | 'outgoing') => async (msg: ChatMessage) => {
       const fn = this.interceptors[dir];
@@ -105,7 +103,7 @@ export class Peer extends EventEmitter implements PeerApi {
     this.#discovery = new Discovery(core, (address) => this.connect(address));
     this.#inbox = new Inbox(core, transform('incoming'));
     this.#outbox = new Outbox(core, {
-      resolve: (target) => this.#record(target),
+      resolve: (target) => this.table.target(target),
       connect: (address) => this.connect(address),
       pinned: (address) => this.#trust.pinned(address),
       classic: this.classic,
@@ -229,7 +227,7 @@ export class Peer extends EventEmitter implements PeerApi {
     this.#inbox.setChatTarget(address);
   }
   resolve(target: string): PeerInfo {
-    return toInfo(this.#record(target));
+    return toInfo(this.table.target(target));
   }
   trust(address: string, key: string): void {
     this.#trust.trust(address, key);
@@ -241,7 +239,7 @@ export class Peer extends EventEmitter implements PeerApi {
     this.#assertOpen();
     const a = toAddress(address);
     const key = formatAddress(a.host, a.port);
-    if (this.#port === a.port && (this.#localHosts.has(a.host) || a.host === this.#host)) {
+    if (this.#isSelf(a.host, a.port)) {
       return Promise.reject(new PeerchatError('ERR_INVALID_ADDRESS', `${key} is this peer`));
     }
     const rec = this.table.get(key);
@@ -272,7 +270,7 @@ export class Peer extends EventEmitter implements PeerApi {
 
   async query(target: string): Promise<string[]> {
     this.#assertOpen();
-    return this.#discovery.query(this.#record(target));
+    return this.#discovery.query(this.table.target(target));
   }
 
   /** Outgoing native messages not acked yet. */
@@ -317,22 +315,6 @@ export class Peer extends EventEmitter implements PeerApi {
 
   // ---- internals ---------------------------------------------------------------------------------
 
-  /** A known peer by address or name, else a blank record for a typed address. */
-  #record(target: string): PeerRecord {
-    const t = target.trim();
-    const found = this.table.resolve(t);
-    if (found) return found;
-    const a = parseAddress(t);
-    if (!a) {
-      throw new PeerchatError(
-        'ERR_UNKNOWN_TARGET',
-        `no known peer is called "${t}" (use "ip:port" or a peer's name)`,
-      );
-    }
-    const address = formatAddress(a.host, a.port);
-    return this.table.get(address) ?? PeerTable.blank(address, a.host, a.port);
-  }
-
   /** A ready session: pin its key to the address it states, then put it in the tables. */
   #adopt(o: Opened): PeerInfo {
     if (o.key) {
@@ -353,21 +335,12 @@ export class Peer extends EventEmitter implements PeerApi {
     if (session.protocol === 'native') this.#outbox.flush(rec, session);
   }
 
-  #assertOpen(): void {
-    if (this.#closing) throw new PeerchatError('ERR_CLOSED', 'the peer is closed');
+  #isSelf(host: string, port: number): boolean {
+    return port === this.#port && (this.#localHosts.has(host) || host === this.#host);
   }
 
-  override on<E extends keyof PeerEvents>(event: E, fn: Listener_<E>): this {
-    return super.on(event, fn as (...args: unknown[]) => void);
-  }
-  override once<E extends keyof PeerEvents>(event: E, fn: Listener_<E>): this {
-    return super.once(event, fn as (...args: unknown[]) => void);
-  }
-  override off<E extends keyof PeerEvents>(event: E, fn: Listener_<E>): this {
-    return super.off(event, fn as (...args: unknown[]) => void);
-  }
-  override emit<E extends keyof PeerEvents>(event: E, ...args: PeerEvents[E]): boolean {
-    return super.emit(event, ...args);
+  #assertOpen(): void {
+    if (this.#closing) throw new PeerchatError('ERR_CLOSED', 'the peer is closed');
   }
 }
 

@@ -1,5 +1,6 @@
 /** The peer tables: discovered (active) peers and their sessions, by address and by key. */
 import { PeerchatError } from '../errors.js';
+import { formatAddress, parseAddress } from '../net/address.js';
 import type { Session } from '../net/session.js';
 import type { PeerInfo, Protocol, Via } from '../types.js';
 
@@ -80,6 +81,25 @@ export class PeerTable {
     for (const r of this.byAddress.values()) if (r.key === key && r.session) return r;
     for (const r of this.byAddress.values()) if (r.key === key) return r;
     return undefined;
+  }
+
+  /**
+   * A send/query target: a known peer (see resolve), else a blank record for a typed "ip:port"
+   * (not added: typing an address discovers nothing); ERR_UNKNOWN_TARGET for anything else.
+   */
+  target(target: string): PeerRecord {
+    const t = target.trim();
+    const found = this.resolve(t);
+    if (found) return found;
+    const a = parseAddress(t);
+    if (!a) {
+      throw new PeerchatError(
+        'ERR_UNKNOWN_TARGET',
+        `no known peer is called "${t}" (use "ip:port" or a peer's name)`,
+      );
+    }
+    const address = formatAddress(a.host, a.port);
+    return this.get(address) ?? PeerTable.blank(address, a.host, a.port);
   }
 
   /** Find by exact address, then by name (connected first); ambiguous names list the candidates. */

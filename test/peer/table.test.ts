@@ -95,3 +95,13 @@ t.test('a real Peer resolves targets: ambiguous names, unknown names, typed addr
   t.equal(peer.activePeers().length, 2, 'resolving a typed address discovers nothing');
   t.match(peer.resolve(`127.0.0.1:${two.port}`), { name: 'twin', protocol: 'classic' });
 });
+
+t.test('target: a known peer, a blank record for a typed address, else ERR_UNKNOWN_TARGET', async (t) => {
+  const { tb, add } = table();
+  const alice = add('10.0.0.1:1', { name: 'alice' });
+  t.equal(tb.target(' alice '), alice);
+  const typed = tb.target('10.0.0.2:2');
+  t.match(typed, { address: '10.0.0.2:2', host: '10.0.0.2', port: 2, session: null });
+  t.equal(tb.get('10.0.0.2:2'), undefined, 'typing an address discovers nothing');
+  t.throws(() => tb.target('nobody'), { code: 'ERR_UNKNOWN_TARGET', message: /"nobody"/ });
+});
