@@ -40,47 +40,18 @@ const HELPER_NAME = /^[A-Za-z_$][\w$]*$/;
  * Members of PeerApi and of the REPL's `peer` global a helper may not shadow; a Record over
  * PeerApi's keys, so a member added to the contract cannot be forgotten here.
  */
+// biome-ignore format: a list of names reads best packed
 const RESERVED = {
   ...({
-    name: true,
-    host: true,
-    port: true,
-    address: true,
-    id: true,
-    fingerprint: true,
-    send: true,
-    broadcast: true,
-    connect: true,
-    connectAll: true,
-    query: true,
-    activePeers: true,
-    connectedPeers: true,
-    takePending: true,
-    setChatTarget: true,
-    resolve: true,
-    trust: true,
-    history: true,
-    outbox: true,
-    retry: true,
-    drop: true,
-    join: true,
-    leave: true,
-    rooms: true,
-    on: true,
-    once: true,
-    off: true,
-    exit: true,
+    name: true, host: true, port: true, address: true, id: true, fingerprint: true, send: true,
+    broadcast: true, connect: true, connectAll: true, query: true, activePeers: true,
+    connectedPeers: true, takePending: true, setChatTarget: true, resolve: true, trust: true,
+    history: true, outbox: true, retry: true, drop: true, join: true, leave: true, rooms: true,
+    on: true, once: true, off: true, exit: true,
   } satisfies Record<keyof PeerApi, true>),
   // the EventEmitter underneath, and the global's own names
-  emit: true,
-  removeListener: true,
-  addListener: true,
-  active: true,
-  connected: true,
-  pending: true,
-  chat: true,
-  quit: true,
-  help: true,
+  emit: true, removeListener: true, addListener: true,
+  active: true, connected: true, pending: true, chat: true, quit: true, help: true,
 };
 export const PEER_API_MEMBERS: readonly string[] = Object.keys(RESERVED);
 
