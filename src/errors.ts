@@ -54,6 +54,7 @@ export const codes = {
   ERR_EXPORT_WRITE: 'the export output could not be written',
   ERR_USAGE: 'the command was used wrongly',
   ERR_SCRIPT: 'a script, --eval code or REPL input raised an uncoded error',
+  ERR_INTERNAL: 'an uncoded error inside peerchat (a bug): the message says where',
 } as const;
 
 export type Code = keyof typeof codes;
@@ -77,4 +78,19 @@ export interface Warning {
   code: Code;
   message: string;
   cause?: unknown;
+}
+
+/** The text of anything thrown: an Error's message, else its string form. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A thrown value as a warning with context: a PeerchatError keeps its code, anything else gets
+ * `fallback` (the code of the operation that failed). The original is kept as `cause`.
+ */
+export function toWarning(err: unknown, context: string, fallback: Code): Warning {
+  return err instanceof PeerchatError
+    ? { code: err.code, message: `${context}: ${err.message}`, cause: err }
+    : { code: fallback, message: `${context}: ${errorMessage(err)}`, cause: err };
 }

@@ -15,7 +15,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createPeer, loadPlugins } from './cli/run-peer.js';
+import { createApp } from './app.js';
 import { describeIssues, expectedErrorMap } from './config/issues.js';
 import { type Config, type ConfigInput, configSchema } from './config/schema.js';
 import { PeerchatError, type Warning } from './errors.js';
@@ -211,10 +211,9 @@ export async function startPeer(opts: StartPeerOptions = {}): Promise<TestPeer> 
   const tempDir = opts.dataDir ? null : await mkdtemp(path.join(os.tmpdir(), 'peerchat-test-'));
   try {
     const config = testConfig(opts, opts.dataDir ?? tempDir!);
-    const peer = await createPeer(config);
-    let host: PluginHost | null = null;
+    const app = await createApp(config, { plugins: pluginEntries(opts.plugins ?? [], opts.baseDir) });
+    const { peer, host } = app;
     try {
-      host = await loadPlugins(peer, config, pluginEntries(opts.plugins ?? [], opts.baseDir));
       const testPeer = new TestPeer(peer, host, {
         dataDir: config.dataDir,
         tempDir,
@@ -224,8 +223,7 @@ export async function startPeer(opts: StartPeerOptions = {}): Promise<TestPeer> 
       await host?.start();
       return testPeer;
     } catch (err) {
-      await host?.stop();
-      await peer.exit();
+      await app.stop();
       throw err;
     }
   } catch (err) {

@@ -3,6 +3,8 @@
 export type Protocol = 'classic' | 'native';
 export type DisconnectReason = 'exit' | 'lost' | 'closed';
 export type Direction = 'in' | 'out';
+/** How a peer was reached: a TCP dial or accept, or a Hyperswarm room (named once known). */
+export type Via = 'tcp' | 'room' | `room:${string}`;
 
 /** A peer as the tables know it. `address` is "ip:port" with the peer's *listening* port. */
 export interface PeerInfo {
@@ -15,7 +17,7 @@ export interface PeerInfo {
   protocol: Protocol | null;
   connected: boolean;
   /** How the peer was reached: "tcp" or "room:<name>". */
-  via: string;
+  via: Via;
 }
 
 export interface ChatMessage {

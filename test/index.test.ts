@@ -48,7 +48,9 @@ expectTypeOf<ConstructorParameters<typeof Peer>[0]>().toEqualTypeOf<PeerOptions>
 expectTypeOf<PeerEvents['message']>().toEqualTypeOf<[msg: ChatMessage]>();
 expectTypeOf<PeerEvents['warning']>().toEqualTypeOf<[warning: Warning]>();
 expectTypeOf<Warning['code']>().toEqualTypeOf<Code>();
-expectTypeOf<PluginHostOptions['peer']['send']>().returns.toEqualTypeOf<Promise<SendResult>>();
+expectTypeOf<Extract<PluginHostOptions['peer'], { send: unknown }>['send']>().returns.toEqualTypeOf<
+  Promise<SendResult>
+>();
 expectTypeOf(entry.version).toEqualTypeOf<string>();
 
 // plugin authors: an options schema types setup's options

@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS } from '../defaults.js';
 
 export const NAME_MAX = 32;
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -59,27 +60,27 @@ const pluginEntry = z
   ])
   .describe('a plugin spec string or a [spec, options] pair');
 
-/** Timeouts in milliseconds: same names and defaults as Timeouts in src/peer/options.ts. */
+/** Timeouts in milliseconds: names and defaults from src/defaults.ts. */
 const timeouts = z
   .object({
-    connect: ms.default(5000),
-    handshake: ms.default(10_000),
-    idle: ms.default(30_000),
-    ack: ms.default(10_000),
-    query: ms.default(5000),
-    keepAlive: ms.default(2000),
-    session: ms.default(6000),
+    connect: ms.default(DEFAULT_TIMEOUTS.connect),
+    handshake: ms.default(DEFAULT_TIMEOUTS.handshake),
+    idle: ms.default(DEFAULT_TIMEOUTS.idle),
+    ack: ms.default(DEFAULT_TIMEOUTS.ack),
+    query: ms.default(DEFAULT_TIMEOUTS.query),
+    keepAlive: ms.default(DEFAULT_TIMEOUTS.keepAlive),
+    session: ms.default(DEFAULT_TIMEOUTS.session),
   })
   .strict()
   .default({});
 
-/** Same names and defaults as Limits in src/peer/options.ts. */
+/** Names and defaults from src/defaults.ts. */
 const limits = z
   .object({
-    maxFrameBytes: count.default(65_536),
-    maxInbound: count.default(512),
-    maxUnauthenticated: count.default(64),
-    maxPeerlistKeys: count.default(256),
+    maxFrameBytes: count.default(DEFAULT_LIMITS.maxFrameBytes),
+    maxInbound: count.default(DEFAULT_LIMITS.maxInbound),
+    maxUnauthenticated: count.default(DEFAULT_LIMITS.maxUnauthenticated),
+    maxPeerlistKeys: count.default(DEFAULT_LIMITS.maxPeerlistKeys),
   })
   .strict()
   .default({});

@@ -14,6 +14,16 @@ export interface WireChat {
   text: string;
 }
 
+/**
+ * Who a classic frame says sent it: the IP of the socket it came on, and the port and name the
+ * frame claims. Nothing proves it (see peer/inbox.ts, where the sender is decided).
+ */
+export interface ClaimedSender {
+  host: string;
+  port: number;
+  name: string;
+}
+
 /** What a peer says about itself when a session opens. */
 export interface Hello {
   name: string;
@@ -24,11 +34,15 @@ export interface Hello {
 }
 
 export interface SessionEvents {
-  /** The remote peer's hello (native) or CONNECT/ACK fields (classic). Emitted once, before any chat. */
+  /** The remote peer's hello (native only; a classic session is opened from CONNECT/ACK). */
   hello: [hello: Hello];
-  /** `ack` acknowledges the message to the sender (native); call it once the message is safely kept. */
-  chat: [chat: WireChat, ack: () => void];
-  /** The remote asks for our peers; call `reply` with the answer. */
+  /**
+   * `ack` acknowledges the message to the sender (native; a no-op for classic); call it once the
+   * message is safely kept. A classic chat names the sender its frame claims; a native chat comes
+   * from the session's authenticated peer and has no claim.
+   */
+  chat: [chat: WireChat, ack: () => void, claimed?: ClaimedSender];
+  /** The remote asks for our peers; call `reply` with the answer (native; classic answers QUERY itself). */
   'peers-request': [reply: (entries: PeerEntry[]) => void];
   /** The remote said EXIT. A close with reason "exit" follows. */
   exit: [];
@@ -46,6 +60,8 @@ export interface Session extends EventEmitter {
   readonly remoteHost: string;
   /** Hex public key of the remote (native, authenticated), or null (classic). */
   readonly remoteKey: string | null;
+  /** True when this side opened the connection. */
+  readonly isInitiator: boolean;
   /** Resolves when the message was written (classic) or acknowledged (native). */
   sendChat(chat: WireChat): Promise<void>;
   /** Ask the remote for its connected peers. */

@@ -3,7 +3,11 @@
  * what scripts receive and what plugins build on. A public contract: keep it stable.
  */
 import type { Warning } from '../errors.js';
+import type { RoomSummary } from '../rooms/swarm.js';
+import type { HistoryOptions, StoredMessage } from '../store/store.js';
 import type { ChatMessage, DisconnectReason, PeerInfo, SendResult } from '../types.js';
+
+export type { HistoryOptions, RoomSummary, StoredMessage };
 
 export interface ListeningInfo {
   name: string;
@@ -79,6 +83,21 @@ export interface PeerApi {
   resolve(target: string): PeerInfo;
   /** Accept a new key for an address deliberately (after ERR_KEY_MISMATCH). */
   trust(address: string, key: string): void;
+
+  /** Stored messages, oldest first; `target` is "ip:port" or a peer name. Empty without a store. */
+  history(target?: string, opts?: HistoryOptions): StoredMessage[];
+  /** Outgoing native messages not acked yet. */
+  outbox(): StoredMessage[];
+  /** Queue a failed message again, and send it now if its peer is connected. */
+  retry(id: string): Promise<StoredMessage>;
+  /** Remove a message from the outbox: it will not be resent. */
+  drop(id: string): Promise<boolean>;
+  /** Join a room on the Hyperswarm DHT. */
+  join(room: string, opts?: { secret?: string }): Promise<RoomSummary[]>;
+  /** Send EXIT on the room's sessions and leave it. */
+  leave(room: string): Promise<RoomSummary[]>;
+  /** The rooms joined, with how many peers each has. */
+  rooms(): RoomSummary[];
 
   on<E extends PeerEventName>(event: E, fn: (...args: PeerEvents[E]) => void): this;
   once<E extends PeerEventName>(event: E, fn: (...args: PeerEvents[E]) => void): this;

@@ -1,35 +1,13 @@
+import type { DEFAULT_LIMITS, DEFAULT_TIMEOUTS } from '../defaults.js';
 import type { Store } from '../store/store.js';
 import type { ChatMessage, Identity } from '../types.js';
+import type { Warnings } from './warnings.js';
 
-/** Limits of the network layer. Every one is documented in docs/protocol.md. */
-export interface Limits {
-  /** Classic frames beyond this many bytes close the connection. @default 65536 */
-  maxFrameBytes: number;
-  /** Concurrent inbound connections. @default 512 */
-  maxInbound: number;
-  /** Concurrent connections that have not finished a handshake. @default 64 */
-  maxUnauthenticated: number;
-  /** Keys one PEERLIST / peers answer may add. @default 256 */
-  maxPeerlistKeys: number;
-}
+/** Limits of the network layer; the defaults and what each means are in src/defaults.ts. */
+export type Limits = { -readonly [K in keyof typeof DEFAULT_LIMITS]: number };
 
-/** Timeouts in milliseconds. */
-export interface Timeouts {
-  /** Dial + CONNECT/ACK. @default 5000 */
-  connect: number;
-  /** Noise handshake + hello. @default 10000 */
-  handshake: number;
-  /** Inbound connections that say nothing are closed after this. @default 30000 */
-  idle: number;
-  /** Native chat ack. @default 10000 */
-  ack: number;
-  /** QUERY / peers request. @default 5000 */
-  query: number;
-  /** Native keepalive interval. @default 2000 */
-  keepAlive: number;
-  /** A native session silent for this long is dropped as "lost". @default 6000 */
-  session: number;
-}
+/** Timeouts in milliseconds; the defaults and what each means are in src/defaults.ts. */
+export type Timeouts = { -readonly [K in keyof typeof DEFAULT_TIMEOUTS]: number };
 
 /** Hooks the plugin host (or a test) can put on the message path. */
 export interface Interceptors {
@@ -54,6 +32,7 @@ export interface PeerOptions {
   allow?: string[] | null;
   limits?: Partial<Limits>;
   timeouts?: Partial<Timeouts>;
+  /** The plugins' transforms on the message path, given at construction (never patched in later). */
   interceptors?: Interceptors;
   /**
    * The DHT for rooms: `bootstrap` is "public" or a list of "host:port" (config `dht.bootstrap`).
@@ -62,4 +41,8 @@ export interface PeerOptions {
   dht?: { bootstrap: unknown; testOnly?: { firewalled?: false } };
   /** History and durable outbox. Null keeps everything in memory only. @default null */
   store?: Store | null;
+  /** How often queued messages are checked for expiry (ms). @default EXPIRE_CHECK_MS (30 s) */
+  expireCheckMs?: number;
+  /** The warning sink shared with the plugin host and auto-connect. @default a new one */
+  warnings?: Warnings;
 }

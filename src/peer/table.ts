@@ -1,7 +1,8 @@
 /** The peer tables: discovered (active) peers and their sessions, by address and by key. */
 import { PeerchatError } from '../errors.js';
+import { formatAddress, parseAddress } from '../net/address.js';
 import type { Session } from '../net/session.js';
-import type { PeerInfo, Protocol } from '../types.js';
+import type { PeerInfo, Protocol, Via } from '../types.js';
 
 export interface PeerRecord {
   address: string;
@@ -12,7 +13,7 @@ export interface PeerRecord {
   fingerprint: string | null;
   protocol: Protocol | null;
   session: Session | null;
-  via: string;
+  via: Via;
   /** When the current session was established (ms). */
   since: number;
   /** Set while a dropped room connection may still be replaced (see Peer). */
@@ -82,6 +83,25 @@ export class PeerTable {
     return undefined;
   }
 
+  /**
+   * A send/query target: a known peer (see resolve), else a blank record for a typed "ip:port"
+   * (not added: typing an address discovers nothing); ERR_UNKNOWN_TARGET for anything else.
+   */
+  target(target: string): PeerRecord {
+    const t = target.trim();
+    const found = this.resolve(t);
+    if (found) return found;
+    const a = parseAddress(t);
+    if (!a) {
+      throw new PeerchatError(
+        'ERR_UNKNOWN_TARGET',
+        `no known peer is called "${t}" (use "ip:port" or a peer's name)`,
+      );
+    }
+    const address = formatAddress(a.host, a.port);
+    return this.get(address) ?? PeerTable.blank(address, a.host, a.port);
+  }
+
   /** Find by exact address, then by name (connected first); ambiguous names list the candidates. */
   resolve(target: string): PeerRecord | undefined {
     const exact = this.byAddress.get(target);
@@ -94,4 +114,9 @@ export class PeerTable {
     }
     return pool[0];
   }
+}
+
+/** A session reached through a Hyperswarm room (named or not yet). */
+export function isRoomVia(via: Via): boolean {
+  return via === 'room' || via.startsWith('room:');
 }

@@ -38,17 +38,31 @@ const DEFAULT_FAILURE_WINDOW_MS = 60_000;
 const ORDER_RANK: Record<PluginOrder, number> = { pre: 0, normal: 1, post: 2 };
 const COMMAND_NAME = /^[a-z][a-z0-9_-]*$/i;
 const HELPER_NAME = /^[A-Za-z_$][\w$]*$/;
-/** Members of PeerApi and of the REPL's `peer` global (with later issues' members) a helper may not shadow. */
+/**
+ * Members of PeerApi and of the REPL's `peer` global a helper may not shadow; a Record over
+ * PeerApi's keys, so a member added to the contract cannot be forgotten here.
+ */
 // biome-ignore format: a list of names reads best packed
-export const PEER_API_MEMBERS: readonly string[] = [
-  'name', 'host', 'port', 'address', 'id', 'fingerprint', 'send', 'broadcast', 'connect', 'connectAll',
-  'query', 'activePeers', 'connectedPeers', 'takePending', 'setChatTarget', 'resolve', 'trust',
-  'on', 'once', 'off', 'exit', 'emit', 'removeListener', 'addListener',
-  'active', 'connected', 'pending', 'chat', 'quit', 'history', 'outbox', 'join', 'leave', 'rooms', 'help',
-];
+const RESERVED = {
+  ...({
+    name: true, host: true, port: true, address: true, id: true, fingerprint: true, send: true,
+    broadcast: true, connect: true, connectAll: true, query: true, activePeers: true,
+    connectedPeers: true, takePending: true, setChatTarget: true, resolve: true, trust: true,
+    history: true, outbox: true, retry: true, drop: true, join: true, leave: true, rooms: true,
+    on: true, once: true, off: true, exit: true,
+  } satisfies Record<keyof PeerApi, true>),
+  // the EventEmitter underneath, and the global's own names
+  emit: true, removeListener: true, addListener: true,
+  active: true, connected: true, pending: true, chat: true, quit: true, help: true,
+};
+export const PEER_API_MEMBERS: readonly string[] = Object.keys(RESERVED);
 
 export interface PluginHostOptions {
-  peer: PeerApi;
+  /**
+   * The peer, or a function returning it: the composition root builds the host first (the peer
+   * takes its interceptors) and the peer right after, before any plugin is loaded.
+   */
+  peer: PeerApi | (() => PeerApi);
   /** Plugins get `<dataDir>/plugins/<name>`; null gives them a temporary directory. */
   dataDir: string | null;
   /** How long an async hook (or setup) is awaited. @default 5000 */
@@ -161,7 +175,7 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
     outgoing: (msg) => this.transform('transformOutgoing', msg),
   };
 
-  readonly #peer: PeerApi;
+  readonly #peerRef: () => PeerApi;
   readonly #dataDir: string | null;
   readonly #timeoutMs: number;
   readonly #maxFailures: number;
@@ -179,9 +193,14 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
   #stopped = false;
   readonly #inflight = new Set<Promise<void>>();
 
+  get #peer(): PeerApi {
+    return this.#peerRef();
+  }
+
   constructor(options: PluginHostOptions) {
     super();
-    this.#peer = options.peer;
+    const peer = options.peer;
+    this.#peerRef = typeof peer === 'function' ? peer : () => peer;
     this.#dataDir = options.dataDir;
     this.#timeoutMs = options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
     this.#maxFailures = options.maxFailures ?? DEFAULT_MAX_FAILURES;

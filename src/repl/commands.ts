@@ -147,19 +147,9 @@ export function formatMenu(c: Colors): string {
 }
 
 /** Members the host adds to the `peer` global when it has a store and rooms (see runPeer). */
-interface Extras {
-  history(
-    target?: string,
-    opts?: { limit?: number; search?: string },
-  ): Array<ChatMessage & { state?: string }>;
-  outbox(): Array<ChatMessage & { state?: string }>;
-  retry(id: string): Promise<unknown>;
-  drop(id: string): Promise<boolean>;
-  join(room: string, opts?: { secret?: string }): Promise<RoomLine[]>;
-  leave(room: string): Promise<RoomLine[]>;
-  rooms(): RoomLine[];
-}
-type RoomLine = { name: string; secret: boolean; peers: number };
+/** The history, outbox and room members: the peer's own, or what the host supplied through `extra`. */
+type Extras = Pick<PeerGlobal, 'history' | 'outbox' | 'retry' | 'drop' | 'join' | 'leave' | 'rooms'>;
+type RoomLine = ReturnType<PeerGlobal['rooms']>[number];
 
 function extra<K extends keyof Extras>(g: PeerGlobal, name: K): Extras[K] {
   const fn = (g as unknown as Partial<Extras>)[name];

@@ -4,8 +4,8 @@
  */
 import { inspect } from 'node:util';
 import { PeerchatError } from '../errors.js';
-import type { ConnectOptions, PeerApi, PeerEventName, PeerEvents, SendOptions } from '../peer/api.js';
-import type { ChatMessage, PeerInfo, SendResult } from '../types.js';
+import type { PeerApi, PeerEventName, PeerEvents } from '../peer/api.js';
+import type { ChatMessage } from '../types.js';
 
 // a Record, so the type checker flags an event added to PeerEvents but missing here
 const EVENT_NAMES: Record<PeerEventName, true> = {
@@ -33,7 +33,7 @@ export interface PeerGlobalContext {
   quit(code?: number): Promise<void>;
   /** Plugin helpers, e.g. `{ block }` becomes `peer.block(...)`. Core members are never replaced. */
   helpers?: Record<string, Helper>;
-  /** More members (getters kept), e.g. history/outbox/join/leave/rooms from later issues. */
+  /** Members that replace the peer's history/outbox/rooms ones (getters kept); core members are never replaced. */
   extra?: object;
   /** Where `peer.pending()` takes messages from. @default peer.takePending() */
   takePending?(): ChatMessage[];
@@ -43,56 +43,70 @@ export interface PeerGlobalContext {
 
 type Listener<E extends PeerEventName> = (...args: PeerEvents[E]) => unknown;
 
-export interface PeerGlobal {
-  readonly name: string;
-  readonly host: string;
-  readonly port: number;
-  /** "ip:port" */
-  readonly address: string;
-  /** Hex public key, or null for a classic-only peer. */
-  readonly id: string | null;
-  readonly fingerprint: string | null;
-  send(target: string, text: string, opts?: SendOptions): Promise<SendResult>;
-  broadcast(text: string): Promise<SendResult[]>;
-  connect(address: string, opts?: ConnectOptions): Promise<PeerInfo>;
-  connectAll(): Promise<PeerInfo[]>;
-  query(target: string): Promise<string[]>;
-  active(): PeerInfo[];
-  connected(): PeerInfo[];
-  pending(): ChatMessage[];
+/** PeerApi members the global shows under the REPL's short names. */
+type Renamed = { activePeers: 'active'; connectedPeers: 'connected'; takePending: 'pending' };
+/** PeerApi members the global leaves out: chat mode and shutdown are the host's (see `chat`, `quit`). */
+type Hidden = 'setChatTarget' | 'resolve' | 'exit' | 'on' | 'once' | 'off';
+
+/** The `peer` global: PeerApi under the REPL's names, plus chat mode and quit. */
+export type PeerGlobal = {
+  readonly [K in keyof PeerApi as K extends Hidden
+    ? never
+    : K extends keyof Renamed
+      ? Renamed[K]
+      : K]: PeerApi[K];
+} & {
+  /** Enter chat mode with a target (REPL: prompt changes; script: following lines are sent). */
   chat(target: string): Promise<void> | void;
   on<E extends PeerEventName>(event: E, fn: Listener<E>): PeerGlobal;
   once<E extends PeerEventName>(event: E, fn: Listener<E>): PeerGlobal;
   off<E extends PeerEventName>(event: E, fn: Listener<E>): PeerGlobal;
-  /** Accept a changed key for an address deliberately (after ERR_KEY_MISMATCH). */
-  trust(address: string, key: string): void;
+  /** Send EXIT to all and end the process (the host decides how). */
   quit(code?: number): Promise<void>;
-}
+};
 
-/** Names of the contract's members; helpers and extras may not shadow them. */
-export const CORE_MEMBERS: readonly string[] = [
-  'name',
-  'host',
-  'port',
-  'address',
-  'id',
-  'fingerprint',
-  'send',
-  'broadcast',
-  'connect',
-  'connectAll',
-  'query',
-  'active',
-  'connected',
-  'pending',
-  'chat',
-  'on',
-  'once',
-  'off',
-  'trust',
-  'quit',
-  'toJSON',
-];
+/**
+ * Every member of the global: "core" ones cannot be replaced by helpers or extras; "store" ones
+ * (history, outbox, rooms) come from the peer and a host may supply its own through `extra`.
+ */
+const MEMBERS = {
+  name: 'core',
+  host: 'core',
+  port: 'core',
+  address: 'core',
+  id: 'core',
+  fingerprint: 'core',
+  send: 'core',
+  broadcast: 'core',
+  connect: 'core',
+  connectAll: 'core',
+  query: 'core',
+  active: 'core',
+  connected: 'core',
+  pending: 'core',
+  chat: 'core',
+  on: 'core',
+  once: 'core',
+  off: 'core',
+  trust: 'core',
+  quit: 'core',
+  toJSON: 'core',
+  history: 'store',
+  outbox: 'store',
+  retry: 'store',
+  drop: 'store',
+  join: 'store',
+  leave: 'store',
+  rooms: 'store',
+} as const satisfies Record<keyof PeerGlobal | 'toJSON', 'core' | 'store'>;
+
+/** Names of the contract's members that helpers and extras may not shadow. */
+export const CORE_MEMBERS: readonly string[] = Object.keys(MEMBERS).filter(
+  (k) => MEMBERS[k as keyof typeof MEMBERS] === 'core',
+);
+
+/** Every member name of the global (core and store). */
+export const GLOBAL_MEMBERS: readonly string[] = Object.keys(MEMBERS);
 
 function usage(message: string): PeerchatError {
   return new PeerchatError('ERR_USAGE', message);
@@ -216,6 +230,28 @@ export function createPeerGlobal(peer: PeerApi, ctx: PeerGlobalContext): PeerGlo
       requireString(key, 'key (hex public key)', 'peer.trust(address, key)');
       peer.trust(address, key);
     },
+    history(target, opts) {
+      return peer.history(target, opts);
+    },
+    outbox() {
+      return peer.outbox();
+    },
+    async retry(id) {
+      return peer.retry(id);
+    },
+    async drop(id) {
+      return peer.drop(id);
+    },
+    // the room code checks names itself (ERR_INVALID_ROOM)
+    async join(room, opts) {
+      return peer.join(room, opts);
+    },
+    async leave(room) {
+      return peer.leave(room);
+    },
+    rooms() {
+      return peer.rooms();
+    },
     async quit(code = 0) {
       if (!Number.isInteger(code) || code < 0 || code > 255)
         throw usage('peer.quit(code): code must be 0-255');
@@ -233,11 +269,11 @@ export function createPeerGlobal(peer: PeerApi, ctx: PeerGlobalContext): PeerGlo
   });
 
   for (const [key, fn] of Object.entries(ctx.helpers ?? {})) {
-    if (CORE_MEMBERS.includes(key) || typeof fn !== 'function') continue;
+    if (GLOBAL_MEMBERS.includes(key) || typeof fn !== 'function') continue;
     Object.defineProperty(g, key, { value: fn, enumerable: true, configurable: true, writable: false });
   }
   for (const [key, desc] of Object.entries(Object.getOwnPropertyDescriptors(ctx.extra ?? {}))) {
-    if (CORE_MEMBERS.includes(key)) continue;
+    if (CORE_MEMBERS.includes(key)) continue; // a store member may be replaced
     Object.defineProperty(g, key, { ...desc, configurable: true });
   }
   return g;

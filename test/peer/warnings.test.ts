@@ -1,7 +1,7 @@
 /** Warnings are rate-limited per code; what is held back is counted, not lost silently. */
 import t from 'tap';
-import type { Warning } from '../../src/errors.js';
-import { WARNING_WINDOW_MS, WARNINGS_PER_WINDOW, WarningLimiter } from '../../src/peer/warnings.js';
+import { PeerchatError, type Warning } from '../../src/errors.js';
+import { WARNING_WINDOW_MS, WARNINGS_PER_WINDOW, WarningLimiter, Warnings } from '../../src/peer/warnings.js';
 
 t.test('at most WARNINGS_PER_WINDOW per code per window, then a summary', async (t) => {
   const out: Warning[] = [];
@@ -24,3 +24,24 @@ t.test('at most WARNINGS_PER_WINDOW per code per window, then a summary', async 
   });
   t.equal(out.at(-1)?.message, 'next window');
 });
+
+t.test(
+  'the sink: a coded failure keeps its code, an uncoded one is ERR_INTERNAL; both keep the cause',
+  async (t) => {
+    const warnings = new Warnings();
+    const out: Warning[] = [];
+    warnings.on('warning', (w) => out.push(w));
+    const coded = new PeerchatError('ERR_CONNECT_TIMEOUT', 'no answer');
+    warnings.fail(coded, 'connect to 10.0.0.1:1 failed');
+    const bug = new TypeError('x is undefined');
+    warnings.fail(bug, 'outgoing transform failed');
+    warnings.warn('ERR_BAD_FRAME', 'odd frame');
+    t.same(out, [
+      { code: 'ERR_CONNECT_TIMEOUT', message: 'connect to 10.0.0.1:1 failed: no answer', cause: coded },
+      { code: 'ERR_INTERNAL', message: 'outgoing transform failed: x is undefined', cause: bug },
+      { code: 'ERR_BAD_FRAME', message: 'odd frame', cause: undefined },
+    ]);
+    warnings.sink({ code: 'ERR_BAD_FRAME', message: 'through the sink' });
+    t.equal(out.at(-1)?.message, 'through the sink');
+  },
+);

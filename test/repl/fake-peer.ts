@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { PeerchatError } from '../../src/errors.js';
-import type { ConnectOptions, PeerApi, SendOptions } from '../../src/peer/api.js';
+import type { ConnectOptions, PeerApi, RoomSummary, SendOptions, StoredMessage } from '../../src/peer/api.js';
 import type { ChatMessage, PeerInfo, SendResult } from '../../src/types.js';
 
 let seq = 0;
@@ -137,6 +137,29 @@ export class FakePeer extends EventEmitter implements PeerApi {
 
   trust(address: string, key: string): void {
     this.calls.push(`trust ${address} ${key}`);
+  }
+
+  // no store and no rooms: what a peer with `store: false` that joined nothing answers
+  history(): StoredMessage[] {
+    return [];
+  }
+  outbox(): StoredMessage[] {
+    return [];
+  }
+  async retry(id: string): Promise<StoredMessage> {
+    throw new PeerchatError('ERR_USAGE', `retry ${id} needs the store`);
+  }
+  async drop(id: string): Promise<boolean> {
+    throw new PeerchatError('ERR_USAGE', `drop ${id} needs the store`);
+  }
+  async join(room: string): Promise<RoomSummary[]> {
+    throw new PeerchatError('ERR_ROOM', `cannot join ${room} here`);
+  }
+  async leave(): Promise<RoomSummary[]> {
+    return [];
+  }
+  rooms(): RoomSummary[] {
+    return [];
   }
 
   async exit(): Promise<void> {

@@ -48,7 +48,7 @@ t.test('every human view shows at least 64 bits', async (t) => {
     protocol: 'native' as const,
     key,
     fingerprint: fp,
-    via: 'tcp',
+    via: 'tcp' as const,
   };
   const connected = formatConnected(info, c);
   t.ok(bitsShown(connected) >= 64, connected);

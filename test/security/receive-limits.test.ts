@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import * as m from '../../src/net/native/messages.js';
-import { MAX_TEXT_BYTES as SEND_LIMIT } from '../../src/peer/delivery.js';
+import { MAX_TEXT_BYTES as SEND_LIMIT } from '../../src/peer/outbox.js';
 
 t.test('the receive limit equals the send limit', async (t) => {
   t.equal(m.MAX_TEXT_BYTES, SEND_LIMIT);

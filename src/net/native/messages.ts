@@ -3,14 +3,17 @@
  * Every decoder checks its limits; `safe()` turns any decode failure into `null`, so bad bytes
  * never throw into protomux (which would destroy the stream with an uncoded error).
  */
+
 import b4a from 'b4a';
 import c from 'compact-encoding';
+import { MAX_SEND_TEXT_BYTES } from '../../defaults.js';
 import { isPrintableName } from '../../sanitize.js';
 import type { Hello, WireChat } from '../session.js';
 
 export const MAX_NAME_BYTES = 256; // 64 characters of up to 4 UTF-8 bytes
 export const MAX_ID_BYTES = 128; // UUIDv7 ids are 36
-export const MAX_TEXT_BYTES = 16 * 1024; // equals the send limit (src/peer/delivery.ts): no more is stored
+/** The send limit is the receive limit: a peer cannot store more than it could send. */
+export const MAX_TEXT_BYTES = MAX_SEND_TEXT_BYTES;
 /** The largest timestamp a Date can hold (ms since the epoch); plugins and the store rely on it. */
 export const MAX_TS = 8.64e15;
 export const MAX_VERSION_BYTES = 64;

@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { PeerchatError } from '../../../src/errors.js';
-import type { PeerApi, PeerEvents, SendOptions } from '../../../src/peer/api.js';
+import type { PeerApi, PeerEvents, RoomSummary, SendOptions, StoredMessage } from '../../../src/peer/api.js';
 import type { Interceptors } from '../../../src/peer/options.js';
 import type { ChatMessage, PeerInfo, SendResult } from '../../../src/types.js';
 
@@ -126,6 +126,29 @@ export class FakePeer extends EventEmitter implements PeerApi {
   }
 
   trust(): void {}
+
+  // no store and no rooms: what a peer with `store: false` that joined nothing answers
+  history(): StoredMessage[] {
+    return [];
+  }
+  outbox(): StoredMessage[] {
+    return [];
+  }
+  async retry(id: string): Promise<StoredMessage> {
+    throw new PeerchatError('ERR_USAGE', `retry ${id} needs the store`);
+  }
+  async drop(id: string): Promise<boolean> {
+    throw new PeerchatError('ERR_USAGE', `drop ${id} needs the store`);
+  }
+  async join(room: string): Promise<RoomSummary[]> {
+    throw new PeerchatError('ERR_ROOM', `cannot join ${room} here`);
+  }
+  async leave(): Promise<RoomSummary[]> {
+    return [];
+  }
+  rooms(): RoomSummary[] {
+    return [];
+  }
 
   async exit(): Promise<void> {
     this.emit('close');

@@ -1,0 +1,152 @@
+/**
+ * The one road of every incoming chat message, classic or native: decide the sender, de-duplicate,
+ * plugin transforms, store, ack (a message is kept before the sender may forget it), then emit it,
+ * held aside while chat mode shows another peer. The place for per-sender limits on what comes in.
+ */
+
+import { MAX_PENDING, SEEN_IDS } from '../defaults.js';
+import { formatAddress } from '../net/address.js';
+import type { ClaimedSender, Session, WireChat } from '../net/session.js';
+import type { ChatMessage } from '../types.js';
+import type { PeerCore } from './core.js';
+import { plain } from './outbox.js';
+import { type PeerRecord, toInfo } from './table.js';
+
+type Transform = (msg: ChatMessage) => Promise<ChatMessage | null>;
+
+export class Inbox {
+  private readonly seen = new Set<string>();
+  /** The ids of `seen` in arrival order, as a ring: evicting the oldest stays O(1). */
+  private readonly seenRing: (string | undefined)[] = new Array(SEEN_IDS);
+  private seenNext = 0;
+  private held: ChatMessage[] = [];
+  private chatTarget: string | null = null;
+
+  constructor(
+    private readonly core: PeerCore,
+    private readonly transform: Transform,
+  ) {}
+
+  /** A chat on an attached session; a classic one is from the sender its frame claims. */
+  fromSession(
+    rec: PeerRecord,
+    session: Session,
+    chat: WireChat,
+    ack: () => void,
+    claimed?: ClaimedSender,
+  ): void {
+    if (claimed) return this.fromClaim(chat, ack, claimed);
+    this.admit(
+      {
+        id: chat.id,
+        from: rec.address,
+        name: rec.name,
+        text: chat.text,
+        protocol: session.protocol,
+        verified: session.protocol === 'native',
+        key: rec.key,
+        fingerprint: rec.fingerprint,
+        ts: chat.ts,
+        direction: 'in',
+      },
+      ack,
+    );
+  }
+
+  /**
+   * A classic chat: the sender is the socket's IP and the port its frame claims, and becomes
+   * a discovered peer under that address (as the original does).
+   */
+  fromClaim(chat: WireChat, ack: () => void, claimed: ClaimedSender): void {
+    const { host, port, name } = claimed;
+    const address = formatAddress(host, port);
+    const [rec, isNew] = this.core.table.upsert(address, host, port);
+    if (rec.protocol !== 'native') rec.name = name;
+    if (rec.protocol === null) rec.protocol = 'classic';
+    if (isNew) this.core.emit('peer-discovered', toInfo(rec));
+    this.admit(
+      {
+        id: chat.id,
+        from: address,
+        name,
+        text: chat.text,
+        protocol: 'classic',
+        verified: false,
+        key: null,
+        fingerprint: null,
+        ts: chat.ts,
+        direction: 'in',
+      },
+      ack,
+    );
+  }
+
+  /** Messages held so far in chat mode, without clearing them. */
+  peekHeld(): readonly ChatMessage[] {
+    return this.held;
+  }
+
+  /** The held messages, cleared; with a store also those held before a restart. */
+  takeHeld(): ChatMessage[] {
+    const out = this.held;
+    this.held = [];
+    return this.core.store ? this.core.store.takePending().map(plain) : out;
+  }
+
+  /** While set, incoming messages from any other peer are held instead of shown. */
+  setChatTarget(address: string | null): void {
+    this.chatTarget = address;
+  }
+
+  private admit(msg: ChatMessage, ack: () => void): void {
+    if (!this.seen.has(msg.id)) this.remember(msg.id);
+    else if (!this.core.store) {
+      ack();
+      return;
+    }
+    // with a store, a repeat goes through receive(): it is acked only once its first copy is
+    // committed, and a copy whose storing failed is stored now (the id alone proves nothing)
+    void this.receive(msg, ack);
+  }
+
+  private remember(id: string): void {
+    // not Set#values().next(): after many deletes V8 walks the deleted slots, O(n) per message
+    const old = this.seenRing[this.seenNext];
+    if (old !== undefined) this.seen.delete(old);
+    this.seenRing[this.seenNext] = id;
+    this.seenNext = (this.seenNext + 1) % SEEN_IDS;
+    this.seen.add(id);
+  }
+
+  private async receive(msg: ChatMessage, ack: () => void): Promise<void> {
+    const { store, warnings } = this.core;
+    if (store && msg.protocol === 'native' && store.get(msg.id)) {
+      ack(); // a resend after a lost ack: already kept and shown
+      return;
+    }
+    const out = await this.transform(msg);
+    if (!out) {
+      ack();
+      return;
+    }
+    if (store) {
+      try {
+        if (!(await store.recordIncoming(out))) {
+          ack();
+          return;
+        }
+      } catch (err) {
+        // not kept, so not acked: the sender keeps it queued and resends
+        warnings.fail(err, `could not store message ${msg.id}`);
+        return;
+      }
+    }
+    ack();
+    if (this.chatTarget !== null && out.from !== this.chatTarget) {
+      this.held.push(out);
+      if (this.held.length > MAX_PENDING) this.held.shift();
+      store?.addPending(out.id).catch((err) => warnings.fail(err, 'store'));
+    }
+    this.core.emit('message', out);
+  }
+}

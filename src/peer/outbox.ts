@@ -1,0 +1,268 @@
+/**
+ * Everything outgoing: the send policy (which session, connect first, queue or one-shot when the
+ * peer is away, plugin transforms) and delivery: native messages through the durable outbox
+ * (stored as queued, acked on the ack, resent with the same id on the next session with that key),
+ * classic messages written once and never retried. The place for backpressure and redial.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import { MAX_SEND_TEXT_BYTES } from '../defaults.js';
+import { errorMessage, PeerchatError } from '../errors.js';
+import { sendOneShot } from '../net/classic/client.js';
+import { encodeFrame, ORIGINAL_READ_BYTES } from '../net/classic/codec.js';
+import { fingerprint } from '../net/native/identity.js';
+import type { Session } from '../net/session.js';
+import type { StoredMessage } from '../store/store.js';
+import type { ChatMessage, PeerInfo, SendResult } from '../types.js';
+import type { SendOptions } from './api.js';
+import type { PeerCore } from './core.js';
+import type { PeerRecord } from './table.js';
+
+/** Native chat text limit (bytes); classic texts are limited by the original's 1024-byte read. */
+export const MAX_TEXT_BYTES = MAX_SEND_TEXT_BYTES;
+
+/** What sending needs from the rest of the Peer. */
+export interface OutboxHooks {
+  /** The record for a target (a known peer, or a blank one for a typed address). */
+  resolve(target: string): PeerRecord;
+  connect(address: string): Promise<PeerInfo>;
+  /** The key pinned for an address (a native peer that is away). */
+  pinned(address: string): string | null;
+  /** Classic peers are accepted (a one-shot MESSAGE may reach a peer that does not ACK). */
+  classic: boolean;
+  /** The plugins' outgoing transform, if any. */
+  transform(): ((msg: ChatMessage) => Promise<ChatMessage | null>) | null;
+}
+
+export class Outbox {
+  /** Outgoing native ids written to a session and not acked yet: never resent twice at once. */
+  private readonly inflight = new Set<string>();
+
+  constructor(
+    private readonly core: PeerCore,
+    private readonly hooks: OutboxHooks,
+  ) {}
+
+  async send(target: string, text: string, opts: SendOptions = {}): Promise<SendResult> {
+    const { core, hooks } = this;
+    if (typeof text !== 'string' || text.length === 0) {
+      throw new PeerchatError('ERR_USAGE', 'send(target, text) needs a non-empty text');
+    }
+    let rec = hooks.resolve(target);
+    if (core.isSelf(rec.host, rec.port))
+      throw new PeerchatError('ERR_INVALID_ADDRESS', `${rec.address} is this peer`);
+    let session = rec.session;
+    if (!session) {
+      try {
+        const info = await hooks.connect(rec.address);
+        rec = core.table.get(info.address) ?? rec;
+        session = rec.session;
+      } catch (err) {
+        const code = err instanceof PeerchatError ? err.code : null;
+        const unreachable =
+          code === 'ERR_PEER_UNREACHABLE' || code === 'ERR_CONNECT_TIMEOUT' || code === 'ERR_DISCONNECTED';
+        // a known native peer that is away: the outbox keeps the message until it is back
+        const queue = unreachable && core.store !== null && this.keyOf(rec) !== null;
+        // a peer that does not answer CONNECT may still take a one-shot MESSAGE, as the original sends it
+        const oneShot = hooks.classic && code === 'ERR_CONNECT_TIMEOUT';
+        if (!queue && !oneShot) throw err;
+      }
+    }
+    let msg: ChatMessage | null = this.outgoingMessage(rec, session, text);
+    const transform = hooks.transform();
+    if (transform) msg = await transform(msg);
+    if (!msg)
+      return {
+        id: '',
+        to: rec.address,
+        protocol: rec.protocol ?? 'classic',
+        state: 'failed',
+        error: 'dropped by a plugin',
+      };
+    const result = await this.deliver(rec, session, msg, opts);
+    core.emit('sent', msg, result);
+    return result;
+  }
+
+  /** Send to every connected peer; one result per peer, never rejects for one peer's failure. */
+  async broadcast(text: string): Promise<SendResult[]> {
+    const targets = this.core.table.connected();
+    const results = await Promise.allSettled(targets.map((r) => this.send(r.address, text)));
+    return results.map((res, i) =>
+      res.status === 'fulfilled'
+        ? res.value
+        : {
+            id: '',
+            to: targets[i]!.address,
+            protocol: targets[i]!.protocol ?? 'classic',
+            state: 'failed' as const,
+            error: errorMessage(res.reason),
+          },
+    );
+  }
+
+  /** The key of a native peer, from its session or from the pin of its address. */
+  private keyOf(rec: PeerRecord): string | null {
+    return rec.key ?? this.hooks.pinned(rec.address);
+  }
+
+  private outgoingMessage(rec: PeerRecord, session: Session | null, text: string): ChatMessage {
+    const key = session ? rec.key : this.keyOf(rec);
+    const native = session ? session.protocol === 'native' : this.core.store !== null && key !== null;
+    return {
+      id: uuidv7(),
+      from: rec.address,
+      name: rec.name,
+      text,
+      protocol: native ? 'native' : 'classic',
+      verified: native,
+      key: native ? key : null,
+      fingerprint: native && key ? fingerprint(key) : null,
+      ts: Date.now(),
+      direction: 'out',
+    };
+  }
+
+  private get store() {
+    return this.core.store;
+  }
+
+  async deliver(
+    rec: PeerRecord,
+    session: Session | null,
+    msg: ChatMessage,
+    opts: SendOptions,
+  ): Promise<SendResult> {
+    const base = { id: msg.id, to: rec.address, protocol: msg.protocol };
+    if (msg.protocol === 'native') {
+      if (Buffer.byteLength(msg.text) > MAX_TEXT_BYTES) {
+        throw new PeerchatError(
+          'ERR_MESSAGE_TOO_LONG',
+          `message is ${Buffer.byteLength(msg.text)} bytes; the limit is ${MAX_TEXT_BYTES}`,
+        );
+      }
+      const store = this.store;
+      if (store) await store.enqueue(msg, msg.key);
+      // a session with this key may have opened while the row committed (its outbox flush ran
+      // before the row existed), under this address or another: without this it waits for the next one
+      const live = session && !session.closed ? session : store ? this.sessionFor(msg.key) : null;
+      if (!live) return { ...base, state: 'queued' };
+      const acked = this.transmit(live, msg);
+      if (opts.wait === false) {
+        acked.catch((err) => {
+          if (!store)
+            this.core.warnings.fail(err, `message ${msg.id} to ${rec.address} was not acknowledged`);
+        });
+        return { ...base, state: 'queued' };
+      }
+      try {
+        await acked;
+      } catch (err) {
+        // with a store the message stays queued and is resent on the next session with this key
+        if (!store) throw err;
+        return { ...base, state: 'queued', error: errorMessage(err) };
+      }
+      return { ...base, state: 'acked' };
+    }
+    const { name, port } = this.core.local();
+    checkClassicText(name, port, msg.text);
+    await this.store?.enqueue(msg, null);
+    try {
+      if (session) await session.sendChat({ id: msg.id, ts: msg.ts, text: msg.text });
+      else
+        await sendOneShot(
+          rec.host,
+          rec.port,
+          { verb: 'MESSAGE', name, port, text: msg.text },
+          this.core.timeouts.connect,
+        );
+    } catch (err) {
+      await this.store?.markFailed(msg.id, errorMessage(err));
+      throw err;
+    }
+    await this.store?.markSent(msg.id);
+    return { ...base, state: 'sent' };
+  }
+
+  /** Resend, with the same ids, what the outbox holds for this peer's key. */
+  flush(rec: PeerRecord, session: Session): void {
+    const store = this.store;
+    if (!store || !rec.key) return;
+    for (const m of store.queuedFor(rec.key)) {
+      if (this.inflight.has(m.id)) continue;
+      this.transmit(session, m).catch(() => {}); // still queued: the next session tries again
+    }
+  }
+
+  /** Mark queued messages past their expiry failed, and say so (a warning and `message-failed`). */
+  expire(): void {
+    for (const m of this.store?.expire() ?? []) {
+      const error = `not delivered to ${m.from} before it expired`;
+      this.core.warnings.warn('ERR_MESSAGE_EXPIRED', `message ${m.id}: ${error}`);
+      this.core.emit('message-failed', plain(m), error);
+    }
+  }
+
+  outbox(): StoredMessage[] {
+    return this.store?.outbox() ?? [];
+  }
+
+  async retry(id: string): Promise<StoredMessage> {
+    if (!this.store) throw new PeerchatError('ERR_USAGE', 'retry needs the store (store: false is set)');
+    const m = await this.store.retry(id);
+    const rec = m.key ? this.core.table.byKey(m.key) : undefined;
+    if (rec?.session && !this.inflight.has(id)) this.transmit(rec.session, m).catch(() => {});
+    return m;
+  }
+
+  async drop(id: string): Promise<boolean> {
+    if (!this.store) throw new PeerchatError('ERR_USAGE', 'drop needs the store (store: false is set)');
+    return this.store.drop(id);
+  }
+
+  /** Write a native message and mark it acked once the ack arrives. */
+  private async transmit(session: Session, msg: ChatMessage): Promise<void> {
+    this.inflight.add(msg.id);
+    try {
+      await session.sendChat({ id: msg.id, ts: msg.ts, text: msg.text });
+      await this.store?.markAcked(msg.id);
+    } finally {
+      this.inflight.delete(msg.id);
+    }
+  }
+
+  /** The open native session with this key, under any address. */
+  private sessionFor(key: string | null): Session | null {
+    const s = key ? this.core.table.byKey(key)?.session : null;
+    return s && !s.closed && s.protocol === 'native' ? s : null;
+  }
+}
+
+/** A classic frame must fit the original's single 1024-byte read, and be one line. */
+export function checkClassicText(name: string, port: number, text: string): void {
+  if (/[\r\n]/.test(text)) {
+    throw new PeerchatError('ERR_MESSAGE_TOO_LONG', 'classic messages are one line: remove the line breaks');
+  }
+  const bytes = Buffer.byteLength(encodeFrame({ verb: 'MESSAGE', name, port, text })) - 1;
+  if (bytes > ORIGINAL_READ_BYTES) {
+    throw new PeerchatError(
+      'ERR_MESSAGE_TOO_LONG',
+      `the MESSAGE frame would be ${bytes} bytes; classic peers read at most ${ORIGINAL_READ_BYTES} (shorten the text by ${bytes - ORIGINAL_READ_BYTES} bytes)`,
+    );
+  }
+}
+
+/** A stored row as the plain ChatMessage the events carry. */
+export function plain(m: StoredMessage): ChatMessage {
+  return {
+    id: m.id,
+    from: m.from,
+    name: m.name,
+    text: m.text,
+    protocol: m.protocol,
+    verified: m.verified,
+    key: m.key,
+    fingerprint: m.fingerprint,
+    ts: m.ts,
+    direction: m.direction,
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * Sessions in the peer tables: attach a ready session to its record (one key is one peer),
+ * the tie-break between two sessions with one peer, replacement, EXIT, and the grace period of a
+ * dropped room connection. The place where a session's identity meets the tables.
+ */
+
+import { ROOM_GRACE_MS, SIMULTANEOUS_MS } from '../defaults.js';
+import { PeerchatError } from '../errors.js';
+import { formatAddress } from '../net/address.js';
+import type { ClassicConnection } from '../net/classic/connection.js';
+import { ClassicSession } from '../net/classic/session.js';
+import { fingerprint } from '../net/native/identity.js';
+import type { Session } from '../net/session.js';
+import type { Opened } from '../net/upgrade.js';
+import type { DisconnectReason, PeerInfo } from '../types.js';
+import type { PeerCore } from './core.js';
+import { isRoomVia, type PeerRecord, toInfo } from './table.js';
+
+export interface SessionsHooks {
+  /** Our own key, for the tie-break of a simultaneous connect. */
+  localId(): string | null;
+  /** The joined rooms in which a swarm connection with this key is live. */
+  roomsOf(key: string): string[];
+  /** A session was attached: wire its messages and requests. */
+  attached(rec: PeerRecord, session: Session): void;
+  /** After the events of an attach: remember the peer, resend what waits for it. */
+  established(rec: PeerRecord, session: Session): void;
+}
+
+export class Sessions {
+  constructor(
+    private readonly core: PeerCore,
+    private readonly hooks: SessionsHooks,
+  ) {}
+
+  /** Put a ready session in the tables; a session that loses the tie-break is closed. */
+  attach(o: Opened): PeerInfo {
+    const { core } = this;
+    const { session, host, port, name, key, via } = o;
+    const address = formatAddress(host, port);
+    if (core.closing()) {
+      void session.exit();
+      throw new PeerchatError('ERR_CLOSED', 'the peer is shutting down');
+    }
+    // one key is one peer: met at another address (a room, a NAT), it keeps its entry
+    const known = key ? core.table.byKey(key) : undefined;
+    const [rec, isNew] =
+      known && known.address !== address && ((known.session && !known.session.closed) || known.grace)
+        ? [known, false]
+        : core.table.upsert(address, host, port);
+    const old = rec.session;
+    let samePeer = false;
+    if (old && !old.closed) {
+      if (!this.replaces(session, old, rec)) {
+        session.destroy('closed');
+        return toInfo(rec);
+      }
+      samePeer = key !== null && old.remoteKey === key;
+      rec.session = null;
+      old.destroy('closed');
+    }
+    rec.session = session;
+    rec.name = name;
+    rec.key = key;
+    rec.fingerprint = key ? fingerprint(key) : null;
+    rec.protocol = session.protocol;
+    rec.via = via;
+    rec.since = Date.now();
+    this.hooks.attached(rec, session);
+    session.once('close', (reason) => this.onClose(rec, session, reason));
+    if (isNew) core.emit('peer-discovered', toInfo(rec));
+    if (rec.grace) {
+      // a replaced swarm connection: the peer never left
+      clearTimeout(rec.grace);
+      rec.grace = null;
+    } else if (!samePeer) {
+      core.emit('peer-connected', toInfo(rec));
+    }
+    this.hooks.established(rec, session);
+    return toInfo(rec);
+  }
+
+  /**
+   * A second session with the same peer: the newer one wins (a restarted peer), unless both opened
+   * at once from both ends; then both sides keep the one the lower key initiated.
+   */
+  replaces(next: Session, old: Session, rec: PeerRecord): boolean {
+    const ours = this.hooks.localId();
+    if (Date.now() - rec.since > SIMULTANEOUS_MS || !next.remoteKey || !ours || !old.remoteKey) return true;
+    const nextInitiator = next.isInitiator ? ours : next.remoteKey;
+    const oldInitiator = old.isInitiator ? ours : old.remoteKey;
+    if (nextInitiator === oldInitiator) return true;
+    return nextInitiator < oldInitiator;
+  }
+
+  /** A classic EXIT on a connection that is not a session: end that address's classic session, if any. */
+  exitFrom(host: string, port: number, conn: ClassicConnection): void {
+    const address = formatAddress(host, port);
+    const rec = this.core.table.get(address);
+    const target =
+      rec?.session instanceof ClassicSession && rec.session.remoteHost === host ? rec.session : null;
+    if (target) target.remoteExit();
+    else if (rec && !rec.session) this.core.table.delete(address);
+    if (conn !== target?.conn) conn.destroy();
+  }
+
+  /** Bad input that closed a session was already reported by the session as a warning. */
+  private onClose(rec: PeerRecord, session: Session, reason: DisconnectReason): void {
+    const { core } = this;
+    if (rec.session !== session) return;
+    rec.session = null;
+    const info = toInfo(rec);
+    // the original drops an exiting peer from its active peers too
+    if (reason === 'exit') core.table.delete(rec.address);
+    if (core.closing() && reason === 'closed') return;
+    const inRoom = isRoomVia(rec.via) || (rec.key !== null && this.hooks.roomsOf(rec.key).length > 0);
+    if (reason === 'lost' && inRoom && !core.closing()) {
+      // hyperswarm replaces a connection by closing the old one first, and the remote may replace
+      // our TCP session by its room one before we do: wait for the new one
+      rec.grace = setTimeout(() => {
+        rec.grace = null;
+        if (!rec.session) core.emit('peer-disconnected', info, reason);
+      }, ROOM_GRACE_MS);
+      rec.grace.unref();
+      return;
+    }
+    core.emit('peer-disconnected', info, reason);
+  }
+}

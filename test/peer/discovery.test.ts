@@ -1,0 +1,70 @@
+/** Discovery over fake tables: learning an answer within the limit, answers to others, connectAll. */
+import t from 'tap';
+import type { Session } from '../../src/net/session.js';
+import { Discovery } from '../../src/peer/discovery.js';
+import type { PeerInfo } from '../../src/types.js';
+import { FakeSession, fakeCore } from '../helpers/core.js';
+
+t.test('learn: valid, distinct, not ourselves, within maxPeerlistKeys; names fill in', async (t) => {
+  const f = fakeCore({ port: 4000 });
+  f.core.limits.maxPeerlistKeys = 3;
+  const d = new Discovery(f.core, async () => {
+    throw new Error('not used');
+  });
+  const learned = d.learn(
+    [
+      { address: '10.0.0.1:1', key: null, name: 'one' },
+      { address: 'not an address', key: null, name: null },
+      { address: '127.0.0.1:4000', key: null, name: 'me' },
+      { address: '10.0.0.1:1', key: null, name: null },
+      { address: '10.0.0.2:2', key: null, name: null },
+      { address: '10.0.0.3:3', key: null, name: null },
+      { address: '10.0.0.4:4', key: null, name: null },
+    ],
+    '10.0.0.9:9',
+  );
+  t.same(learned, ['10.0.0.1:1', '10.0.0.2:2', '10.0.0.3:3']);
+  t.equal(f.core.table.get('10.0.0.1:1')?.name, 'one');
+  t.equal(f.named('peer-discovered').length, 3);
+  t.match(f.warned, [{ code: 'ERR_BAD_FRAME', message: /10\.0\.0\.9:9 has more than 3 keys/ }]);
+});
+
+t.test(
+  'answers: the native one leaves out the asker; the classic one lists every connected address',
+  async (t) => {
+    const f = fakeCore();
+    const d = new Discovery(f.core, async () => {
+      throw new Error('not used');
+    });
+    for (const port of [1, 2]) {
+      const [rec] = f.core.table.upsert(`10.0.0.1:${port}`, '10.0.0.1', port);
+      rec.session = new FakeSession('classic') as unknown as Session;
+      rec.name = `p${port}`;
+    }
+    f.core.table.upsert('10.0.0.1:3', '10.0.0.1', 3);
+    t.same(d.entriesFor('10.0.0.1:1'), [{ address: '10.0.0.1:2', key: null, name: 'p2' }]);
+    t.same(d.peerlist(), ['10.0.0.1:1', '10.0.0.1:2']);
+  },
+);
+
+t.test('connectAll: every unconnected peer but ourselves; failures become warnings', async (t) => {
+  const f = fakeCore({ port: 4000 });
+  const tried: string[] = [];
+  const d = new Discovery(f.core, async (address) => {
+    tried.push(address);
+    if (address === '10.0.0.2:2') throw new Error('refused');
+    return { address } as PeerInfo;
+  });
+  f.core.table.upsert('10.0.0.1:1', '10.0.0.1', 1);
+  f.core.table.upsert('10.0.0.2:2', '10.0.0.2', 2);
+  f.core.table.upsert('127.0.0.1:4000', '127.0.0.1', 4000);
+  const [on] = f.core.table.upsert('10.0.0.3:3', '10.0.0.3', 3);
+  on.session = new FakeSession('classic') as unknown as Session;
+  t.match(await d.connectAll(), [{ address: '10.0.0.1:1' }]);
+  t.same(tried.sort(), ['10.0.0.1:1', '10.0.0.2:2']);
+  t.match(
+    f.warned,
+    [{ code: 'ERR_INTERNAL', message: /connect to 10\.0\.0\.2:2 failed: refused/ }],
+    'uncoded: a bug',
+  );
+});

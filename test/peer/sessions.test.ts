@@ -1,0 +1,121 @@
+/** Sessions in the tables, over fake sessions: attach, one key one peer, tie-break, EXIT, room grace. */
+import t from 'tap';
+import type { Session } from '../../src/net/session.js';
+import { Sessions } from '../../src/peer/sessions.js';
+import { FakeSession, fakeCore } from '../helpers/core.js';
+import { until } from '../helpers/wait.js';
+
+const KEY_A = 'a'.repeat(64);
+const KEY_B = 'b'.repeat(64);
+const KEY_Z = 'f'.repeat(64);
+
+function setup(localId: string | null = KEY_B, rooms: string[] = []) {
+  const f = fakeCore();
+  const attached: Session[] = [];
+  const established: Session[] = [];
+  const sessions = new Sessions(f.core, {
+    localId: () => localId,
+    roomsOf: () => rooms,
+    attached: (_rec, s) => attached.push(s),
+    established: (_rec, s) => established.push(s),
+  });
+  const open = (s: FakeSession, port = 5000, via: 'tcp' | 'room' = 'tcp', host = '127.0.0.1') =>
+    sessions.attach({ session: s as unknown as Session, host, port, name: 'p', key: s.remoteKey, via });
+  return { ...f, sessions, attached, established, open };
+}
+
+t.test('attach: discovered, connected, wired and established, in that order', async (t) => {
+  const { open, named, events, attached, established, core } = setup();
+  const s = new FakeSession('native', KEY_A);
+  const info = open(s);
+  t.match(info, { address: '127.0.0.1:5000', key: KEY_A, protocol: 'native', connected: true, via: 'tcp' });
+  t.same(
+    events.map((e) => e[0]),
+    ['peer-discovered', 'peer-connected'],
+  );
+  t.equal(attached.length, 1);
+  t.equal(established.length, 1);
+  t.equal(core.table.byKey(KEY_A)?.session, s as unknown as Session);
+  s.destroy('lost');
+  t.match(named('peer-disconnected'), [[{ address: '127.0.0.1:5000', connected: false }, 'lost']]);
+});
+
+t.test('one key is one peer: met at another address it keeps its entry', async (t) => {
+  const { open, core } = setup();
+  open(new FakeSession('native', KEY_A), 5000);
+  const info = open(new FakeSession('native', KEY_A), 6000, 'tcp', '10.0.0.9');
+  t.equal(info.address, '127.0.0.1:5000');
+  t.equal(core.table.all().length, 1);
+});
+
+t.test('a newer session replaces the old one; the same peer is not reported connected twice', async (t) => {
+  const { open, named, sessions, core } = setup();
+  const old = new FakeSession('native', KEY_A);
+  open(old);
+  const rec = core.table.get('127.0.0.1:5000')!;
+  rec.since = Date.now() - 10_000; // long ago: a restarted peer
+  const next = new FakeSession('native', KEY_A);
+  open(next);
+  t.ok(old.closed, 'the old one is closed');
+  t.equal(rec.session, next as unknown as Session);
+  t.equal(named('peer-connected').length, 1);
+  t.equal(named('peer-disconnected').length, 0, 'a replaced session is not a disconnect');
+  t.equal(sessions.replaces(next as unknown as Session, old as unknown as Session, rec), true);
+});
+
+t.test('simultaneous connect: both sides keep the session the lower key initiated', async (t) => {
+  const { sessions, core } = setup(KEY_B);
+  const [rec] = core.table.upsert('127.0.0.1:5000', '127.0.0.1', 5000);
+  rec.since = Date.now();
+  const weInitiated = new FakeSession('native', KEY_A, true) as unknown as Session;
+  const theyInitiated = new FakeSession('native', KEY_A, false) as unknown as Session;
+  // they (KEY_A) are lower than us (KEY_B): their session wins
+  t.equal(sessions.replaces(theyInitiated, weInitiated, rec), true);
+  t.equal(sessions.replaces(weInitiated, theyInitiated, rec), false);
+  const z = setup(KEY_Z);
+  t.equal(z.sessions.replaces(weInitiated, theyInitiated, rec), false, 'the higher key still yields to A');
+  const classic = new FakeSession('classic') as unknown as Session;
+  t.equal(sessions.replaces(weInitiated, classic, rec), true, 'a classic session is always replaced');
+  const { sessions: noId } = setup(null);
+  t.equal(noId.replaces(weInitiated, theyInitiated, rec), true, 'without an identity the newer wins');
+});
+
+t.test('the losing session of a tie-break is closed and the tables keep the winner', async (t) => {
+  const { open, core } = setup(KEY_B);
+  const winner = new FakeSession('native', KEY_A, false);
+  open(winner);
+  const loser = new FakeSession('native', KEY_A, true);
+  open(loser);
+  t.ok(loser.closed);
+  t.notOk(winner.closed);
+  t.equal(core.table.get('127.0.0.1:5000')?.session, winner as unknown as Session);
+});
+
+t.test('EXIT drops the peer from the tables; closing peers report nothing on close', async (t) => {
+  const { open, named, core, close } = setup();
+  const s = new FakeSession('native', KEY_A);
+  open(s);
+  s.destroy('exit');
+  t.equal(core.table.all().length, 0);
+  t.match(named('peer-disconnected'), [[{}, 'exit']]);
+  const s2 = new FakeSession('native', KEY_A);
+  open(s2);
+  close();
+  s2.destroy('closed');
+  t.equal(named('peer-disconnected').length, 1, 'no event while shutting down');
+  t.throws(() => open(new FakeSession('native', KEY_Z)), { code: 'ERR_CLOSED' });
+});
+
+t.test('a lost room connection gets a grace period; a new one within it is no disconnect', async (t) => {
+  const { open, named } = setup(KEY_B, ['lobby']);
+  const s = new FakeSession('native', KEY_A);
+  open(s, 5000, 'room');
+  s.destroy('lost');
+  t.equal(named('peer-disconnected').length, 0, 'not yet');
+  open(new FakeSession('native', KEY_A), 5000, 'room');
+  t.equal(named('peer-connected').length, 1, 'the peer never left');
+  const s3 = new FakeSession('native', KEY_Z);
+  open(s3, 5001, 'room');
+  s3.destroy('lost');
+  await until(() => named('peer-disconnected').length === 1, 5000, 'the grace period to end');
+});

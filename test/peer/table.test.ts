@@ -1,0 +1,107 @@
+/** The peer tables and the real target resolver (src/peer/table.ts), unit and through a Peer. */
+import { EventEmitter } from 'node:events';
+import t from 'tap';
+import type { Session } from '../../src/net/session.js';
+import { Peer } from '../../src/peer/peer.js';
+import { PeerTable, toInfo } from '../../src/peer/table.js';
+import { RawClassicPeer } from '../helpers/raw-classic.js';
+
+const live = () => new EventEmitter() as unknown as Session;
+
+function table() {
+  const tb = new PeerTable();
+  const add = (address: string, fields: { name?: string; key?: string; connected?: boolean } = {}) => {
+    const [host, port] = address.split(':');
+    const [rec] = tb.upsert(address, host!, Number(port));
+    rec.name = fields.name ?? null;
+    rec.key = fields.key ?? null;
+    rec.fingerprint = fields.key ? `fp-${fields.key.slice(0, 4)}` : null;
+    rec.session = fields.connected ? live() : null;
+    return rec;
+  };
+  return { tb, add };
+}
+
+t.test('upsert creates once; blank records stay out of the table', async (t) => {
+  const { tb } = table();
+  const [a, isNew] = tb.upsert('10.0.0.1:1', '10.0.0.1', 1);
+  t.equal(isNew, true);
+  const [again, isNewAgain] = tb.upsert('10.0.0.1:1', '10.0.0.1', 1);
+  t.equal(again, a);
+  t.equal(isNewAgain, false);
+  const blank = PeerTable.blank('10.0.0.2:2', '10.0.0.2', 2);
+  t.match(toInfo(blank), { address: '10.0.0.2:2', connected: false, via: 'tcp', protocol: null });
+  t.equal(tb.get('10.0.0.2:2'), undefined);
+  tb.delete('10.0.0.1:1');
+  t.same(tb.all(), []);
+});
+
+t.test('resolve: exact address first, then name, fingerprint or key', async (t) => {
+  const { tb, add } = table();
+  const alice = add('10.0.0.1:1', { name: 'alice', key: 'aaaa'.repeat(16) });
+  add('10.0.0.2:2', { name: '10.0.0.1:1' });
+  t.equal(tb.resolve('10.0.0.1:1'), alice, 'an address beats a name that looks like it');
+  t.equal(tb.resolve('alice'), alice);
+  t.equal(tb.resolve('fp-aaaa'), alice);
+  t.equal(tb.resolve('aaaa'.repeat(16)), alice);
+  t.equal(tb.resolve('nobody'), undefined);
+});
+
+t.test('resolve: a connected peer wins over namesakes that are not; ties are ambiguous', async (t) => {
+  const { tb, add } = table();
+  add('10.0.0.1:1', { name: 'bob' });
+  const on = add('10.0.0.2:2', { name: 'bob', connected: true });
+  t.equal(tb.resolve('bob'), on, 'connected first');
+  add('10.0.0.3:3', { name: 'bob', connected: true, key: 'cccc'.repeat(16) });
+  t.throws(() => tb.resolve('bob'), {
+    code: 'ERR_AMBIGUOUS_TARGET',
+    message: /"bob" names 2 peers: 10\.0\.0\.2:2, 10\.0\.0\.3:3 \(fp-cccc\)/,
+  });
+  const { tb: tb2, add: add2 } = table();
+  add2('10.0.0.1:1', { name: 'carol' });
+  add2('10.0.0.2:2', { name: 'carol' });
+  t.throws(() => tb2.resolve('carol'), { code: 'ERR_AMBIGUOUS_TARGET' }, 'two unconnected namesakes');
+});
+
+t.test('byKey prefers the record with a session; connected() lists only those', async (t) => {
+  const { tb, add } = table();
+  const key = 'dddd'.repeat(16);
+  add('10.0.0.1:1', { key });
+  const on = add('10.0.0.2:2', { key, connected: true });
+  t.equal(tb.byKey(key), on);
+  t.same(
+    tb.connected().map((r) => r.address),
+    ['10.0.0.2:2'],
+  );
+  t.equal(tb.byKey('eeee'), undefined);
+});
+
+t.test('a real Peer resolves targets: ambiguous names, unknown names, typed addresses', async (t) => {
+  const peer = new Peer({ name: 'pc', host: '127.0.0.1', identity: null });
+  await peer.listen();
+  t.teardown(() => peer.exit());
+  const one = new RawClassicPeer('twin');
+  const two = new RawClassicPeer('twin');
+  await one.listen();
+  await two.listen();
+  t.teardown(() => Promise.all([one.close(), two.close()]));
+  await peer.connect(`127.0.0.1:${one.port}`);
+  t.match(peer.resolve('twin'), { address: `127.0.0.1:${one.port}`, connected: true });
+  await peer.connect(`127.0.0.1:${two.port}`);
+  t.throws(() => peer.resolve('twin'), { code: 'ERR_AMBIGUOUS_TARGET' });
+  await t.rejects(peer.send('twin', 'hi'), { code: 'ERR_AMBIGUOUS_TARGET' });
+  t.throws(() => peer.resolve('nobody'), { code: 'ERR_UNKNOWN_TARGET' });
+  t.match(peer.resolve(' 127.0.0.1:9 '), { address: '127.0.0.1:9', connected: false, name: null });
+  t.equal(peer.activePeers().length, 2, 'resolving a typed address discovers nothing');
+  t.match(peer.resolve(`127.0.0.1:${two.port}`), { name: 'twin', protocol: 'classic' });
+});
+
+t.test('target: a known peer, a blank record for a typed address, else ERR_UNKNOWN_TARGET', async (t) => {
+  const { tb, add } = table();
+  const alice = add('10.0.0.1:1', { name: 'alice' });
+  t.equal(tb.target(' alice '), alice);
+  const typed = tb.target('10.0.0.2:2');
+  t.match(typed, { address: '10.0.0.2:2', host: '10.0.0.2', port: 2, session: null });
+  t.equal(tb.get('10.0.0.2:2'), undefined, 'typing an address discovers nothing');
+  t.throws(() => tb.target('nobody'), { code: 'ERR_UNKNOWN_TARGET', message: /"nobody"/ });
+});

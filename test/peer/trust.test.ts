@@ -1,0 +1,35 @@
+/** Which keys are accepted: the expected key, the allow list, pinning on first use, trust. */
+import t from 'tap';
+import { Trust } from '../../src/peer/trust.js';
+import { tempDir } from '../helpers/peers.js';
+
+const A = 'a'.repeat(64);
+const B = 'b'.repeat(64);
+
+t.test('verifyKey: the expected key, then the allow list', async (t) => {
+  const open = new Trust({ dataDir: null, allow: null });
+  t.equal(open.verifyKey(A, null), null);
+  t.equal(open.verifyKey(A, A.toUpperCase()), null, 'an expected key in capitals still matches');
+  t.match(open.verifyKey(A, B), { code: 'ERR_KEY_MISMATCH', message: /was expected/ });
+  const private_ = new Trust({ dataDir: null, allow: [B.toUpperCase()] });
+  t.equal(private_.verifyKey(B, null), null);
+  t.match(private_.verifyKey(A, null), { code: 'ERR_NOT_ALLOWED' });
+});
+
+t.test('pin: first use pins, the same key passes, a changed key names the way to accept it', async (t) => {
+  const dir = tempDir(t);
+  const trust = new Trust({ dataDir: dir, allow: null });
+  t.equal(trust.pinned('127.0.0.1:5000'), null);
+  t.equal(trust.pin('127.0.0.1:5000', A), null);
+  t.equal(trust.pinned('127.0.0.1:5000'), A);
+  t.equal(trust.pin('127.0.0.1:5000', A), null);
+  const refused = trust.pin('127.0.0.1:5000', B);
+  t.match(refused, { code: 'ERR_KEY_MISMATCH', message: /peer\.trust\("127\.0\.0\.1:5000", "b{64}"\)/ });
+  trust.trust('127.0.0.1:5000', B.toUpperCase());
+  t.equal(trust.pin('127.0.0.1:5000', B), null, 'accepted deliberately');
+  trust.flush();
+  const again = new Trust({ dataDir: dir, allow: null });
+  t.equal(again.pinned('127.0.0.1:5000'), B, 'kept on disk');
+  t.throws(() => trust.trust('127.0.0.1:5000', 'xyz'), { code: 'ERR_USAGE' });
+  t.throws(() => trust.trust('nowhere', A), { code: 'ERR_INVALID_ADDRESS' });
+});
