@@ -513,10 +513,12 @@ export class Store extends EventEmitter<StoreEvents> {
     this.closing ??= (async () => {
       this.closed = true;
       if (this.retentionTimer) clearInterval(this.retentionTimer);
+      // the reader first: the writer then closes the last connection, which checkpoints the WAL
+      // and truncates the file to its vacuumed size
+      if (this.db.open) this.db.close();
       try {
         await this.writer?.close();
       } finally {
-        if (this.db.open) this.db.close();
         this.opened.close();
       }
     })();
