@@ -127,10 +127,10 @@ export class Ops {
 
   /** Hold the newest incoming row with this id; past `max` held rows the oldest are released. */
   private pend(id: string, max: number): boolean {
-    const r = this.stmt(
-      "SELECT seq FROM messages WHERE id = ? AND direction = 'in' ORDER BY seq DESC LIMIT 1",
-    ).get(id) as { seq: number } | undefined;
-    if (!r) return false;
+    const r = this.stmt("SELECT max(seq) AS seq FROM messages WHERE id = ? AND direction = 'in'").get(id) as {
+      seq: number | null;
+    };
+    if (r.seq === null) return false;
     this.stmt('INSERT OR IGNORE INTO pending (message_seq) VALUES (?)').run(r.seq);
     this.stmt(
       'DELETE FROM pending WHERE seq <= (SELECT seq FROM pending ORDER BY seq DESC LIMIT 1 OFFSET ?)',
@@ -141,7 +141,7 @@ export class Ops {
   /** Release the held row pend(id) picked. */
   private unpend(id: string): void {
     this.stmt(
-      "DELETE FROM pending WHERE message_seq = (SELECT seq FROM messages WHERE id = ? AND direction = 'in' ORDER BY seq DESC LIMIT 1)",
+      "DELETE FROM pending WHERE message_seq = (SELECT max(seq) FROM messages WHERE id = ? AND direction = 'in')",
     ).run(id);
   }
 
@@ -210,9 +210,9 @@ export class Ops {
   }
 
   private outRow(id: string): Row | undefined {
-    return this.stmt("SELECT * FROM messages WHERE id = ? AND direction = 'out' ORDER BY seq LIMIT 1").get(
-      id,
-    ) as Row | undefined;
+    return this.stmt(
+      "SELECT * FROM messages WHERE seq = (SELECT min(seq) FROM messages WHERE id = ? AND direction = 'out')",
+    ).get(id) as Row | undefined;
   }
 
   private stmt(sql: string): Database.Statement {

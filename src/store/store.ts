@@ -365,9 +365,9 @@ export class Store extends EventEmitter<StoreEvents> {
   get(id: string): StoredMessage | null {
     const r = this.read(
       () =>
-        this.stmt('SELECT * FROM messages WHERE id = ? ORDER BY seq LIMIT 1').get(String(id)) as
-          | Row
-          | undefined,
+        this.stmt('SELECT * FROM messages WHERE seq = (SELECT min(seq) FROM messages WHERE id = ?)').get(
+          String(id),
+        ) as Row | undefined,
     );
     return r ? this.overlaid(toMessage(r)) : null;
   }
@@ -462,9 +462,9 @@ export class Store extends EventEmitter<StoreEvents> {
     for (const id of ids) {
       const r = this.read(
         () =>
-          this.stmt("SELECT * FROM messages WHERE id = ? AND direction = 'in' ORDER BY seq DESC LIMIT 1").get(
-            id,
-          ) as Row | undefined,
+          this.stmt(
+            "SELECT * FROM messages WHERE seq = (SELECT max(seq) FROM messages WHERE id = ? AND direction = 'in')",
+          ).get(id) as Row | undefined,
       );
       if (r && !rows.some((x) => x.seq === r.seq)) out.push(toMessage(r));
     }
@@ -606,9 +606,9 @@ export class Store extends EventEmitter<StoreEvents> {
   private outRow(id: string): Row | undefined {
     return this.read(
       () =>
-        this.stmt("SELECT * FROM messages WHERE id = ? AND direction = 'out' ORDER BY seq LIMIT 1").get(
-          String(id),
-        ) as Row | undefined,
+        this.stmt(
+          "SELECT * FROM messages WHERE seq = (SELECT min(seq) FROM messages WHERE id = ? AND direction = 'out')",
+        ).get(String(id)) as Row | undefined,
     );
   }
 
