@@ -99,7 +99,8 @@ export class Ops {
 
   private enqueue(msg: ChatMessage, key: string | null): undefined {
     const p = params(msg, 'out', key ?? UNVERIFIED, key !== null, Date.now());
-    if (this.outRow(p.id) || this.stmt(INSERT).run(p).changes === 0) {
+    const taken = this.stmt("SELECT 1 FROM messages WHERE id = ? AND direction = 'out'").get(p.id); // index only
+    if (taken || this.stmt(INSERT).run(p).changes === 0) {
       throw new PeerchatError('ERR_USAGE', `a message with id ${p.id} is already stored`);
     }
     if (key !== null) this.deltas.push([key, 1]);
@@ -153,7 +154,10 @@ export class Ops {
     error: string | null,
     now: number,
   ): boolean {
-    const r = this.outRow(id);
+    // the columns needed only: building a whole row object costs more than the lookup itself
+    const r = this.stmt(
+      "SELECT seq, state, acks, peer_key FROM messages WHERE seq = (SELECT min(seq) FROM messages WHERE id = ? AND direction = 'out')",
+    ).get(id) as Pick<Row, 'seq' | 'state' | 'acks' | 'peer_key'> | undefined;
     if (!r || !from.includes(r.state)) return false;
     this.stmt('UPDATE messages SET state = ?, error = ?, updated_at = ? WHERE seq = ?').run(
       to,

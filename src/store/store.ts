@@ -363,12 +363,15 @@ export class Store extends EventEmitter<StoreEvents> {
 
   /** The committed row with this id (the oldest, if several peers used the id). */
   get(id: string): StoredMessage | null {
-    const r = this.read(
-      () =>
-        this.stmt('SELECT * FROM messages WHERE seq = (SELECT min(seq) FROM messages WHERE id = ?)').get(
-          String(id),
-        ) as Row | undefined,
-    );
+    // most lookups (the receive path's de-dup check) miss: answer those from the index alone
+    const r = this.read(() => {
+      const hit = this.stmt('SELECT min(seq) AS seq FROM messages WHERE id = ?').get(String(id)) as {
+        seq: number | null;
+      };
+      return hit.seq === null
+        ? undefined
+        : (this.stmt('SELECT * FROM messages WHERE seq = ?').get(hit.seq) as Row | undefined);
+    });
     return r ? this.overlaid(toMessage(r)) : null;
   }
 
