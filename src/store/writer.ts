@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { PeerchatError } from '../errors.js';
 import type { Deltas, Op } from './ops.js';
 import type { FromWriter, ToWriter, WireError, WriterData } from './writer-worker.js';
@@ -80,6 +80,10 @@ export class Writer {
     this.worker.on('error', (err) => this.fail(this.coded({ message: err.message }, err)));
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.on('exit', (code) => {
+      // results posted just before the thread ended may still sit in the port: take them first
+      for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+        this.onMessage(m.message as FromWriter);
+      }
       if (!this.closing || this.waiting.size > 0)
         this.fail(this.coded({ message: `the writer thread exited (code ${code})` }));
     });
