@@ -19,6 +19,7 @@ import {
   openWriter,
 } from './db.js';
 import { type ExportFormat, formatRow, header } from './export.js';
+import { IdFilter } from './id-filter.js';
 import { newId } from './ids.js';
 import { type Deltas, type Op, Ops, type RetentionLimits } from './ops.js';
 import {
@@ -158,6 +159,8 @@ export class Store extends EventEmitter<StoreEvents> {
   private readonly pendingIds: string[] = [];
   /** Pending rows taken whose deletion is not committed yet. */
   private readonly taken = new Set<number>();
+  /** Every id stored (writer stores only): lets get() answer "never stored" without a query. */
+  private ids: IdFilter | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -215,6 +218,7 @@ export class Store extends EventEmitter<StoreEvents> {
       );
       store = new Store(opened, reader, writer, opts);
       store.recount();
+      store.rebuildIds();
     } catch (err) {
       reader?.close();
       opened.close();
@@ -243,11 +247,16 @@ export class Store extends EventEmitter<StoreEvents> {
    * Messages are unique per (sender key, id): another peer's message with the same id is kept.
    */
   recordIncoming(msg: ChatMessage): Promise<boolean> {
-    return this.write({ t: 'incoming', msg: plainMessage(msg) }) as Promise<boolean>;
+    const m = plainMessage(msg);
+    return (this.write({ t: 'incoming', msg: m }) as Promise<boolean>).then((stored) => {
+      if (stored) this.remember(m.id);
+      return stored;
+    });
   }
 
   /** True once a message with this id from this sender key (null: classic) is committed. */
   hasIncoming(key: string | null, id: string): boolean {
+    if (this.ids && !this.closed && !this.ids.mayHave(String(id))) return false;
     return this.read(
       () =>
         this.stmt("SELECT 1 FROM messages WHERE id = ? AND direction = 'in' AND peer_key = ?").get(
@@ -274,7 +283,7 @@ export class Store extends EventEmitter<StoreEvents> {
     if (peerKey !== null) this.bump(this.reserved, peerKey, 1);
     const id = String(msg.id);
     return this.track(id, this.write({ t: 'enqueue', msg: plainMessage(msg), key: peerKey }))
-      .then(() => undefined)
+      .then(() => this.remember(id))
       .finally(() => {
         if (peerKey !== null) this.bump(this.reserved, peerKey, -1);
       });
@@ -363,7 +372,8 @@ export class Store extends EventEmitter<StoreEvents> {
 
   /** The committed row with this id (the oldest, if several peers used the id). */
   get(id: string): StoredMessage | null {
-    // most lookups (the receive path's de-dup check) miss: answer those from the index alone
+    // most lookups (the receive path's de-dup check) miss: answer those from the filter, or the index
+    if (this.ids && !this.closed && !this.ids.mayHave(String(id))) return null;
     const r = this.read(() => {
       const hit = this.stmt('SELECT min(seq) AS seq FROM messages WHERE id = ?').get(String(id)) as {
         seq: number | null;
@@ -644,6 +654,21 @@ export class Store extends EventEmitter<StoreEvents> {
     const n = (map.get(key) ?? 0) + delta;
     if (n <= 0) map.delete(key);
     else map.set(key, n);
+  }
+
+  private remember(id: string): void {
+    if (!this.ids) return;
+    if (this.ids.full) this.rebuildIds();
+    else this.ids.add(id);
+  }
+
+  /** (Re)build the id filter from the file, sized for twice the rows it holds now. */
+  private rebuildIds(): void {
+    if (this.readonly) return;
+    const n = (this.stmt('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
+    const ids = new IdFilter(Math.max(65_536, 2 * n));
+    for (const id of this.stmt('SELECT id FROM messages').pluck().iterate() as Iterable<string>) ids.add(id);
+    this.ids = ids;
   }
 
   /** Build the committed counters from the file (at open). */
