@@ -153,6 +153,8 @@ export class Store extends EventEmitter<StoreEvents> {
   private readonly reserved = new Map<string, number>();
   /** Outgoing ids with a write in flight: expire() leaves them to that write. */
   private readonly busy = new Map<string, number>();
+  /** Enqueues not committed yet, with the time they were queued (expire() sees them too). */
+  private readonly enqueuing = new Map<string, { msg: StoredMessage; at: number }>();
   /** Ids being expired (written failed, not committed yet): reads show them failed already. */
   private readonly expiring = new Map<string, string>();
   /** addPending calls not committed yet, in order. */
@@ -281,10 +283,22 @@ export class Store extends EventEmitter<StoreEvents> {
       return Promise.reject(err);
     }
     if (peerKey !== null) this.bump(this.reserved, peerKey, 1);
-    const id = String(msg.id);
-    return this.track(id, this.write({ t: 'enqueue', msg: plainMessage(msg), key: peerKey }))
-      .then(() => this.remember(id))
+    const m = plainMessage(msg);
+    const at = Date.now();
+    const row: StoredMessage = {
+      ...m,
+      direction: 'out',
+      key: peerKey,
+      state: 'queued',
+      error: null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    this.enqueuing.set(m.id, { msg: row, at });
+    return this.track(m.id, this.write({ t: 'enqueue', msg: m, key: peerKey }))
+      .then(() => this.remember(m.id))
       .finally(() => {
+        this.enqueuing.delete(m.id);
         if (peerKey !== null) this.bump(this.reserved, peerKey, -1);
       });
   }
@@ -329,15 +343,24 @@ export class Store extends EventEmitter<StoreEvents> {
             "AND (acks = 1 OR state = 'queued') ORDER BY seq",
         ).all(cutoff) as Row[],
     ).filter((r) => !this.busy.has(r.id) && !this.expiring.has(r.id));
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => r.id);
+    // enqueues still committing: the expiry op runs after them (one queue), so it finds their rows
+    const young = [...this.enqueuing.values()].filter(
+      (e) => e.at < cutoff && (this.busy.get(e.msg.id) ?? 0) <= 1 && !this.expiring.has(e.msg.id),
+    );
+    if (rows.length === 0 && young.length === 0) return [];
+    const ids = [...rows.map((r) => r.id), ...young.map((e) => e.msg.id)];
     for (const id of ids) this.expiring.set(id, reason);
     this.write({ t: 'expire', ids, reason, now })
       .catch((err) => this.emit('warning', err))
       .finally(() => {
         for (const id of ids) this.expiring.delete(id);
       });
-    return rows.map((r) => ({ ...toMessage(r), state: 'failed' as const, error: reason, updatedAt: now }));
+    return [...rows.map(toMessage), ...young.map((e) => e.msg)].map((m) => ({
+      ...m,
+      state: 'failed' as const,
+      error: reason,
+      updatedAt: now,
+    }));
   }
 
   /** Undelivered and failed outgoing messages, oldest first. */

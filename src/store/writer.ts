@@ -73,6 +73,8 @@ export class Writer {
       workerData: data,
       transferList: [port2],
       execArgv: workerArgv(url),
+      // the .ts worker of tests: the parent already type-checked these files, the worker only transpiles
+      ...(url.pathname.endsWith('.ts') ? { env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' } } : {}),
     });
     this.worker.unref(); // kept alive only while writes wait (see track)
     this.port.unref();

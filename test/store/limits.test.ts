@@ -7,6 +7,9 @@ import { MIGRATIONS } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 import { KEY_A, KEY_B, msg } from './helpers.js';
 
+// every Store starts a writer thread; under tap's TypeScript loader each one compiles its sources
+t.setTimeout(180_000);
+
 t.test('peerchat.db, its -wal and -shm and the lock file are created 0600', async (t) => {
   const dir = t.testdir();
   const store = Store.open({ dataDir: dir });

@@ -5,6 +5,9 @@ import { Store, type StoredMessage } from '../../src/store/store.js';
 import type { ChatMessage } from '../../src/types.js';
 import { KEY_B, out } from './helpers.js';
 
+// every Store starts a writer thread; under tap's TypeScript loader each one compiles its sources
+t.setTimeout(180_000);
+
 function setup(t: Test, dir = t.testdir(), opts: ConstructorParameters<typeof Outbox>[1] = {}) {
   const store = Store.open({ dataDir: dir });
   const outbox = new Outbox(store, opts);

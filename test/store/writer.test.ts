@@ -6,6 +6,9 @@ import t from 'tap';
 import { Store } from '../../src/store/store.js';
 import { KEY_A, msg, out } from './helpers.js';
 
+// every Store starts a writer thread; under tap's TypeScript loader each one compiles its sources
+t.setTimeout(180_000);
+
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 t.test('writes that pile up go into one transaction: no fixed cap of 256', async (t) => {
