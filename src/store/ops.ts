@@ -180,7 +180,11 @@ export class Ops {
         now - days * DAY_MS,
       ).changes;
     }
-    if (maxMessages !== null && maxMessages >= 0) {
+    // max - min + 1 is at least the row count and costs two index probes, not a scan
+    const span = this.stmt('SELECT coalesce(max(seq) - min(seq) + 1, 0) AS n FROM messages').get() as {
+      n: number;
+    };
+    if (maxMessages !== null && maxMessages >= 0 && span.n > maxMessages) {
       const nth = this.stmt('SELECT seq FROM messages ORDER BY seq DESC LIMIT 1 OFFSET ?').get(maxMessages) as
         | { seq: number }
         | undefined;
