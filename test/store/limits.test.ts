@@ -120,3 +120,20 @@ t.test('pending rows are capped: past maxPending the oldest are released', async
   );
   t.equal(store.history({ limit: Infinity }).length, 8, 'released rows stay in the history');
 });
+
+t.test('a failed read is a coded error with the SQLite error as its cause', async (t) => {
+  const store = Store.open({ dataDir: t.testdir() });
+  t.teardown(() => store.close());
+  await store.recordIncoming(msg());
+  const side = new Database(store.path);
+  side.exec('DROP TABLE peers');
+  side.close();
+  let err: (Error & { code?: string; cause?: { code?: string } }) | undefined;
+  try {
+    store.peers();
+  } catch (e) {
+    err = e as typeof err;
+  }
+  t.match(err, { code: 'ERR_STORE_READ', cause: { code: 'SQLITE_ERROR' } });
+  t.equal(store.history().length, 1, 'other reads still work');
+});
