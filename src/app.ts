@@ -24,6 +24,8 @@ export interface AppOptions {
   plugins?: readonly PluginEntry[];
   /** Where plugin `api.log` lines go (the REPL's printer); without it, the host's default. */
   log?: (level: LogLevel, message: string) => void;
+  /** The store cannot go on (its writer died): the runner shuts down cleanly. */
+  onFatal?: (err: Error) => void;
 }
 
 export interface App {
@@ -45,6 +47,13 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   // one-shots run beside a running peer on the same data directory: they keep no history
   const store = config.store && !oneShot ? await openStore(config) : null;
   const warnings = new Warnings();
+  if (store) {
+    store.on('warning', (err) => warnings.sink(toWarning(err, 'store', 'ERR_STORE_WRITE')));
+    store.on('fatal', (err) => {
+      warnings.sink(toWarning(err, 'store', 'ERR_STORE_WRITE'));
+      opts.onFatal?.(err);
+    });
+  }
   let peer: Peer | null = null;
   const entries = oneShot ? [] : (opts.plugins ?? configPluginEntries(config, opts));
   const host = await createHost(config, entries.length, () => peer!, warnings, opts.log);
@@ -120,7 +129,12 @@ async function openStore(config: Config): Promise<Store> {
   const { Store } = await import('./store/store.js');
   return Store.open({
     dataDir: config.dataDir,
-    retention: { days: config.history.retentionDays, maxMessages: config.history.maxMessages },
+    retention: {
+      days: config.history.retentionDays,
+      maxMessages: config.history.maxMessages,
+      maxBytes: config.history.maxBytes,
+      maxPending: config.history.maxPending,
+    },
     outbox: {
       maxPerPeer: config.outbox.maxPerPeer,
       maxTotal: config.outbox.maxTotal,

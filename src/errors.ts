@@ -43,6 +43,7 @@ export const codes = {
   ERR_STORE_CORRUPT: 'the database file cannot be read',
   ERR_STORE_VERSION: 'the database was written by a newer peerchat',
   ERR_STORE_WRITE: 'the database could not be written',
+  ERR_STORE_READ: 'the database could not be read',
   ERR_STORE_READONLY: 'the store was opened read-only',
   ERR_OUTBOX_FULL: 'the outbox is full',
   ERR_MESSAGE_EXPIRED: 'the message expired before it was delivered',

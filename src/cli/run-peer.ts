@@ -45,6 +45,8 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     baseDir: withConfig ? mode.baseDir : undefined,
     configFile: (withConfig && mode.configFile) || undefined,
     log: logs.log,
+    // reported as a warning first; then EXIT to the peers and exit code 1, never a silent death
+    onFatal: () => void app.stop().then(() => process.exit(1)),
   });
   const { peer, host } = app;
   if (mode.kind === 'send' || mode.kind === 'query') return oneShot(peer, mode, io);

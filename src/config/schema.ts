@@ -91,6 +91,10 @@ const history = z
     retentionDays: z.number().positive().nullable().default(null),
     /** At most this many messages are kept (the oldest go first). Null: no limit. */
     maxMessages: count.nullable().default(100_000),
+    /** The database is kept under this many bytes (the oldest history goes first). Null: no limit. */
+    maxBytes: count.nullable().default(256 * 1024 * 1024),
+    /** Chat-mode held messages kept; past it the oldest is released (it stays in the history). */
+    maxPending: count.default(10_000),
   })
   .strict()
   .default({});

@@ -120,9 +120,18 @@ export class Inbox {
 
   private async receive(msg: ChatMessage, ack: () => void): Promise<void> {
     const { store, warnings } = this.core;
-    if (store && msg.protocol === 'native' && store.get(msg.id)) {
-      ack(); // a resend after a lost ack: already kept and shown
-      return;
+    if (store && msg.protocol === 'native') {
+      let kept: boolean;
+      try {
+        kept = store.hasIncoming(msg.key, msg.id); // per sender key: another key's id proves nothing
+      } catch (err) {
+        warnings.fail(err, `could not read the store for message ${msg.id}`);
+        return; // not acked: the sender resends
+      }
+      if (kept) {
+        ack(); // a resend after a lost ack: already kept and shown
+        return;
+      }
     }
     const out = await this.transform(msg);
     if (!out) {

@@ -195,7 +195,14 @@ export class Outbox {
 
   /** Mark queued messages past their expiry failed, and say so (a warning and `message-failed`). */
   expire(): void {
-    for (const m of this.store?.expire() ?? []) {
+    let expired: StoredMessage[];
+    try {
+      expired = this.store?.expire() ?? [];
+    } catch (err) {
+      this.core.warnings.fail(err, 'could not check the outbox for expired messages'); // next interval retries
+      return;
+    }
+    for (const m of expired) {
       const error = `not delivered to ${m.from} before it expired`;
       this.core.warnings.warn('ERR_MESSAGE_EXPIRED', `message ${m.id}: ${error}`);
       this.core.emit('message-failed', plain(m), error);

@@ -29,7 +29,7 @@ import { Warnings } from './warnings.js';
 
 export { DEFAULT_LIMITS, DEFAULT_TIMEOUTS };
 
-export class Peer extends EventEmitter<PeerEvents> implements PeerApi {
+export class Peer extends EventEmitter implements PeerApi {
   readonly limits: Limits;
   readonly timeouts: Timeouts;
   readonly classic: boolean;
@@ -341,6 +341,21 @@ export class Peer extends EventEmitter<PeerEvents> implements PeerApi {
 
   #assertOpen(): void {
     if (this.#closing) throw new PeerchatError('ERR_CLOSED', 'the peer is closed');
+  }
+
+  // Typed here, not by EventEmitter<T>: each @types/node release types the generic emitter
+  // differently, and a plugin author's project may use another one than ours.
+  override on<E extends keyof PeerEvents>(event: E, fn: (...args: PeerEvents[E]) => void): this {
+    return super.on(event as never, fn as never);
+  }
+  override once<E extends keyof PeerEvents>(event: E, fn: (...args: PeerEvents[E]) => void): this {
+    return super.once(event as never, fn as never);
+  }
+  override off<E extends keyof PeerEvents>(event: E, fn: (...args: PeerEvents[E]) => void): this {
+    return super.off(event as never, fn as never);
+  }
+  override emit<E extends keyof PeerEvents>(event: E, ...args: PeerEvents[E]): boolean {
+    return super.emit(event, ...args);
   }
 }
 

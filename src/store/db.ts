@@ -2,7 +2,7 @@
  * Opening the database file: the data-directory lock, the pragmas measured to lose nothing across
  * kill -9, migrations, and clear errors for locked, corrupt and newer files.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PeerchatError } from '../errors.js';
@@ -11,14 +11,24 @@ import { checkVersion, LATEST_VERSION, migrate } from './migrations.js';
 export const DB_FILE = 'peerchat.db';
 /** A tiny SQLite file held under an exclusive OS lock while a peer runs; the OS drops it when the process dies. */
 export const LOCK_FILE = 'peerchat.lock';
-const BUSY_TIMEOUT_MS = 5000; // one writer, but a reader (peerchat history) may briefly hold the WAL
-const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024; // truncate the WAL file back to this after checkpoints
+export const BUSY_TIMEOUT_MS = 5000; // one writer, but a reader (peerchat history) may briefly hold the WAL
+export const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024; // truncate the WAL file back to this after checkpoints
+/** Messages are private: the file, and the -wal/-shm SQLite derives from its mode, are owner-only. */
+const FILE_MODE = 0o600;
+
+/** Create `path` owner-only if missing, and take group/other access away from an existing one. */
+export function privateFile(path: string): void {
+  if (!existsSync(path)) closeSync(openSync(path, 'a', FILE_MODE));
+  chmodSync(path, FILE_MODE);
+}
 
 export interface OpenedDb {
   db: Database.Database;
   path: string;
   /** Close the database, then drop the data-directory lock. */
   close(): void;
+  /** Close the database only; the lock stays until close(). */
+  closeDb(): void;
 }
 
 /** True for errors that mean the file is not a usable database. */
@@ -43,6 +53,7 @@ export function lockDataDir(dataDir: string): Database.Database {
   const path = join(dataDir, LOCK_FILE);
   let lock: Database.Database | undefined;
   try {
+    privateFile(path);
     lock = new Database(path, { timeout: 0 });
     lock.pragma('locking_mode = EXCLUSIVE');
     // a write takes the EXCLUSIVE lock; locking_mode keeps it until the connection closes or the process dies
@@ -72,13 +83,15 @@ export function lockDataDir(dataDir: string): Database.Database {
 export function openWriter(dataDir: string): OpenedDb {
   const path = join(dataDir, DB_FILE);
   try {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   } catch (err) {
     throw corruptError(path, err);
   }
   const lock = lockDataDir(dataDir);
   let db: Database.Database | undefined;
   try {
+    privateFile(path);
+    for (const side of ['-wal', '-shm']) if (existsSync(path + side)) chmodSync(path + side, FILE_MODE);
     db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal')
@@ -103,6 +116,9 @@ export function openWriter(dataDir: string): OpenedDb {
       } finally {
         lock.close();
       }
+    },
+    closeDb() {
+      if (opened.open) opened.close();
     },
   };
 }
@@ -140,5 +156,13 @@ export function openReader(dataDir: string): OpenedDb {
     close() {
       if (opened.open) opened.close();
     },
+    closeDb() {
+      if (opened.open) opened.close();
+    },
   };
+}
+
+/** A read-only connection beside the writer (WAL lets it read while the worker commits). */
+export function openSideReader(path: string): Database.Database {
+  return new Database(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
 }

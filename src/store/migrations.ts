@@ -53,6 +53,48 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // incoming rows are unique per (sender key, id), not by id alone: one peer's id cannot hide or
+    // re-id another peer's message, and a resend is recognised per sender (issue 15 #17)
+    version: 2,
+    sql: `
+      CREATE TABLE messages_v2 (
+        seq          INTEGER PRIMARY KEY,
+        id           TEXT NOT NULL,                -- message id; unique per (direction, peer_key)
+        direction    TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        peer_address TEXT NOT NULL,
+        peer_key     TEXT NOT NULL,
+        fingerprint  TEXT,
+        verified     INTEGER NOT NULL,
+        name         TEXT,
+        text         TEXT NOT NULL,
+        ts           INTEGER NOT NULL,
+        protocol     TEXT NOT NULL CHECK (protocol IN ('classic', 'native')),
+        acks         INTEGER NOT NULL DEFAULT 0,
+        state        TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'acked', 'failed')),
+        error        TEXT,
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL,
+        queued_at    INTEGER NOT NULL
+      );
+      INSERT INTO messages_v2 SELECT seq, id, direction, peer_address, peer_key, fingerprint, verified, name,
+        text, ts, protocol, acks, state, error, created_at, updated_at, queued_at FROM messages;
+      CREATE TABLE pending_v2 (
+        seq         INTEGER PRIMARY KEY,
+        message_seq INTEGER NOT NULL UNIQUE        -- messages.seq (ids are no longer unique)
+      );
+      INSERT INTO pending_v2 (seq, message_seq)
+        SELECT p.seq, m.seq FROM pending p JOIN messages m ON m.id = p.message_id;
+      DROP TABLE pending;
+      DROP TABLE messages;
+      ALTER TABLE messages_v2 RENAME TO messages;
+      ALTER TABLE pending_v2 RENAME TO pending;
+      CREATE UNIQUE INDEX messages_identity ON messages (id, direction, peer_key);
+      CREATE INDEX messages_by_address ON messages (peer_address, seq);
+      CREATE INDEX messages_by_key ON messages (peer_key, seq);
+      CREATE INDEX messages_outbox ON messages (state, peer_key, seq) WHERE direction = 'out';
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
@@ -60,6 +102,8 @@ export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 /** Bring the schema up to LATEST_VERSION; refuse a file from a newer peerchat or another program. */
 export function migrate(db: Database.Database, path: string): void {
   const version = checkVersion(db, path);
+  // must precede the first table; an older file is converted below, once
+  if (version === 0) db.pragma('auto_vacuum = INCREMENTAL');
   for (const m of MIGRATIONS) {
     if (m.version <= version) continue;
     db.transaction(() => {
@@ -68,7 +112,14 @@ export function migrate(db: Database.Database, path: string): void {
       db.pragma(`user_version = ${m.version}`);
     })();
   }
+  if (db.pragma('auto_vacuum', { simple: true }) !== AUTO_VACUUM_INCREMENTAL && !db.readonly) {
+    // a file from before auto_vacuum: one full VACUUM (outside any transaction) converts it
+    db.pragma('auto_vacuum = INCREMENTAL');
+    db.exec('VACUUM');
+  }
 }
+
+const AUTO_VACUUM_INCREMENTAL = 2;
 
 /** The file's schema version, after checking that this peerchat can use it. */
 export function checkVersion(db: Database.Database, path: string): number {

@@ -1,48 +1,67 @@
 /**
  * The message store: history, the durable outbox, peers seen and the chat-mode pending queue, in one
- * SQLite file. Writes go through group commit and resolve after COMMIT; reads are synchronous.
+ * SQLite file. Writes run on a worker thread that owns the write connection (natural group commit)
+ * and resolve after their COMMIT; reads are synchronous, on a read-only connection of this thread.
  */
+import { EventEmitter } from 'node:events';
 import type { Writable } from 'node:stream';
 import type Database from 'better-sqlite3';
 import { PeerchatError } from '../errors.js';
-import type { ChatMessage, Direction, Protocol } from '../types.js';
-import { GroupCommit, type GroupCommitStats } from './batch.js';
-import { corruptError, isCorruption, type OpenedDb, openReader, openWriter } from './db.js';
+import type { ChatMessage } from '../types.js';
+import {
+  BUSY_TIMEOUT_MS,
+  corruptError,
+  isCorruption,
+  JOURNAL_SIZE_LIMIT,
+  type OpenedDb,
+  openReader,
+  openSideReader,
+  openWriter,
+} from './db.js';
 import { type ExportFormat, formatRow, header } from './export.js';
+import { IdFilter } from './id-filter.js';
 import { newId } from './ids.js';
+import { type Deltas, type Op, Ops, type RetentionLimits } from './ops.js';
+import {
+  AWAITING,
+  IN_OUTBOX,
+  type MessageState,
+  type Row,
+  type StoredMessage,
+  toMessage,
+  UNVERIFIED,
+} from './rows.js';
+import { Writer, type WriterStats } from './writer.js';
 
-export type { ExportFormat };
-export { newId };
+export type { ExportFormat, MessageState, StoredMessage, WriterStats };
+export { newId, UNVERIFIED };
 
-/** peer_key of classic messages and peers: nothing authenticates them. */
-export const UNVERIFIED = 'unverified';
 export const DEFAULT_MAX_PER_PEER = 1000; // native messages awaiting an ack, per peer key
 export const DEFAULT_MAX_TOTAL = 10_000; // native messages awaiting an ack, all peers
 export const DEFAULT_EXPIRE_MS = 7 * 24 * 60 * 60 * 1000; // an undelivered message fails after a week
 export const DEFAULT_MAX_MESSAGES = 100_000; // history rows kept (outbox and pending rows always kept)
+export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024; // used database pages; the oldest history goes first
+export const DEFAULT_MAX_PENDING = 10_000; // chat-mode held messages; past it the oldest is released
+/** Retention also runs after this many inserted rows, so a flood cannot outgrow the hourly run. */
+export const RETAIN_EVERY_ROWS = 1000;
 const DEFAULT_HISTORY_LIMIT = 100;
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 const EXPORT_PAGE = 500; // rows read per query while exporting (writes may run between pages)
-const DAY_MS = 24 * 60 * 60 * 1000;
 const INTERRUPTED =
   'the peer stopped before this classic message was confirmed written; classic messages are never resent';
-
-export type MessageState = 'queued' | 'sent' | 'acked' | 'failed';
-
-/** A stored message. Incoming rows are 'acked' (received). */
-export interface StoredMessage extends ChatMessage {
-  state: MessageState;
-  error: string | null;
-  /** Local time the row was stored (ms). */
-  createdAt: number;
-  updatedAt: number;
-}
 
 export interface RetentionOptions {
   /** Delete history older than this many days (local storage time). @default null (no age limit) */
   days?: number | null;
   /** Keep at most this many history rows, deleting the oldest. @default 100000 */
   maxMessages?: number | null;
+  /**
+   * Keep the database's used pages under this many bytes, deleting the oldest history; freed pages
+   * go back to the file system (auto_vacuum=INCREMENTAL). @default 268435456 (256 MiB)
+   */
+  maxBytes?: number | null;
+  /** Chat-mode held messages; past it the oldest is released (it stays in the history). @default 10000 */
+  maxPending?: number;
 }
 
 export interface OutboxOptions {
@@ -90,168 +109,163 @@ export interface SeenPeerInput {
   at?: number;
 }
 
-interface Row {
-  seq: number;
-  id: string;
-  direction: Direction;
-  peer_address: string;
-  peer_key: string;
-  fingerprint: string | null;
-  verified: number;
-  name: string | null;
-  text: string;
-  ts: number;
-  protocol: Protocol;
-  acks: number;
-  state: MessageState;
-  error: string | null;
-  created_at: number;
-  updated_at: number;
-  queued_at: number;
-}
-
-function toMessage(r: Row): StoredMessage {
-  return {
-    id: r.id,
-    from: r.peer_address,
-    name: r.name,
-    text: r.text,
-    protocol: r.protocol,
-    verified: r.verified === 1,
-    key: r.peer_key === UNVERIFIED ? null : r.peer_key,
-    fingerprint: r.fingerprint,
-    ts: r.ts,
-    direction: r.direction,
-    state: r.state,
-    error: r.error,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-/** True while a native row still counts against the outbox limits and is resent. */
-function awaitsAck(r: Pick<Row, 'acks' | 'state'>): boolean {
-  return r.acks === 1 && (r.state === 'queued' || r.state === 'sent');
-}
-
-// Rows the outbox shows: not delivered yet, or failed (retry / drop).
-const IN_OUTBOX = "direction = 'out' AND (state IN ('queued', 'failed') OR (acks = 1 AND state = 'sent'))";
-const AWAITING = "direction = 'out' AND state IN ('queued', 'sent') AND acks = 1";
-
-const INSERT = `INSERT OR IGNORE INTO messages
-  (id, direction, peer_address, peer_key, fingerprint, verified, name, text, ts, protocol, acks, state, error,
-   created_at, updated_at, queued_at)
-  VALUES (@id, @direction, @peer_address, @peer_key, @fingerprint, @verified, @name, @text, @ts, @protocol, @acks,
-   @state, NULL, @now, @now, @now)`;
-
-/** Network input must never abort a whole batch on a constraint, so coerce the fields. */
-function params(msg: ChatMessage, direction: Direction, peerKey: string, acks: boolean, now: number) {
-  return {
-    id: String(msg.id),
-    direction,
-    peer_address: String(msg.from),
-    peer_key: peerKey,
-    fingerprint: typeof msg.fingerprint === 'string' ? msg.fingerprint : null,
-    verified: msg.verified === true ? 1 : 0,
-    name: typeof msg.name === 'string' ? msg.name : null,
-    text: String(msg.text),
-    ts: Number.isFinite(msg.ts) ? Math.trunc(msg.ts) : now,
-    protocol: msg.protocol === 'native' ? 'native' : 'classic',
-    acks: acks ? 1 : 0,
-    state: direction === 'in' ? 'acked' : 'queued',
-    now,
-  };
+export interface StoreEvents {
+  /** The writer cannot go on (its thread died, the file became unusable): writes now reject with `err`. */
+  fatal: [err: PeerchatError];
+  /** A background run (retention, an expiry write) failed; the store keeps going. */
+  warning: [err: PeerchatError];
 }
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export class Store {
+/** The fields of a message as plain data (a plugin's transform may hand over anything). */
+function plainMessage(msg: ChatMessage): ChatMessage {
+  return {
+    id: String(msg.id),
+    from: String(msg.from),
+    name: typeof msg.name === 'string' ? msg.name : null,
+    text: String(msg.text),
+    protocol: msg.protocol === 'native' ? 'native' : 'classic',
+    verified: msg.verified === true,
+    key: typeof msg.key === 'string' ? msg.key : null,
+    fingerprint: typeof msg.fingerprint === 'string' ? msg.fingerprint : null,
+    ts: typeof msg.ts === 'number' ? msg.ts : Number.NaN,
+    direction: msg.direction === 'out' ? 'out' : 'in',
+  };
+}
+
+export class Store extends EventEmitter<StoreEvents> {
   readonly path: string;
   readonly readonly: boolean;
+  /** Read-only connection on this thread; the writer worker owns the write connection. */
   private readonly db: Database.Database;
-  private readonly writer: GroupCommit;
+  private readonly writer: Writer | null;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly maxPerPeer: number;
   private readonly maxTotal: number;
   private readonly expireMs: number;
-  private readonly retention: { days: number | null; maxMessages: number | null };
+  private readonly maxPending: number;
   /** Committed rows awaiting an ack, per peer key (kept beside the db so limits cost no query). */
   private committed = new Map<string, number>();
-  /** Enqueues accepted but not yet run in a transaction. */
+  /** Enqueues accepted but not committed yet. */
   private readonly reserved = new Map<string, number>();
+  /** Outgoing ids with a write in flight: expire() leaves them to that write. */
+  private readonly busy = new Map<string, number>();
+  /** Enqueues not committed yet, with the time they were queued (expire() sees them too). */
+  private readonly enqueuing = new Map<string, { msg: StoredMessage; at: number }>();
+  /** Ids being expired (written failed, not committed yet): reads show them failed already. */
+  private readonly expiring = new Map<string, string>();
+  /** addPending calls not committed yet, in order. */
+  private readonly pendingIds: string[] = [];
+  /** Pending rows taken whose deletion is not committed yet. */
+  private readonly taken = new Set<number>();
+  /** Every id stored (writer stores only): lets get() answer "never stored" without a query. */
+  private ids: IdFilter | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  private closing: Promise<void> | null = null;
 
   private constructor(
     private readonly opened: OpenedDb,
+    db: Database.Database,
+    writer: Writer | null,
     opts: StoreOptions,
   ) {
-    this.db = opened.db;
+    super();
+    this.db = db;
+    this.writer = writer;
     this.path = opened.path;
     this.readonly = opts.readonly === true;
     this.maxPerPeer = opts.outbox?.maxPerPeer ?? DEFAULT_MAX_PER_PEER;
     this.maxTotal = opts.outbox?.maxTotal ?? DEFAULT_MAX_TOTAL;
     this.expireMs = opts.outbox?.expireMs ?? DEFAULT_EXPIRE_MS;
-    this.retention = {
-      days: opts.retention?.days ?? null,
-      maxMessages:
-        opts.retention?.maxMessages === undefined ? DEFAULT_MAX_MESSAGES : opts.retention.maxMessages,
-    };
-    this.writer = new GroupCommit(
-      this.db,
-      (err) => this.mapError(err),
-      () => this.recount(),
-    );
+    this.maxPending = opts.retention?.maxPending ?? DEFAULT_MAX_PENDING;
   }
 
   /**
-   * Open `<dataDir>/peerchat.db` (created if missing), take the data-directory lock and migrate.
-   * Throws ERR_STORE_LOCKED, ERR_STORE_CORRUPT or ERR_STORE_VERSION.
+   * Open `<dataDir>/peerchat.db` (created 0600 if missing), take the data-directory lock, migrate,
+   * and start the writer thread. Throws ERR_STORE_LOCKED, ERR_STORE_CORRUPT or ERR_STORE_VERSION.
    */
   static open(opts: StoreOptions): Store {
-    const opened = opts.readonly ? openReader(opts.dataDir) : openWriter(opts.dataDir);
-    const store = new Store(opened, opts);
-    if (store.readonly) return store;
+    if (opts.readonly) {
+      const opened = openReader(opts.dataDir);
+      return new Store(opened, opened.db, null, opts);
+    }
+    const retention = limits(opts.retention);
+    const opened = openWriter(opts.dataDir);
+    let reader: Database.Database | undefined;
+    let store: Store;
     try {
-      store.recoverInterrupted();
+      // start-up work on the setup connection, before the worker takes over writing
+      recoverInterrupted(opened.db);
+      opened.db.transaction(() => new Ops(opened.db, retention).retain(Date.now()))();
+      reader = openSideReader(opened.path);
+      opened.closeDb();
+      const events = {
+        fatal: (err: PeerchatError) => store.emit('fatal', err),
+        warning: (err: PeerchatError) => store.emit('warning', err),
+      };
+      const writer = new Writer(
+        opened.path,
+        {
+          retention,
+          busyTimeoutMs: BUSY_TIMEOUT_MS,
+          journalSizeLimit: JOURNAL_SIZE_LIMIT,
+          retainEveryRows: RETAIN_EVERY_ROWS,
+          commitPauseMs: Number(process.env.PEERCHAT_TEST_COMMIT_PAUSE_MS ?? 0) || 0,
+        },
+        events,
+      );
+      store = new Store(opened, reader, writer, opts);
       store.recount();
-      store.retain(Date.now());
+      store.rebuildIds();
     } catch (err) {
+      reader?.close();
       opened.close();
-      throw store.mapError(err);
+      if (err instanceof PeerchatError) throw err;
+      throw isCorruption(err)
+        ? corruptError(opened.path, err)
+        : storeError('ERR_STORE_WRITE', opened.path, err);
     }
     store.retentionTimer = setInterval(() => {
-      store.applyRetention().catch(() => {}); // a failed run is retried next interval
+      store.applyRetention().catch((err) => store.emit('warning', err)); // retried next interval
     }, RETENTION_INTERVAL_MS);
     store.retentionTimer.unref();
     return store;
   }
 
-  /** Transactions and writes committed by group commit so far. */
-  get stats(): Readonly<GroupCommitStats> {
-    return this.writer.stats;
+  /** Transactions, writes and the largest batch committed by the writer so far. */
+  get stats(): Readonly<WriterStats> {
+    return this.writer?.stats ?? { transactions: 0, writes: 0, maxBatch: 0, retained: 0 };
   }
 
   // ---- incoming ----
 
   /**
-   * Store an incoming message before acking it. Resolves false when this id from this peer is already
-   * stored (a resend after a lost ack): ack it again, do not show it again.
+   * Store an incoming message before acking it. Resolves false when this sender's key already sent
+   * a message with this id (a resend after a lost ack): ack it again, do not show it again.
+   * Messages are unique per (sender key, id): another peer's message with the same id is kept.
    */
   recordIncoming(msg: ChatMessage): Promise<boolean> {
-    return this.write(() => {
-      const now = Date.now();
-      const key = msg.key ?? UNVERIFIED;
-      const p = params(msg, 'in', key, false, now);
-      if (this.stmt(INSERT).run(p).changes === 1) return true;
-      const existing = this.getRow(p.id);
-      if (existing && existing.direction === 'in' && existing.peer_key === key) return false;
-      // the id clashes with another peer's or our own message: keep this one under a local id
-      this.stmt(INSERT).run({ ...p, id: newId() });
-      return true;
+    const m = plainMessage(msg);
+    return (this.write({ t: 'incoming', msg: m }) as Promise<boolean>).then((stored) => {
+      if (stored) this.remember(m.id);
+      return stored;
     });
+  }
+
+  /** True once a message with this id from this sender key (null: classic) is committed. */
+  hasIncoming(key: string | null, id: string): boolean {
+    if (this.ids && !this.closed && !this.ids.mayHave(String(id))) return false;
+    return this.read(
+      () =>
+        this.stmt("SELECT 1 FROM messages WHERE id = ? AND direction = 'in' AND peer_key = ?").get(
+          String(id),
+          key ?? UNVERIFIED,
+        ) !== undefined,
+    );
   }
 
   // ---- outgoing ----
@@ -262,71 +276,99 @@ export class Store {
    * without one (classic) it is never resent.
    */
   enqueue(msg: ChatMessage, peerKey: string | null): Promise<void> {
-    if (peerKey !== null) {
-      try {
-        this.checkLimits(peerKey);
-      } catch (err) {
-        return Promise.reject(err);
-      }
+    try {
+      this.assertWritable();
+      if (peerKey !== null) this.checkLimits(peerKey);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    const reservedKey = peerKey;
-    if (reservedKey !== null && !this.closed && !this.readonly) this.bump(this.reserved, reservedKey, 1);
-    return this.write(() => {
-      if (reservedKey !== null) this.bump(this.reserved, reservedKey, -1);
-      const now = Date.now();
-      const p = params(msg, 'out', peerKey ?? UNVERIFIED, peerKey !== null, now);
-      if (this.stmt(INSERT).run(p).changes === 0) {
-        throw new PeerchatError('ERR_USAGE', `a message with id ${p.id} is already stored`);
-      }
-      if (reservedKey !== null) this.bump(this.committed, reservedKey, 1);
-    });
+    if (peerKey !== null) this.bump(this.reserved, peerKey, 1);
+    const m = plainMessage(msg);
+    const at = Date.now();
+    const row: StoredMessage = {
+      ...m,
+      direction: 'out',
+      key: peerKey,
+      state: 'queued',
+      error: null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    this.enqueuing.set(m.id, { msg: row, at });
+    return this.track(m.id, this.write({ t: 'enqueue', msg: m, key: peerKey }))
+      .then(() => this.remember(m.id))
+      .finally(() => {
+        this.enqueuing.delete(m.id);
+        if (peerKey !== null) this.bump(this.reserved, peerKey, -1);
+      });
   }
 
   /** Written to a session. Native rows stay resendable until acked. Resolves false if nothing changed. */
   markSent(id: string): Promise<boolean> {
-    return this.write(() => this.transition(id, 'sent', ['queued'], null));
+    return this.transition(id, 'sent', ['queued'], null);
   }
 
   /** The peer acknowledged it: delivered. */
   markAcked(id: string): Promise<boolean> {
-    return this.write(() => this.transition(id, 'acked', ['queued', 'sent', 'failed'], null));
+    return this.transition(id, 'acked', ['queued', 'sent', 'failed'], null);
   }
 
   markFailed(id: string, reason: string): Promise<boolean> {
-    return this.write(() => this.transition(id, 'failed', ['queued', 'sent'], reason));
+    return this.transition(id, 'failed', ['queued', 'sent'], reason);
   }
 
   /** Native messages to this key not acked yet, oldest first: resend them, same id, on a new session. */
   queuedFor(peerKey: string): StoredMessage[] {
-    this.assertOpen();
-    const rows = this.stmt(`SELECT * FROM messages WHERE ${AWAITING} AND peer_key = ? ORDER BY seq`).all(
-      peerKey,
-    ) as Row[];
-    return rows.map(toMessage);
+    const rows = this.read(
+      () =>
+        this.stmt(`SELECT * FROM messages WHERE ${AWAITING} AND peer_key = ? ORDER BY seq`).all(
+          peerKey,
+        ) as Row[],
+    );
+    return rows.filter((r) => !this.expiring.has(r.id)).map(toMessage);
   }
 
-  /** Mark messages queued longer than expireMs as failed and return them (emit an event for each). */
+  /**
+   * Mark messages queued longer than expireMs as failed and return them (emit an event for each).
+   * A message with a write in flight (its ack, say) is left to that write.
+   */
   expire(now: number = Date.now()): StoredMessage[] {
     this.assertWritable();
-    this.writer.flushSync(); // an ack still in the queue must win over expiry
     const cutoff = now - this.expireMs;
     const reason = `expired: not delivered within ${Math.round(this.expireMs / 1000)} s`;
-    return this.db.transaction(() => {
-      const rows = this.stmt(
-        "SELECT * FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND queued_at < ? " +
-          "AND (acks = 1 OR state = 'queued') ORDER BY seq",
-      ).all(cutoff) as Row[];
-      for (const r of rows) this.transition(r.id, 'failed', ['queued', 'sent'], reason, now);
-      return rows.map((r) => ({ ...toMessage(r), state: 'failed' as const, error: reason, updatedAt: now }));
-    })();
+    const rows = this.read(
+      () =>
+        this.stmt(
+          "SELECT * FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND queued_at < ? " +
+            "AND (acks = 1 OR state = 'queued') ORDER BY seq",
+        ).all(cutoff) as Row[],
+    ).filter((r) => !this.busy.has(r.id) && !this.expiring.has(r.id));
+    // enqueues still committing: the expiry op runs after them (one queue), so it finds their rows
+    const young = [...this.enqueuing.values()].filter(
+      (e) => e.at < cutoff && (this.busy.get(e.msg.id) ?? 0) <= 1 && !this.expiring.has(e.msg.id),
+    );
+    if (rows.length === 0 && young.length === 0) return [];
+    const ids = [...rows.map((r) => r.id), ...young.map((e) => e.msg.id)];
+    for (const id of ids) this.expiring.set(id, reason);
+    this.write({ t: 'expire', ids, reason, now })
+      .catch((err) => this.emit('warning', err))
+      .finally(() => {
+        for (const id of ids) this.expiring.delete(id);
+      });
+    return [...rows.map(toMessage), ...young.map((e) => e.msg)].map((m) => ({
+      ...m,
+      state: 'failed' as const,
+      error: reason,
+      updatedAt: now,
+    }));
   }
 
   /** Undelivered and failed outgoing messages, oldest first. */
   outbox(): StoredMessage[] {
-    this.assertOpen();
-    return (this.stmt(`SELECT * FROM messages WHERE ${IN_OUTBOX} ORDER BY seq`).all() as Row[]).map(
-      toMessage,
+    const rows = this.read(
+      () => this.stmt(`SELECT * FROM messages WHERE ${IN_OUTBOX} ORDER BY seq`).all() as Row[],
     );
+    return rows.map((r) => this.overlaid(toMessage(r)));
   }
 
   /**
@@ -334,41 +376,40 @@ export class Store {
    * a classic one must be sent by the caller now. ERR_USAGE if it is not a failed outgoing message.
    */
   retry(id: string): Promise<StoredMessage> {
-    return this.write(() => {
-      const r = this.getRow(id);
-      if (r?.direction !== 'out' || r.state !== 'failed') {
-        throw new PeerchatError('ERR_USAGE', `no failed outgoing message with id ${id}`);
-      }
-      if (r.acks === 1) this.checkLimits(r.peer_key);
-      const now = Date.now();
-      this.transition(id, 'queued', ['failed'], null, now);
-      this.stmt('UPDATE messages SET queued_at = ? WHERE id = ?').run(now, id);
-      return { ...toMessage(r), state: 'queued' as const, error: null, updatedAt: now };
-    });
+    try {
+      this.assertWritable();
+      const r = this.outRow(id);
+      if (r?.acks === 1 && r.state === 'failed') this.checkLimits(r.peer_key);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.track(id, this.write({ t: 'retry', id: String(id) })) as Promise<StoredMessage>;
   }
 
   /** Remove a message from the outbox (and history) so it is never resent. Resolves false if not in the outbox. */
   drop(id: string): Promise<boolean> {
-    return this.write(() => {
-      const r = this.stmt(`SELECT * FROM messages WHERE id = ? AND ${IN_OUTBOX}`).get(id) as Row | undefined;
-      if (!r) return false;
-      this.stmt('DELETE FROM messages WHERE id = ?').run(id);
-      if (awaitsAck(r)) this.bump(this.committed, r.peer_key, -1);
-      return true;
-    });
+    return this.track(id, this.write({ t: 'drop', id: String(id) })) as Promise<boolean>;
   }
 
   // ---- reading ----
 
+  /** The committed row with this id (the oldest, if several peers used the id). */
   get(id: string): StoredMessage | null {
-    this.assertOpen();
-    const r = this.getRow(id);
-    return r ? toMessage(r) : null;
+    // most lookups (the receive path's de-dup check) miss: answer those from the filter, or the index
+    if (this.ids && !this.closed && !this.ids.mayHave(String(id))) return null;
+    const r = this.read(() => {
+      const hit = this.stmt('SELECT min(seq) AS seq FROM messages WHERE id = ?').get(String(id)) as {
+        seq: number | null;
+      };
+      return hit.seq === null
+        ? undefined
+        : (this.stmt('SELECT * FROM messages WHERE seq = ?').get(hit.seq) as Row | undefined);
+    });
+    return r ? this.overlaid(toMessage(r)) : null;
   }
 
   /** The newest `limit` matching messages, oldest first. */
   history(opts: HistoryOptions = {}): StoredMessage[] {
-    this.assertOpen();
     const where: string[] = [];
     const args: Record<string, string | number> = {};
     if (opts.peer !== undefined) {
@@ -376,7 +417,7 @@ export class Store {
       args.peer = opts.peer;
     }
     if (typeof opts.before === 'string') {
-      where.push('seq < coalesce((SELECT seq FROM messages WHERE id = @before), -1)');
+      where.push('seq < coalesce((SELECT min(seq) FROM messages WHERE id = @before), -1)');
       args.before = opts.before;
     } else if (typeof opts.before === 'number') {
       where.push('created_at < @before');
@@ -391,18 +432,22 @@ export class Store {
     const sql =
       `SELECT * FROM messages ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
       'ORDER BY seq DESC LIMIT @limit';
-    return (this.stmt(sql).all(args) as Row[]).reverse().map(toMessage);
+    return this.read(() => this.stmt(sql).all(args) as Row[])
+      .reverse()
+      .map((r) => this.overlaid(toMessage(r)));
   }
 
   peers(): SeenPeer[] {
-    this.assertOpen();
-    const rows = this.stmt('SELECT * FROM peers ORDER BY last_seen DESC').all() as {
-      address: string;
-      key: string;
-      name: string | null;
-      first_seen: number;
-      last_seen: number;
-    }[];
+    const rows = this.read(
+      () =>
+        this.stmt('SELECT * FROM peers ORDER BY last_seen DESC').all() as {
+          address: string;
+          key: string;
+          name: string | null;
+          first_seen: number;
+          last_seen: number;
+        }[],
+    );
     return rows.map((r) => ({
       address: r.address,
       key: r.key === UNVERIFIED ? null : r.key,
@@ -415,41 +460,66 @@ export class Store {
   // ---- peers, pending ----
 
   seenPeer(info: SeenPeerInput): Promise<void> {
-    return this.write(() => {
-      const at = info.at ?? Date.now();
-      this.stmt(
-        `INSERT INTO peers (address, key, name, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (address, key) DO UPDATE SET name = coalesce(excluded.name, name),
-           last_seen = max(last_seen, excluded.last_seen)`,
-      ).run(info.address, info.key ?? UNVERIFIED, info.name ?? null, at, at);
-    });
+    return this.write({
+      t: 'seen',
+      address: String(info.address),
+      key: typeof info.key === 'string' ? info.key : UNVERIFIED,
+      name: typeof info.name === 'string' ? info.name : null,
+      at: info.at ?? Date.now(),
+    }).then(() => undefined);
   }
 
-  /** Hold a stored message for the user (chat mode). Record the message first. */
+  /** Hold a stored incoming message for the user (chat mode). Record the message first. */
   addPending(id: string): Promise<void> {
-    return this.write(() => {
-      this.stmt('INSERT OR IGNORE INTO pending (message_id) VALUES (?)').run(id);
-    });
+    const key = String(id);
+    const p = this.write({ t: 'pend', id: key, max: this.maxPending });
+    if (!this.readonly && !this.closed) this.pendingIds.push(key);
+    return p
+      .finally(() => {
+        const i = this.pendingIds.indexOf(key);
+        if (i >= 0) this.pendingIds.splice(i, 1);
+      })
+      .then(() => undefined);
   }
 
-  /** The held messages, in arrival order; clears the queue. */
+  /** The held messages (at most retention.maxPending), in arrival order; clears the queue. */
   takePending(): StoredMessage[] {
     this.assertWritable();
-    this.writer.flushSync(); // include addPending calls still queued
-    return this.db.transaction(() => {
-      const rows = this.stmt(
-        'SELECT m.* FROM pending p JOIN messages m ON m.id = p.message_id ORDER BY p.seq',
-      ).all() as Row[];
-      this.stmt('DELETE FROM pending').run();
-      return rows.map(toMessage);
-    })();
+    const rows = this.read(
+      () =>
+        this.stmt(
+          'SELECT p.seq AS pseq, m.* FROM pending p JOIN messages m ON m.seq = p.message_seq ORDER BY p.seq',
+        ).all() as Array<Row & { pseq: number }>,
+    ).filter((r) => !this.taken.has(r.pseq));
+    const seqs = rows.map((r) => r.pseq);
+    const out = rows.map(toMessage);
+    // held while their commit is still in flight: the message rows themselves are committed
+    const ids = this.pendingIds.splice(0);
+    for (const id of ids) {
+      const r = this.read(
+        () =>
+          this.stmt(
+            "SELECT * FROM messages WHERE seq = (SELECT max(seq) FROM messages WHERE id = ? AND direction = 'in')",
+          ).get(id) as Row | undefined,
+      );
+      if (r && !rows.some((x) => x.seq === r.seq)) out.push(toMessage(r));
+    }
+    if (seqs.length > 0 || ids.length > 0) {
+      for (const seq of seqs) this.taken.add(seq);
+      this.write({ t: 'unpend', seqs, ids })
+        .catch((err) => this.emit('warning', err))
+        .finally(() => {
+          for (const seq of seqs) this.taken.delete(seq);
+        });
+    }
+    return out.slice(-this.maxPending);
   }
 
   // ---- retention, export, close ----
 
   /** Delete history beyond the retention limits; outbox and pending rows are kept. Resolves the count. */
   applyRetention(now: number = Date.now()): Promise<number> {
-    return this.write(() => this.retain(now));
+    return this.write({ t: 'retain', now }) as Promise<number>;
   }
 
   /** Write every message (oldest first) to `out` without ending it. Resolves the number written. */
@@ -462,12 +532,11 @@ export class Store {
     let last = 0;
     let count = 0;
     const peer = opts.peer === undefined ? '' : 'AND (peer_address = @peer OR peer_key = @peer)';
-    const page = this.stmt(
-      `SELECT * FROM messages WHERE seq > @last ${peer} ORDER BY seq LIMIT ${EXPORT_PAGE}`,
-    );
+    const sql = `SELECT * FROM messages WHERE seq > @last ${peer} ORDER BY seq LIMIT ${EXPORT_PAGE}`;
     for (;;) {
-      this.assertOpen();
-      const rows = page.all(opts.peer === undefined ? { last } : { last, peer: opts.peer }) as Row[];
+      const rows = this.read(
+        () => this.stmt(sql).all(opts.peer === undefined ? { last } : { last, peer: opts.peer }) as Row[],
+      );
       if (rows.length === 0) return count;
       await writeOut(out, rows.map((r) => formatRow(format, toMessage(r))).join(''));
       count += rows.length;
@@ -475,27 +544,80 @@ export class Store {
     }
   }
 
-  /** Commit every queued write, then close the file and release the lock. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.retentionTimer) clearInterval(this.retentionTimer);
-    try {
-      this.writer.close();
-    } finally {
-      this.opened.close();
-    }
+  /** Commit every queued write, stop the writer thread, then close the file and release the lock. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      if (this.retentionTimer) clearInterval(this.retentionTimer);
+      // the reader first: the writer then closes the last connection, which checkpoints the WAL
+      // and truncates the file to its vacuumed size
+      if (this.db.open) this.db.close();
+      try {
+        await this.writer?.close();
+      } finally {
+        this.opened.close();
+      }
+    })();
+    return this.closing;
   }
 
   // ---- internals ----
 
-  private write<T>(run: () => T): Promise<T> {
+  private write(op: Op): Promise<unknown> {
     try {
       this.assertWritable();
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.writer.write(run);
+    return this.writer!.run(op).then((r) => {
+      this.apply(r.deltas);
+      return r.value;
+    });
+  }
+
+  private transition(
+    id: string,
+    to: MessageState,
+    from: MessageState[],
+    error: string | null,
+  ): Promise<boolean> {
+    const op: Op = {
+      t: 'transition',
+      id: String(id),
+      to,
+      from,
+      error: error === null ? null : String(error),
+    };
+    return this.track(String(id), this.write(op)) as Promise<boolean>;
+  }
+
+  /** Mark `id` busy until `p` settles. */
+  private track<T>(id: string, p: Promise<T>): Promise<T> {
+    if (this.readonly || this.closed) return p;
+    this.bump(this.busy, id, 1);
+    return p.finally(() => this.bump(this.busy, id, -1));
+  }
+
+  private apply(deltas: Deltas): void {
+    for (const [key, d] of deltas) this.bump(this.committed, key, d);
+  }
+
+  /** A row as reads should show it, with an expiry not committed yet. */
+  private overlaid(m: StoredMessage): StoredMessage {
+    const reason = m.direction === 'out' ? this.expiring.get(m.id) : undefined;
+    return reason === undefined ? m : { ...m, state: 'failed', error: reason };
+  }
+
+  /** Run a read, turning SQLite failures into coded errors (ERR_STORE_CORRUPT / ERR_STORE_READ). */
+  private read<T>(fn: () => T): T {
+    this.assertOpen();
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof PeerchatError) throw err;
+      if (isCorruption(err)) throw corruptError(this.path, err);
+      throw storeError('ERR_STORE_READ', this.path, err);
+    }
   }
 
   private assertOpen(): void {
@@ -517,29 +639,13 @@ export class Store {
     return s;
   }
 
-  private getRow(id: string): Row | undefined {
-    return this.stmt('SELECT * FROM messages WHERE id = ?').get(id) as Row | undefined;
-  }
-
-  /** Move an outgoing row between states, keeping the outbox counters exact. */
-  private transition(
-    id: string,
-    to: MessageState,
-    from: MessageState[],
-    error: string | null,
-    now: number = Date.now(),
-  ): boolean {
-    const r = this.getRow(id);
-    if (r?.direction !== 'out' || !from.includes(r.state)) return false;
-    this.stmt('UPDATE messages SET state = ?, error = ?, updated_at = ? WHERE seq = ?').run(
-      to,
-      error,
-      now,
-      r.seq,
+  private outRow(id: string): Row | undefined {
+    return this.read(
+      () =>
+        this.stmt(
+          "SELECT * FROM messages WHERE seq = (SELECT min(seq) FROM messages WHERE id = ? AND direction = 'out')",
+        ).get(String(id)) as Row | undefined,
     );
-    const delta = Number(awaitsAck({ acks: r.acks, state: to })) - Number(awaitsAck(r));
-    if (delta !== 0) this.bump(this.committed, r.peer_key, delta);
-    return true;
   }
 
   private count(key?: string): number {
@@ -573,51 +679,52 @@ export class Store {
     else map.set(key, n);
   }
 
-  /** Rebuild the committed counters from the file (at open, and after a rolled-back batch). */
+  private remember(id: string): void {
+    if (!this.ids) return;
+    if (this.ids.full) this.rebuildIds();
+    else this.ids.add(id);
+  }
+
+  /** (Re)build the id filter from the file, sized for twice the rows it holds now. */
+  private rebuildIds(): void {
+    if (this.readonly) return;
+    const n = (this.stmt('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
+    const ids = new IdFilter(Math.max(65_536, 2 * n));
+    for (const id of this.stmt('SELECT id FROM messages').pluck().iterate() as Iterable<string>) ids.add(id);
+    this.ids = ids;
+  }
+
+  /** Build the committed counters from the file (at open). */
   private recount(): void {
     const rows = this.stmt(
       `SELECT peer_key, count(*) AS n FROM messages WHERE ${AWAITING} GROUP BY peer_key`,
-    ).all() as {
-      peer_key: string;
-      n: number;
-    }[];
+    ).all() as { peer_key: string; n: number }[];
     this.committed = new Map(rows.map((r) => [r.peer_key, r.n]));
   }
+}
 
-  /** A classic row still queued at open was interrupted between enqueue and write: fail it, never resend. */
-  private recoverInterrupted(): void {
-    this.stmt(
-      "UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE direction = 'out' AND state = 'queued' AND acks = 0",
-    ).run(INTERRUPTED, Date.now());
-  }
+function limits(r: RetentionOptions | undefined): RetentionLimits {
+  return {
+    days: r?.days ?? null,
+    maxMessages: r?.maxMessages === undefined ? DEFAULT_MAX_MESSAGES : r.maxMessages,
+    maxBytes: r?.maxBytes === undefined ? DEFAULT_MAX_BYTES : r.maxBytes,
+  };
+}
 
-  private retain(now: number): number {
-    const keep = `NOT (${IN_OUTBOX}) AND id NOT IN (SELECT message_id FROM pending)`;
-    let deleted = 0;
-    const { days, maxMessages } = this.retention;
-    if (days !== null && days >= 0) {
-      deleted += this.stmt(`DELETE FROM messages WHERE created_at < ? AND ${keep}`).run(
-        now - days * DAY_MS,
-      ).changes;
-    }
-    if (maxMessages !== null && maxMessages >= 0) {
-      const nth = this.stmt('SELECT seq FROM messages ORDER BY seq DESC LIMIT 1 OFFSET ?').get(maxMessages) as
-        | { seq: number }
-        | undefined;
-      if (nth) deleted += this.stmt(`DELETE FROM messages WHERE seq <= ? AND ${keep}`).run(nth.seq).changes;
-    }
-    return deleted;
-  }
+/** A classic row still queued at open was interrupted between enqueue and write: fail it, never resend. */
+function recoverInterrupted(db: Database.Database): void {
+  db.prepare(
+    "UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE direction = 'out' AND state = 'queued' AND acks = 0",
+  ).run(INTERRUPTED, Date.now());
+}
 
-  private mapError(err: unknown): Error {
-    if (err instanceof PeerchatError) return err;
-    if (isCorruption(err)) return corruptError(this.path, err);
-    return new PeerchatError(
-      'ERR_STORE_WRITE',
-      `cannot write ${this.path}: ${err instanceof Error ? err.message : String(err)}`,
-      { cause: err },
-    );
-  }
+function storeError(code: 'ERR_STORE_WRITE' | 'ERR_STORE_READ', path: string, err: unknown): PeerchatError {
+  const verb = code === 'ERR_STORE_READ' ? 'read' : 'write';
+  return new PeerchatError(
+    code,
+    `cannot ${verb} ${path}: ${err instanceof Error ? err.message : String(err)}`,
+    { cause: err },
+  );
 }
 
 function writeOut(out: Writable, chunk: string): Promise<void> {

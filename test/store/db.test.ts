@@ -8,6 +8,9 @@ import { APPLICATION_ID, LATEST_VERSION } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 import { msg, spawnChild, thrown } from './helpers.js';
 
+// every Store starts a writer thread; under tap's TypeScript loader each one compiles its sources
+t.setTimeout(180_000);
+
 t.test('fresh open creates a migrated WAL database', async (t) => {
   const dir = t.testdir();
   const store = Store.open({ dataDir: join(dir, 'nested') });

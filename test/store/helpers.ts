@@ -38,21 +38,27 @@ export interface Child {
   exited: Promise<void>;
 }
 
-export function spawnChild(mode: 'hold' | 'crash', dataDir: string): Child {
+/** `env` is added to the child's environment; with it, the child's stderr lines join `lines` too. */
+export function spawnChild(mode: 'hold' | 'crash', dataDir: string, env?: Record<string, string>): Child {
   const proc = spawn(process.execPath, [...LOADER, CHILD, mode, dataDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', env ? 'pipe' : 'inherit'],
+    env: { ...process.env, ...env },
   });
   const lines: string[] = [];
   const listeners = new Set<() => void>();
-  let buf = '';
-  proc.stdout!.setEncoding('utf8');
-  proc.stdout!.on('data', (d: string) => {
-    buf += d;
-    const parts = buf.split('\n');
-    buf = parts.pop()!;
-    lines.push(...parts);
-    for (const l of listeners) l();
-  });
+  const collect = (stream: NodeJS.ReadableStream) => {
+    let buf = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => {
+      buf += d;
+      const parts = buf.split('\n');
+      buf = parts.pop()!;
+      lines.push(...parts);
+      for (const l of listeners) l();
+    });
+  };
+  collect(proc.stdout!);
+  if (env) collect(proc.stderr!);
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   return {
     proc,

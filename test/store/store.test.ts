@@ -3,6 +3,9 @@ import t, { type Test } from 'tap';
 import { Store } from '../../src/store/store.js';
 import { KEY_A, KEY_B, msg, out } from './helpers.js';
 
+// every Store starts a writer thread; under tap's TypeScript loader each one compiles its sources
+t.setTimeout(180_000);
+
 function open(t: Test, opts: Partial<Parameters<typeof Store.open>[0]> = {}, dir = t.testdir()): Store {
   const store = Store.open({ dataDir: dir, ...opts });
   t.teardown(() => store.close());

@@ -1,0 +1,86 @@
+/**
+ * Row shapes and SQL shared by the main thread (reads) and the writer worker (writes).
+ */
+import type { ChatMessage, Direction, Protocol } from '../types.js';
+
+/** peer_key of classic messages and peers: nothing authenticates them. */
+export const UNVERIFIED = 'unverified';
+
+export type MessageState = 'queued' | 'sent' | 'acked' | 'failed';
+
+/** A stored message. Incoming rows are 'acked' (received). */
+export interface StoredMessage extends ChatMessage {
+  state: MessageState;
+  error: string | null;
+  /** Local time the row was stored (ms). */
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Row {
+  seq: number;
+  id: string;
+  direction: Direction;
+  peer_address: string;
+  peer_key: string;
+  fingerprint: string | null;
+  verified: number;
+  name: string | null;
+  text: string;
+  ts: number;
+  protocol: Protocol;
+  acks: number;
+  state: MessageState;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  queued_at: number;
+}
+
+export function toMessage(r: Row): StoredMessage {
+  return {
+    id: r.id,
+    from: r.peer_address,
+    name: r.name,
+    text: r.text,
+    protocol: r.protocol,
+    verified: r.verified === 1,
+    key: r.peer_key === UNVERIFIED ? null : r.peer_key,
+    fingerprint: r.fingerprint,
+    ts: r.ts,
+    direction: r.direction,
+    state: r.state,
+    error: r.error,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** True while a native row still counts against the outbox limits and is resent. */
+export function awaitsAck(r: Pick<Row, 'acks' | 'state'>): boolean {
+  return r.acks === 1 && (r.state === 'queued' || r.state === 'sent');
+}
+
+// Rows the outbox shows: not delivered yet, or failed (retry / drop).
+export const IN_OUTBOX =
+  "direction = 'out' AND (state IN ('queued', 'failed') OR (acks = 1 AND state = 'sent'))";
+export const AWAITING = "direction = 'out' AND state IN ('queued', 'sent') AND acks = 1";
+
+/** Network input must never abort a whole batch on a constraint, so coerce the fields. */
+export function params(msg: ChatMessage, direction: Direction, peerKey: string, acks: boolean, now: number) {
+  return {
+    id: String(msg.id),
+    direction,
+    peer_address: String(msg.from),
+    peer_key: peerKey,
+    fingerprint: typeof msg.fingerprint === 'string' ? msg.fingerprint : null,
+    verified: msg.verified === true ? 1 : 0,
+    name: typeof msg.name === 'string' ? msg.name : null,
+    text: String(msg.text),
+    ts: Number.isFinite(msg.ts) ? Math.trunc(msg.ts) : now,
+    protocol: msg.protocol === 'native' ? 'native' : 'classic',
+    acks: acks ? 1 : 0,
+    state: direction === 'in' ? 'acked' : 'queued',
+    now,
+  };
+}
