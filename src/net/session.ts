@@ -52,6 +52,8 @@ export interface SessionEvents {
    */
   close: [reason: DisconnectReason, err?: Error];
   warning: [warning: Warning];
+  /** An ack for a chat whose wait had timed out (native): the message did arrive. */
+  'late-ack': [id: string];
 }
 
 export interface Session extends EventEmitter {

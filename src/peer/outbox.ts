@@ -6,7 +6,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { MAX_SEND_TEXT_BYTES } from '../defaults.js';
-import { errorMessage, PeerchatError } from '../errors.js';
+import { errorMessage, isPeerchatError, PeerchatError } from '../errors.js';
 import { sendOneShot } from '../net/classic/client.js';
 import { encodeFrame, ORIGINAL_READ_BYTES } from '../net/classic/codec.js';
 import { fingerprint } from '../net/native/identity.js';
@@ -19,6 +19,8 @@ import type { PeerRecord } from './table.js';
 
 /** Native chat text limit (bytes); classic texts are limited by the original's 1024-byte read. */
 export const MAX_TEXT_BYTES = MAX_SEND_TEXT_BYTES;
+/** Timed-out ids remembered per session for a late ack; a session that never acks cannot grow it. */
+const MAX_LATE_ACKS = 10_000;
 
 /** What sending needs from the rest of the Peer. */
 export interface OutboxHooks {
@@ -36,6 +38,8 @@ export interface OutboxHooks {
 export class Outbox {
   /** Outgoing native ids written to a session and not acked yet: never resent twice at once. */
   private readonly inflight = new Set<string>();
+  /** Per session, the ids whose ack wait timed out (see awaitLateAck). */
+  private readonly lateAcks = new Map<Session, Set<string>>();
 
   constructor(
     private readonly core: PeerCore,
@@ -232,9 +236,37 @@ export class Outbox {
     try {
       await session.sendChat({ id: msg.id, ts: msg.ts, text: msg.text });
       await this.store?.markAcked(msg.id);
+    } catch (err) {
+      if (this.store && isPeerchatError(err) && err.code === 'ERR_ACK_TIMEOUT')
+        this.awaitLateAck(session, msg.id);
+      throw err;
     } finally {
       this.inflight.delete(msg.id);
     }
+  }
+
+  /**
+   * A slow receiver (a disk sync) may ack after our timeout: that ack still marks the message
+   * acked, but only for ids this session timed out on (a peer cannot ack another peer's messages).
+   */
+  private awaitLateAck(session: Session, id: string): void {
+    if (session.closed) return;
+    let ids = this.lateAcks.get(session);
+    if (!ids) {
+      const pending = new Set<string>();
+      ids = pending;
+      this.lateAcks.set(session, pending);
+      const onLate = (acked: string) => {
+        if (!pending.delete(acked)) return;
+        this.store?.markAcked(acked).catch((e) => this.core.warnings.fail(e, 'store'));
+      };
+      session.on('late-ack', onLate);
+      session.once('close', () => {
+        session.off('late-ack', onLate);
+        this.lateAcks.delete(session);
+      });
+    }
+    if (ids.size < MAX_LATE_ACKS) ids.add(id);
   }
 
   /** The open native session with this key, under any address. */

@@ -112,6 +112,24 @@ t.test('an ack timeout leaves the message queued; it is resent with the same id'
   await until(() => a.outbox().length === 0, 5000, 'acked');
 });
 
+t.test(
+  'an ack that arrives after the timeout still marks the message acked, on the same session',
+  async (t) => {
+    const a = await storedPeer(t, 'alice', tempDir(t), { timeouts: { ack: 200 } });
+    // a receiver slower than the sender's ack timeout (a loaded disk): it keeps the message late
+    const slow = {
+      incoming: (m: ChatMessage) => new Promise<ChatMessage>((r) => setTimeout(() => r(m), 600)),
+    };
+    const b = await storedPeer(t, 'bob', tempDir(t), { interceptors: slow });
+    await a.connect(b.address);
+    const res = await a.send('bob', 'late but safe');
+    t.match(res, { state: 'queued', error: /acknowledged/ }, 'the wait timed out');
+    await until(() => a.outbox().length === 0, 5000, 'the late ack');
+    t.equal(a.history().find((m) => m.id === res.id)?.state, 'acked');
+    t.equal(a.connectedPeers().length, 1, 'on the same session, no reconnect');
+  },
+);
+
 t.test('without a store, an ack timeout rejects with ERR_ACK_TIMEOUT', async (t) => {
   const aDir = tempDir(t);
   const bDir = tempDir(t);

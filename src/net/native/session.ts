@@ -305,7 +305,10 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
   private onAck(ack: m.Ack | null): void {
     if (!ack) return this.fail(new PeerchatError('ERR_BAD_FRAME', 'malformed ack'));
     const pending = this.acks.get(ack.id);
-    if (!pending) return; // late (after its timeout) or a duplicate
+    if (!pending) {
+      this.emit('late-ack', ack.id); // after its timeout, or a duplicate: the outbox checks the id
+      return;
+    }
     this.acks.delete(ack.id);
     if (pending.written) this.inFlight--;
     pending.resolve();
