@@ -50,6 +50,10 @@ export class FrameTap extends EventEmitter {
   get remotePublicKey(): Buffer | null {
     return this.noise.remotePublicKey;
   }
+  /** hypercore reads `rawStream.udx` to size its request window. */
+  get rawStream(): unknown {
+    return this.noise.rawStream;
+  }
   get destroyed(): boolean {
     return this.noise.destroyed;
   }

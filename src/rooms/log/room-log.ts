@@ -89,7 +89,6 @@ interface Session {
   channel: Protomux.Channel;
   send: Protomux.Message<Announce>;
   attachedAt: number;
-  remote: string | null;
   own: string | null;
 }
 
@@ -173,7 +172,6 @@ export class RoomLog extends EventEmitter {
   replicate(mux: Protomux): void {
     this.checkOpen();
     if (this.sessions.has(mux)) return;
-    const remoteKey = (mux.stream as { remotePublicKey?: Buffer | null }).remotePublicKey;
     const channel = mux.createChannel({
       protocol: ANNOUNCE_PROTOCOL,
       id: this.channelId,
@@ -189,7 +187,6 @@ export class RoomLog extends EventEmitter {
       channel,
       send: channel.messages[0] as Protomux.Message<Announce>,
       attachedAt: this.now(),
-      remote: remoteKey ? remoteKey.toString('hex') : null,
       own: null,
     };
     this.sessions.set(mux, session);
@@ -222,7 +219,8 @@ export class RoomLog extends EventEmitter {
   members(): RoomMember[] {
     const online = new Map<string, string[]>();
     for (const s of this.sessions.values()) {
-      if (s.own) online.set(s.own, [...(online.get(s.own) ?? []), ...(s.remote ? [s.remote] : [])]);
+      const remote = remoteOf(s.mux);
+      if (s.own) online.set(s.own, [...(online.get(s.own) ?? []), ...(remote ? [remote] : [])]);
     }
     return [...this.authors.values()].map((a) => {
       const seen = Math.max(a.lastTs ?? -1, this.seen.get(a.key) ?? -1);
@@ -468,11 +466,16 @@ export class RoomLog extends EventEmitter {
     session?: Session,
   ): void {
     const mux = session?.mux ?? from?.protomux ?? null;
-    const s = mux ? this.sessions.get(mux) : undefined;
-    const key = s?.remote ?? from?.remotePublicKey?.toString('hex') ?? null;
+    const key = (mux && remoteOf(mux)) ?? from?.remotePublicKey?.toString('hex') ?? null;
     const warning: RoomLogWarning = { code, message, cause, remote: key, mux };
     this.emit('warning', warning);
   }
+}
+
+/** The Noise key of the connection under a mux (read late: it is set once the handshake is done). */
+function remoteOf(mux: Protomux): string | null {
+  const key = (mux.stream as { remotePublicKey?: Buffer | null }).remotePublicKey;
+  return key ? key.toString('hex') : null;
 }
 
 /** `<dataDir>/rooms/<topic hex>` */
