@@ -54,6 +54,9 @@ export async function roomLog(opts = {}) {
     await until(() => late.size >= o.count, 120_000);
     const catchUp = o.count / ((now() - t0) / 1000);
 
+    // the engine alone: the same blocks, one plain hypercore to another, same kind of connection
+    const rawCatchUp = await rawHypercoreCatchUp(o, text, dirs);
+
     // fan-out: members linked to the author, then fanOutCount messages
     const members = [];
     for (let i = 0; i < o.members; i++) {
@@ -82,6 +85,8 @@ export async function roomLog(opts = {}) {
         [`catch-up, late joiner reading ${o.count} (msg/s)`]: Math.round(catchUp),
         [`fan-out, 1 author to ${o.members} members, ${o.fanOutCount} msgs (msg/s until all hold all)`]:
           Math.round(fanOut),
+        [`baseline: plain hypercore catch-up of ${o.count} blocks, same link (blocks/s)`]:
+          Math.round(rawCatchUp),
         'baseline: native one-to-one throughput, same run (msg/s)': nativeRate && Math.round(nativeRate),
       },
       config: { ...o, node: process.version },
@@ -90,6 +95,42 @@ export async function roomLog(opts = {}) {
     for (const l of links) l();
     for (const log of logs) await log.close().catch(() => {});
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+/** A writer core with `count` JSON blocks like the log's, downloaded in full by a second store. */
+async function rawHypercoreCatchUp(o, text, dirs) {
+  const { default: Corestore } = await import('corestore');
+  const mk = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'peerchat-bench-raw-'));
+    dirs.push(dir);
+    return new Corestore(dir);
+  };
+  const sa = mk();
+  const sb = mk();
+  try {
+    const w = sa.get({ name: 'w' });
+    await w.ready();
+    const block = Buffer.from(
+      JSON.stringify({ v: 1, id: 'x'.repeat(36), ts: Date.now(), name: 'bench', text }),
+    );
+    for (let i = 0; i < o.count; i += 1000) {
+      await w.append(Array.from({ length: Math.min(1000, o.count - i) }, () => block));
+    }
+    const r = sb.get({ key: w.key });
+    await r.ready();
+    const t0 = now();
+    const close = await tcpPair((na, nb) => {
+      w.replicate(Protomux.from(na));
+      r.replicate(Protomux.from(nb));
+    });
+    await r.download({ start: 0, end: o.count }).done();
+    const rate = o.count / ((now() - t0) / 1000);
+    close();
+    return rate;
+  } finally {
+    await sa.close();
+    await sb.close();
   }
 }
 
@@ -103,6 +144,13 @@ async function until(cond, ms) {
 
 /** Two logs over a loopback TCP secret-stream, sharing the stream's Protomux. Returns a closer. */
 async function tcpLink(a, b) {
+  return tcpPair((na, nb) => {
+    a.replicate(Protomux.from(na));
+    b.replicate(Protomux.from(nb));
+  });
+}
+
+async function tcpPair(attach) {
   const server = net.createServer();
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const accepted = new Promise((r) => server.once('connection', r));
@@ -113,8 +161,7 @@ async function tcpLink(a, b) {
   const nb = new NoiseSecretStream(false, srv);
   na.on('error', () => {});
   nb.on('error', () => {});
-  a.replicate(Protomux.from(na));
-  b.replicate(Protomux.from(nb));
+  attach(na, nb);
   return () => {
     na.destroy();
     nb.destroy();

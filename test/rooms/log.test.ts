@@ -283,3 +283,19 @@ t.test('bad options are refused with codes', async (t) => {
   await t.rejects(a.append('x', { name: 'evil\x1b[2J' }), { code: 'ERR_BAD_FRAME' });
   t.equal(a.size, 0);
 });
+
+t.test('appends made at once are written as one batch, in call order', async (t) => {
+  const a = await RoomLog.open({ dataDir: tempDir(), topic: TOPIC });
+  t.teardown(() => a.close());
+  const entries = await Promise.all(
+    Array.from({ length: 1500 }, (_, i) => a.append(`n${i}`, { name: 'alice' })),
+  );
+  t.same(
+    entries.map((e) => e.seq),
+    Array.from({ length: 1500 }, (_, i) => i),
+  );
+  t.equal(a.size, 1500);
+  const late = a.append('after close', { name: 'alice' });
+  await a.close();
+  t.equal((await late).seq, 1500, 'an append already made is stored before close finishes');
+});

@@ -21,6 +21,8 @@ export const ANNOUNCE_PROTOCOL = 'peerchat/room-log/1';
 /** Entries kept per room (all authors together) unless `maxEntries` says otherwise. */
 export const DEFAULT_MAX_ENTRIES = 10_000;
 const AUTHORS_FILE = 'authors.json';
+/** Most blocks written in one core append. */
+const MAX_APPEND_BATCH = 1000;
 
 export interface RoomLogOptions {
   /** The peer's data directory; the log lives in `<dataDir>/rooms/<topic hex>`. */
@@ -78,6 +80,13 @@ interface Author {
   lastTs: number | null;
 }
 
+interface PendingAppend {
+  body: EntryBody;
+  block: Buffer;
+  resolve: (entry: RoomEntry) => void;
+  reject: (err: unknown) => void;
+}
+
 interface Item {
   ts: number;
   author: string;
@@ -106,6 +115,8 @@ export class RoomLog extends EventEmitter {
   private readonly now: () => number;
   private closing: Promise<void> | null = null;
   private persisting: Promise<void> = Promise.resolve();
+  private appending: Promise<void> = Promise.resolve();
+  private readonly pending: PendingAppend[] = [];
 
   private constructor(opts: RoomLogOptions, dir: string) {
     super();
@@ -145,16 +156,44 @@ export class RoomLog extends EventEmitter {
     return this.own.key.toString('hex');
   }
 
-  /** Appends a message to this member's core; resolves with the entry once it is stored. */
-  async append(text: string, meta: { name: string; id?: string; ts?: number }): Promise<RoomEntry> {
-    this.checkOpen();
-    const body: EntryBody = { id: meta.id ?? uuidv7(), ts: meta.ts ?? this.now(), name: meta.name, text };
-    const block = encodeEntry(body);
-    const { length } = await this.own.append(block);
-    const entry: RoomEntry = { ...body, author: this.key, seq: length - 1, local: true, late: false };
-    this.indexEntry(this.authors.get(this.key) as Author, entry);
-    this.emit('entry', entry);
-    return entry;
+  /**
+   * Appends a message to this member's core; resolves with the entry once it is stored.
+   * Appends made while one is being written go to the core as one batch (one flush, one signature).
+   */
+  append(text: string, meta: { name: string; id?: string; ts?: number }): Promise<RoomEntry> {
+    try {
+      this.checkOpen();
+      const body: EntryBody = { id: meta.id ?? uuidv7(), ts: meta.ts ?? this.now(), name: meta.name, text };
+      const block = encodeEntry(body);
+      return new Promise((resolve, reject) => {
+        this.pending.push({ body, block, resolve, reject });
+        if (this.pending.length === 1) this.appending = this.appending.then(() => this.flushAppends());
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private async flushAppends(): Promise<void> {
+    const batch = this.pending.splice(0, MAX_APPEND_BATCH);
+    if (this.pending.length > 0) this.appending = this.appending.then(() => this.flushAppends());
+    if (batch.length === 0) return;
+    try {
+      const { length } = await this.own.append(batch.map((p) => p.block));
+      const own = this.authors.get(this.key) as Author;
+      const first = length - batch.length;
+      batch.forEach((p, i) => {
+        const entry: RoomEntry = { ...p.body, author: this.key, seq: first + i, local: true, late: false };
+        this.indexEntry(own, entry);
+        this.emit('entry', entry);
+        p.resolve(entry);
+      });
+    } catch (err) {
+      const e = this.closing
+        ? new PeerchatError('ERR_CLOSED', 'the room log closed before the message was stored', { cause: err })
+        : new PeerchatError('ERR_STORE_WRITE', 'the room message could not be stored', { cause: err });
+      for (const p of batch) p.reject(e);
+    }
   }
 
   /** How many connected sessions hold the entry (their copy of its core reaches past it). */
@@ -241,6 +280,7 @@ export class RoomLog extends EventEmitter {
         for (const s of this.sessions.values()) s.channel.close();
         this.sessions.clear();
         for (const a of this.authors.values()) a.range?.destroy();
+        await this.appending;
         await this.persisting.catch(() => {});
         await this.store.close();
       })();
