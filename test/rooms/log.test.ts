@@ -202,6 +202,37 @@ t.test('a secret room: no plaintext on disk or on the wire; members with the key
   t.notOk(allBytes(dirs.b).includes(needle), 'secret room: not on the reader disk');
 });
 
+t.test(
+  'a member without the secret relays a secret room blind: holds ciphertext, a keyed joiner reads it',
+  async (t) => {
+    const key = roomLogEncryptionKey('team', 'a long shared passphrase');
+    const relayDir = tempDir();
+    const a = await RoomLog.open({ dataDir: tempDir(), topic: TOPIC, encryptionKey: key });
+    const relay = await RoomLog.open({ dataDir: relayDir, topic: TOPIC });
+    const relayWarnings: RoomLogWarning[] = [];
+    relay.on('warning', (w: RoomLogWarning) => relayWarnings.push(w));
+    const la = await link(a, relay);
+    for (let i = 0; i < 20; i++) await a.append(`classified ${i}`, { name: 'alice' });
+    await waitUntil(relay, () => relayWarnings.length >= 20, 5000, 'the relay saw 20 blocks');
+    la.close();
+    await a.close();
+    const late = await RoomLog.open({ dataDir: tempDir(), topic: TOPIC, encryptionKey: key });
+    const l = await link(late, relay);
+    t.teardown(async () => {
+      l.close();
+      await late.close();
+    });
+    await waitForSize(late, 20);
+    t.same(
+      (await late.entries()).map((e) => e.text),
+      Array.from({ length: 20 }, (_, i) => `classified ${i}`),
+    );
+    t.equal(relay.size, 0, 'the relay could not read a single entry');
+    await relay.close();
+    t.notOk(allBytes(relayDir).includes(Buffer.from('classified')), 'no plaintext on the relay disk');
+  },
+);
+
 t.test('a member without the room key cannot read a secret room', async (t) => {
   const key = roomLogEncryptionKey('team', 'a long shared passphrase');
   const a = await RoomLog.open({ dataDir: tempDir(), topic: TOPIC, encryptionKey: key });
