@@ -110,6 +110,8 @@ export class RoomLog extends EventEmitter {
   private readonly index: Item[] = [];
   private readonly sessions = new Map<Protomux, Session>();
   private readonly seen = new Map<string, number>();
+  /** Author keys being opened, so two announces naming one key open it once. */
+  private readonly adding = new Set<string>();
   private readonly channelId: Buffer;
   private readonly encryption: { key: Buffer } | null;
   private readonly now: () => number;
@@ -465,8 +467,8 @@ export class RoomLog extends EventEmitter {
     this.seen.set(session.own, this.now());
     for (const k of [a.own, ...a.authors]) {
       const hex = k.toString('hex');
-      if (this.authors.has(hex)) continue;
-      if (this.authors.size >= MAX_ANNOUNCED_AUTHORS) {
+      if (this.authors.has(hex) || this.adding.has(hex)) continue;
+      if (this.authors.size + this.adding.size >= MAX_ANNOUNCED_AUTHORS) {
         this.warn(
           'ERR_BAD_FRAME',
           `the room has more than ${MAX_ANNOUNCED_AUTHORS} authors; more are ignored`,
