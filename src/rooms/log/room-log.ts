@@ -1,0 +1,526 @@
+/**
+ * A room's shared history: one hypercore per author (Cabal's model), kept in a Corestore under
+ * `<dataDir>/rooms/<topic hex>`. This member appends to its own core; every other author's core
+ * is replicated from whichever members hold it, over the protomux of connections that already
+ * exist. See docs/rooms.md ("Shared history").
+ */
+import { EventEmitter } from 'node:events';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import Corestore from 'corestore';
+import type Hypercore from 'hypercore';
+import type Protomux from 'protomux';
+import { v7 as uuidv7 } from 'uuid';
+import { PeerchatError, type Warning } from '../../errors.js';
+import { type Announce, announce, MAX_ANNOUNCED_AUTHORS } from './announce.js';
+import { decodeEntry, type EntryBody, encodeEntry } from './entry.js';
+import { announceChannelId } from './keys.js';
+import { compareEntries, insertionPoint } from './order.js';
+
+export const ANNOUNCE_PROTOCOL = 'peerchat/room-log/1';
+/** Entries kept per room (all authors together) unless `maxEntries` says otherwise. */
+export const DEFAULT_MAX_ENTRIES = 10_000;
+const AUTHORS_FILE = 'authors.json';
+/** Most blocks written in one core append. */
+const MAX_APPEND_BATCH = 1000;
+
+export interface RoomLogOptions {
+  /** The peer's data directory; the log lives in `<dataDir>/rooms/<topic hex>`. */
+  dataDir: string;
+  /** The room's 32-byte topic (src/rooms/topic.ts). */
+  topic: Uint8Array;
+  /** Block encryption key of a secret room (`roomLogEncryptionKey`); absent for an open room. */
+  encryptionKey?: Buffer | null;
+  /** Entries kept for the whole room; older ones (in read order) are deleted locally. */
+  maxEntries?: number;
+  now?: () => number;
+}
+
+export interface RoomEntry extends EntryBody {
+  /** Author core key, hex. */
+  author: string;
+  /** Position in the author's core. */
+  seq: number;
+  /** Written by this member. */
+  local: boolean;
+  /** Arrived by catch-up: written before the connection that delivered it was attached. */
+  late: boolean;
+}
+
+export interface RoomMember {
+  /** Author core key, hex. */
+  key: string;
+  /** Name on the member's latest entry (a claim), or null before it wrote one. */
+  name: string | null;
+  /** Latest of: its newest entry's ts, the last time a connected member announced it as its own. */
+  lastSeen: number | null;
+  /** A connected session announces this core as its own. */
+  online: boolean;
+  /** Remote peer keys (hex) of the sessions that announce this core as their own. */
+  peers: string[];
+}
+
+export interface RoomLogWarning extends Warning {
+  /** Remote public key (hex) of the session the bad data came from, when known. */
+  remote: string | null;
+  /** The protomux the bad data came from, so the owner can drop that session. */
+  mux: Protomux | null;
+}
+
+interface Author {
+  key: string;
+  core: Hypercore;
+  /** Seqs currently in the index. */
+  indexed: Set<number>;
+  /** Seqs below this were dropped by retention and are not fetched or indexed again. */
+  floor: number;
+  range: Hypercore.Range | null;
+  rangeStart: number;
+  name: string | null;
+  lastTs: number | null;
+}
+
+interface PendingAppend {
+  body: EntryBody;
+  block: Buffer;
+  resolve: (entry: RoomEntry) => void;
+  reject: (err: unknown) => void;
+}
+
+interface Item {
+  ts: number;
+  author: string;
+  seq: number;
+}
+
+interface Session {
+  mux: Protomux;
+  channel: Protomux.Channel;
+  send: Protomux.Message<Announce>;
+  attachedAt: number;
+  own: string | null;
+}
+
+export class RoomLog extends EventEmitter {
+  readonly dir: string;
+  readonly maxEntries: number;
+  private readonly store: Corestore;
+  private readonly own: Hypercore;
+  private readonly authors = new Map<string, Author>();
+  private readonly index: Item[] = [];
+  private readonly sessions = new Map<Protomux, Session>();
+  private readonly seen = new Map<string, number>();
+  /** Author keys being opened, so two announces naming one key open it once. */
+  private readonly adding = new Set<string>();
+  private readonly channelId: Buffer;
+  private readonly encryption: { key: Buffer } | null;
+  private readonly now: () => number;
+  private closing: Promise<void> | null = null;
+  private persisting: Promise<void> = Promise.resolve();
+  private appending: Promise<void> = Promise.resolve();
+  private readonly pending: PendingAppend[] = [];
+
+  private constructor(opts: RoomLogOptions, dir: string) {
+    super();
+    this.dir = dir;
+    this.maxEntries = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.now = opts.now ?? Date.now;
+    this.channelId = announceChannelId(opts.topic);
+    this.encryption = opts.encryptionKey ? { key: opts.encryptionKey } : null;
+    this.store = new Corestore(dir);
+    this.own = this.store.get({ name: 'author', encryption: this.encryption });
+  }
+
+  /** Opens (or creates) the room's log and indexes what is on disk. */
+  static async open(opts: RoomLogOptions): Promise<RoomLog> {
+    if (opts.topic.byteLength !== 32) throw new PeerchatError('ERR_INVALID_ROOM', 'a room topic is 32 bytes');
+    const max = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw new PeerchatError('ERR_CONFIG_INVALID', 'maxEntries must be a positive integer');
+    }
+    if (opts.encryptionKey && opts.encryptionKey.byteLength !== 32) {
+      throw new PeerchatError('ERR_INVALID_ROOM', 'a room encryption key is 32 bytes');
+    }
+    const dir = roomLogDir(opts.dataDir, opts.topic);
+    await mkdir(dir, { recursive: true });
+    const log = new RoomLog(opts, dir);
+    try {
+      await log.load();
+    } catch (err) {
+      await log.store.close().catch(() => {});
+      throw new PeerchatError('ERR_STORE_CORRUPT', `room log at ${dir} cannot be opened`, { cause: err });
+    }
+    return log;
+  }
+
+  /** This member's author core key (hex). */
+  get key(): string {
+    return this.own.key.toString('hex');
+  }
+
+  /**
+   * Appends a message to this member's core; resolves with the entry once it is stored.
+   * Appends made while one is being written go to the core as one batch (one flush, one signature).
+   */
+  append(text: string, meta: { name: string; id?: string; ts?: number }): Promise<RoomEntry> {
+    try {
+      this.checkOpen();
+      const body: EntryBody = { id: meta.id ?? uuidv7(), ts: meta.ts ?? this.now(), name: meta.name, text };
+      const block = encodeEntry(body);
+      return new Promise((resolve, reject) => {
+        this.pending.push({ body, block, resolve, reject });
+        if (this.pending.length === 1) this.appending = this.appending.then(() => this.flushAppends());
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private async flushAppends(): Promise<void> {
+    const batch = this.pending.splice(0, MAX_APPEND_BATCH);
+    if (this.pending.length > 0) this.appending = this.appending.then(() => this.flushAppends());
+    if (batch.length === 0) return;
+    try {
+      const { length } = await this.own.append(batch.map((p) => p.block));
+      const own = this.authors.get(this.key) as Author;
+      const first = length - batch.length;
+      batch.forEach((p, i) => {
+        const entry: RoomEntry = { ...p.body, author: this.key, seq: first + i, local: true, late: false };
+        this.indexEntry(own, entry);
+        this.emit('entry', entry);
+        p.resolve(entry);
+      });
+    } catch (err) {
+      const e = this.closing
+        ? new PeerchatError('ERR_CLOSED', 'the room log closed before the message was stored', { cause: err })
+        : new PeerchatError('ERR_STORE_WRITE', 'the room message could not be stored', { cause: err });
+      for (const p of batch) p.reject(e);
+    }
+  }
+
+  /** How many connected sessions hold the entry (their copy of its core reaches past it). */
+  holders(entry: { author: string; seq: number }): number {
+    const core = this.authors.get(entry.author)?.core;
+    if (!core) return 0;
+    return core.peers.filter((p) => p.remoteLength > entry.seq).length;
+  }
+
+  /**
+   * Replicates the log over an existing protomux (for a secret-stream connection:
+   * `Protomux.from(noiseStream)`; hypercore needs `mux.stream` to look like a NoiseSecretStream:
+   * `opened`, `isInitiator`, `handshakeHash`, `remotePublicKey`). Stops with the connection.
+   */
+  replicate(mux: Protomux): void {
+    this.checkOpen();
+    if (this.sessions.has(mux)) return;
+    const channel = mux.createChannel({
+      protocol: ANNOUNCE_PROTOCOL,
+      id: this.channelId,
+      unique: true,
+      handshake: announce,
+      messages: [{ encoding: announce, onmessage: (a: Announce | null) => this.onAnnounce(session, a) }],
+      onopen: (a: Announce | null) => this.onAnnounce(session, a),
+      onclose: () => this.sessions.delete(mux),
+    });
+    if (!channel) return;
+    const session: Session = {
+      mux,
+      channel,
+      send: channel.messages[0] as Protomux.Message<Announce>,
+      attachedAt: this.now(),
+      own: null,
+    };
+    this.sessions.set(mux, session);
+    for (const a of this.authors.values()) a.core.replicate(mux);
+    channel.open(this.announcement());
+  }
+
+  /** Every entry in read order, oldest first; `before`/`limit` page back from the newest. */
+  async entries(
+    opts: { limit?: number; before?: { ts: number; author: string; seq: number } } = {},
+  ): Promise<RoomEntry[]> {
+    this.checkOpen();
+    let end = this.index.length;
+    if (opts.before) end = insertionPoint(this.index, { ...opts.before, seq: opts.before.seq - 1 });
+    const start = opts.limit === undefined ? 0 : Math.max(0, end - opts.limit);
+    const out: RoomEntry[] = [];
+    for (const item of this.index.slice(start, end)) {
+      const entry = await this.read(item.author, item.seq);
+      if (entry) out.push({ ...entry, late: false });
+    }
+    return out;
+  }
+
+  /** Number of entries held (after retention). */
+  get size(): number {
+    return this.index.length;
+  }
+
+  /** Every author known to the room, online or not. */
+  members(): RoomMember[] {
+    const online = new Map<string, string[]>();
+    for (const s of this.sessions.values()) {
+      const remote = remoteOf(s.mux);
+      if (s.own) online.set(s.own, [...(online.get(s.own) ?? []), ...(remote ? [remote] : [])]);
+    }
+    return [...this.authors.values()].map((a) => {
+      const seen = Math.max(a.lastTs ?? -1, this.seen.get(a.key) ?? -1);
+      return {
+        key: a.key,
+        name: a.name,
+        lastSeen: seen < 0 ? null : seen,
+        online: a.key === this.key || online.has(a.key),
+        peers: online.get(a.key) ?? [],
+      };
+    });
+  }
+
+  /** Stops replicating and closes the store; the data stays on disk. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = (async () => {
+        for (const s of this.sessions.values()) s.channel.close();
+        this.sessions.clear();
+        for (const a of this.authors.values()) a.range?.destroy();
+        await this.appending;
+        await this.persisting.catch(() => {});
+        await this.store.close();
+      })();
+    }
+    return this.closing;
+  }
+
+  /** Closes and deletes the room's local data. */
+  async forget(): Promise<void> {
+    await this.close();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  // --- internals
+
+  private checkOpen(): void {
+    if (this.closing) throw new PeerchatError('ERR_CLOSED', 'the room log is closed');
+  }
+
+  private async load(): Promise<void> {
+    await this.own.ready();
+    await this.addAuthor(this.own, false);
+    let keys: string[] = [];
+    try {
+      const raw: unknown = JSON.parse(await readFile(path.join(this.dir, AUTHORS_FILE), 'utf8'));
+      if (Array.isArray(raw))
+        keys = raw.filter((k): k is string => typeof k === 'string' && /^[0-9a-f]{64}$/.test(k));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    for (const k of keys.slice(0, MAX_ANNOUNCED_AUTHORS)) {
+      if (k === this.key) continue;
+      await this.addAuthor(
+        this.store.get({ key: Buffer.from(k, 'hex'), encryption: this.encryption }),
+        false,
+      );
+    }
+  }
+
+  private async addAuthor(core: Hypercore, announceIt: boolean): Promise<Author | null> {
+    await core.ready();
+    const key = core.key.toString('hex');
+    const existing = this.authors.get(key);
+    if (existing) return existing;
+    const author: Author = {
+      key,
+      core,
+      indexed: new Set(),
+      floor: 0,
+      range: null,
+      rangeStart: 0,
+      name: null,
+      lastTs: null,
+    };
+    this.authors.set(key, author);
+    // what is on disk: the newest `maxEntries` blocks this member holds
+    for (let seq = Math.max(0, core.length - this.maxEntries); seq < core.length; seq++) {
+      if (!(await core.has(seq))) continue;
+      const entry = await this.read(key, seq);
+      if (entry) this.indexEntry(author, entry);
+    }
+    if (core !== this.own) {
+      core.on('download', (seq: number, _bytes: number, from: Hypercore.Peer) => {
+        void this.onDownload(author, seq, from);
+      });
+      core.on('verification-error', (err: unknown, _req: unknown, _res: unknown, from: Hypercore.Peer) => {
+        this.warn(
+          'ERR_BAD_FRAME',
+          `a block of room author ${key.slice(0, 16)} failed verification and was rejected`,
+          err,
+          from,
+        );
+      });
+      core.on('append', () => this.rangeFrom(author));
+      this.rangeFrom(author);
+    }
+    for (const s of this.sessions.values()) core.replicate(s.mux);
+    if (announceIt) {
+      this.persist();
+      const msg = this.announcement();
+      for (const s of this.sessions.values()) if (s.channel.opened) s.send.send(msg);
+    }
+    return author;
+  }
+
+  /** (Re)starts the live download of an author's core at the first entry retention keeps. */
+  private rangeFrom(author: Author): void {
+    if (this.closing) return;
+    const start = Math.max(author.floor, author.core.length - this.maxEntries, 0);
+    if (author.range && start <= author.rangeStart) return;
+    author.range?.destroy();
+    author.rangeStart = start;
+    author.range = author.core.download({ start, end: -1 });
+  }
+
+  private async onDownload(author: Author, seq: number, from: Hypercore.Peer): Promise<void> {
+    if (seq < author.floor) {
+      await author.core.clear(seq, seq + 1).catch(() => {});
+      return;
+    }
+    if (author.indexed.has(seq)) return;
+    const entry = await this.read(author.key, seq, from);
+    if (!entry || author.indexed.has(seq)) return;
+    const session = this.sessions.get(from.protomux);
+    entry.late = session ? entry.ts < session.attachedAt : true;
+    if (this.indexEntry(author, entry)) this.emit('entry', entry);
+  }
+
+  /** Reads and checks one block; a bad entry is reported and skipped. */
+  private async read(key: string, seq: number, from?: Hypercore.Peer): Promise<RoomEntry | null> {
+    const author = this.authors.get(key);
+    if (!author || this.closing) return null;
+    let block: Buffer | null;
+    try {
+      block = await author.core.get(seq, { wait: false });
+    } catch (err) {
+      if (!this.closing)
+        this.warn('ERR_STORE_CORRUPT', `room log block ${key.slice(0, 16)}/${seq} unreadable`, err);
+      return null;
+    }
+    if (!block) return null;
+    try {
+      const body = decodeEntry(block, this.now());
+      return { ...body, author: key, seq, local: key === this.key, late: false };
+    } catch (err) {
+      // signed by its author, so the author wrote it: the claim is the author's, not the relay's
+      this.warn(
+        'ERR_BAD_FRAME',
+        `room author ${key.slice(0, 16)} wrote an invalid entry at ${seq}`,
+        err,
+        from,
+      );
+      return null;
+    }
+  }
+
+  /** Adds an entry to the read order and applies retention; false when retention dropped it. */
+  private indexEntry(author: Author, entry: RoomEntry): boolean {
+    if (author.indexed.has(entry.seq) || entry.seq < author.floor) return false;
+    author.indexed.add(entry.seq);
+    if (author.lastTs === null || entry.ts >= author.lastTs) {
+      author.lastTs = entry.ts;
+      author.name = entry.name;
+    }
+    const item: Item = { ts: entry.ts, author: author.key, seq: entry.seq };
+    this.index.splice(insertionPoint(this.index, item), 0, item);
+    let kept = true;
+    while (this.index.length > this.maxEntries) {
+      const old = this.index.shift() as Item;
+      if (compareEntries(old, item) === 0) kept = false;
+      this.evict(old);
+    }
+    return kept;
+  }
+
+  private evict(item: Item): void {
+    const author = this.authors.get(item.author);
+    if (!author) return;
+    author.indexed.delete(item.seq);
+    if (item.seq + 1 > author.floor) {
+      // an author's older entries go with it, so the download range can move past them
+      author.floor = item.seq + 1;
+      for (const seq of author.indexed) {
+        if (seq < author.floor) {
+          author.indexed.delete(seq);
+          const at = this.index.findIndex((i) => i.author === item.author && i.seq === seq);
+          if (at >= 0) this.index.splice(at, 1);
+        }
+      }
+      this.rangeFrom(author);
+    }
+    author.core.clear(item.seq, item.seq + 1).catch(() => {});
+  }
+
+  private onAnnounce(session: Session, a: Announce | null): void {
+    if (this.closing) return;
+    if (!a) {
+      this.warn('ERR_BAD_FRAME', 'a malformed room log announce was received', undefined, undefined, session);
+      return;
+    }
+    session.own = a.own.toString('hex');
+    this.seen.set(session.own, this.now());
+    for (const k of [a.own, ...a.authors]) {
+      const hex = k.toString('hex');
+      if (this.authors.has(hex) || this.adding.has(hex)) continue;
+      if (this.authors.size + this.adding.size >= MAX_ANNOUNCED_AUTHORS) {
+        this.warn(
+          'ERR_BAD_FRAME',
+          `the room has more than ${MAX_ANNOUNCED_AUTHORS} authors; more are ignored`,
+        );
+        return;
+      }
+      const core = this.store.get({ key: k, encryption: this.encryption });
+      this.addAuthor(core, true).catch((err) => {
+        if (!this.closing)
+          this.warn('ERR_STORE_WRITE', `room author ${hex.slice(0, 16)} could not be added`, err);
+      });
+    }
+  }
+
+  private announcement(): Announce {
+    const authors = [...this.authors.values()].slice(0, MAX_ANNOUNCED_AUTHORS).map((a) => a.core.key);
+    return { own: this.own.key, authors };
+  }
+
+  /** Writes the known author keys atomically; writes are chained so the newest list wins. */
+  private persist(): void {
+    const keys = [...this.authors.keys()];
+    const file = path.join(this.dir, AUTHORS_FILE);
+    this.persisting = this.persisting
+      .then(async () => {
+        await writeFile(`${file}.tmp`, JSON.stringify(keys));
+        await rename(`${file}.tmp`, file);
+      })
+      .catch((err) => this.warn('ERR_STORE_WRITE', 'the room author list could not be saved', err));
+  }
+
+  private warn(
+    code: RoomLogWarning['code'],
+    message: string,
+    cause?: unknown,
+    from?: Hypercore.Peer,
+    session?: Session,
+  ): void {
+    const mux = session?.mux ?? from?.protomux ?? null;
+    const key = (mux && remoteOf(mux)) ?? from?.remotePublicKey?.toString('hex') ?? null;
+    const warning: RoomLogWarning = { code, message, cause, remote: key, mux };
+    this.emit('warning', warning);
+  }
+}
+
+/** The Noise key of the connection under a mux (read late: it is set once the handshake is done). */
+function remoteOf(mux: Protomux): string | null {
+  const key = (mux.stream as { remotePublicKey?: Buffer | null }).remotePublicKey;
+  return key ? key.toString('hex') : null;
+}
+
+/** `<dataDir>/rooms/<topic hex>` */
+export function roomLogDir(dataDir: string, topic: Uint8Array): string {
+  return path.join(dataDir, 'rooms', Buffer.from(topic).toString('hex'));
+}
