@@ -2,13 +2,11 @@ export { type Announce, MAX_ANNOUNCED_AUTHORS } from './announce.js';
 export { decodeEntry, type EntryBody, encodeEntry, MAX_BLOCK_BYTES, MAX_CLOCK_SKEW_MS } from './entry.js';
 export { announceChannelId, roomLogEncryptionKey } from './keys.js';
 export { compareEntries } from './order.js';
+export { ANNOUNCE_PROTOCOL, DEFAULT_MAX_ENTRIES, RoomLog } from './room-log.js';
 export {
-  ANNOUNCE_PROTOCOL,
-  DEFAULT_MAX_ENTRIES,
   type RoomEntry,
-  RoomLog,
   type RoomLogOptions,
   type RoomLogWarning,
   type RoomMember,
   roomLogDir,
-} from './room-log.js';
+} from './types.js';

@@ -11,11 +11,23 @@ import Corestore from 'corestore';
 import type Hypercore from 'hypercore';
 import type Protomux from 'protomux';
 import { v7 as uuidv7 } from 'uuid';
-import { PeerchatError, type Warning } from '../../errors.js';
+import { PeerchatError } from '../../errors.js';
 import { type Announce, announce, MAX_ANNOUNCED_AUTHORS } from './announce.js';
 import { decodeEntry, type EntryBody, encodeEntry } from './entry.js';
 import { announceChannelId } from './keys.js';
 import { compareEntries, insertionPoint } from './order.js';
+import {
+  type Author,
+  type Item,
+  type PendingAppend,
+  type RoomEntry,
+  type RoomLogOptions,
+  type RoomLogWarning,
+  type RoomMember,
+  remoteOf,
+  roomLogDir,
+  type Session,
+} from './types.js';
 
 export const ANNOUNCE_PROTOCOL = 'peerchat/room-log/1';
 /** Entries kept per room (all authors together) unless `maxEntries` says otherwise. */
@@ -23,83 +35,6 @@ export const DEFAULT_MAX_ENTRIES = 10_000;
 const AUTHORS_FILE = 'authors.json';
 /** Most blocks written in one core append. */
 const MAX_APPEND_BATCH = 1000;
-
-export interface RoomLogOptions {
-  /** The peer's data directory; the log lives in `<dataDir>/rooms/<topic hex>`. */
-  dataDir: string;
-  /** The room's 32-byte topic (src/rooms/topic.ts). */
-  topic: Uint8Array;
-  /** Block encryption key of a secret room (`roomLogEncryptionKey`); absent for an open room. */
-  encryptionKey?: Buffer | null;
-  /** Entries kept for the whole room; older ones (in read order) are deleted locally. */
-  maxEntries?: number;
-  now?: () => number;
-}
-
-export interface RoomEntry extends EntryBody {
-  /** Author core key, hex. */
-  author: string;
-  /** Position in the author's core. */
-  seq: number;
-  /** Written by this member. */
-  local: boolean;
-  /** Arrived by catch-up: written before the connection that delivered it was attached. */
-  late: boolean;
-}
-
-export interface RoomMember {
-  /** Author core key, hex. */
-  key: string;
-  /** Name on the member's latest entry (a claim), or null before it wrote one. */
-  name: string | null;
-  /** Latest of: its newest entry's ts, the last time a connected member announced it as its own. */
-  lastSeen: number | null;
-  /** A connected session announces this core as its own. */
-  online: boolean;
-  /** Remote peer keys (hex) of the sessions that announce this core as their own. */
-  peers: string[];
-}
-
-export interface RoomLogWarning extends Warning {
-  /** Remote public key (hex) of the session the bad data came from, when known. */
-  remote: string | null;
-  /** The protomux the bad data came from, so the owner can drop that session. */
-  mux: Protomux | null;
-}
-
-interface Author {
-  key: string;
-  core: Hypercore;
-  /** Seqs currently in the index. */
-  indexed: Set<number>;
-  /** Seqs below this were dropped by retention and are not fetched or indexed again. */
-  floor: number;
-  range: Hypercore.Range | null;
-  rangeStart: number;
-  name: string | null;
-  lastTs: number | null;
-}
-
-interface PendingAppend {
-  body: EntryBody;
-  block: Buffer;
-  resolve: (entry: RoomEntry) => void;
-  reject: (err: unknown) => void;
-}
-
-interface Item {
-  ts: number;
-  author: string;
-  seq: number;
-}
-
-interface Session {
-  mux: Protomux;
-  channel: Protomux.Channel;
-  send: Protomux.Message<Announce>;
-  attachedAt: number;
-  own: string | null;
-}
 
 export class RoomLog extends EventEmitter {
   readonly dir: string;
@@ -512,15 +447,4 @@ export class RoomLog extends EventEmitter {
     const warning: RoomLogWarning = { code, message, cause, remote: key, mux };
     this.emit('warning', warning);
   }
-}
-
-/** The Noise key of the connection under a mux (read late: it is set once the handshake is done). */
-function remoteOf(mux: Protomux): string | null {
-  const key = (mux.stream as { remotePublicKey?: Buffer | null }).remotePublicKey;
-  return key ? key.toString('hex') : null;
-}
-
-/** `<dataDir>/rooms/<topic hex>` */
-export function roomLogDir(dataDir: string, topic: Uint8Array): string {
-  return path.join(dataDir, 'rooms', Buffer.from(topic).toString('hex'));
 }
