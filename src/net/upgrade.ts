@@ -195,6 +195,9 @@ export class Upgrade {
     } finally {
       this.unauthenticated--;
     }
+    if (session.closed) {
+      throw new PeerchatError('ERR_DISCONNECTED', `${ctx.host} closed the session right after its hello`);
+    }
     return {
       session,
       host: ctx.host,
