@@ -69,7 +69,10 @@ function channelOn(
   opts: { corkWith?: (r: RawNative) => void; autoAck?: boolean },
 ): RawNative {
   const mux = Protomux.from(stream);
-  const messages = Array.from({ length: 5 }, () => ({ encoding: c.raw }));
+  let onChat: (b: Uint8Array) => void = () => {};
+  const messages = Array.from({ length: 5 }, (_, i) =>
+    i === MSG.chat ? { encoding: c.raw, onmessage: (b: Uint8Array) => onChat(b) } : { encoding: c.raw },
+  );
   let resolveOpen!: (b: Buffer) => void;
   const opened = new Promise<Buffer>((r) => {
     resolveOpen = r;
@@ -79,10 +82,10 @@ function channelOn(
     protocol: CAPABILITY,
     handshake: c.raw,
     messages,
-    onopen: (h: Buffer) => resolveOpen(h),
+    onopen: (h: Uint8Array) => resolveOpen(Buffer.from(h)),
   })!;
   const r: RawNative = { socket, stream, mux, channel, opened, chats, publicKey: keyPair.publicKey };
-  channel.messages[MSG.chat]!.onmessage = (b: Buffer) => {
+  onChat = (b: Uint8Array) => {
     const chat = decodeChat(b);
     chats.push(chat);
     if (opts.autoAck !== false) {

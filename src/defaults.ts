@@ -41,6 +41,12 @@ export const SEEN_IDS = 10_000;
 export const SIMULTANEOUS_MS = 2000;
 /** Listen backlog: the original's 5 stalls bursts on SYN retransmits. */
 export const LISTEN_BACKLOG = 1024;
+/** Discovered peers without a session kept in the table; the oldest is evicted past it. */
+export const MAX_DISCOVERED = 1024;
+/** Of those, at most this many from one source (the IP that claimed them, or the peer that listed them). */
+export const MAX_DISCOVERED_PER_SOURCE = 64;
+/** connectAll dials at most this many peers at once. */
+export const CONNECT_ALL_CONCURRENCY = 8;
 /** Held messages kept in chat mode. */
 export const MAX_PENDING = 1000;
 /** A room peer whose connection dropped is reported lost only if no new one arrives within this. */

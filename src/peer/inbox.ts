@@ -58,9 +58,17 @@ export class Inbox {
    * a discovered peer under that address (as the original does).
    */
   fromClaim(chat: WireChat, ack: () => void, claimed: ClaimedSender): void {
-    const { host, port, name } = claimed;
+    const { host, port, name, statedHost } = claimed;
     const address = formatAddress(host, port);
-    const [rec, isNew] = this.core.table.upsert(address, host, port);
+    if (statedHost !== undefined && statedHost !== host) {
+      // a bare line naming another IP would make us answer (and dial) an address of its choice
+      this.core.warnings.warn(
+        'ERR_FORGED_SENDER',
+        `dropped a classic line from ${host} claiming to be ${formatAddress(statedHost, port)}`,
+      );
+      return;
+    }
+    const [rec, isNew] = this.core.table.discover(address, host, port, host);
     if (rec.protocol !== 'native') rec.name = name;
     if (rec.protocol === null) rec.protocol = 'classic';
     if (isNew) this.core.emit('peer-discovered', toInfo(rec));

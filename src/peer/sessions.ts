@@ -117,6 +117,7 @@ export class Sessions {
     const info = toInfo(rec);
     // the original drops an exiting peer from its active peers too
     if (reason === 'exit') core.table.delete(rec.address);
+    else core.table.trim(); // throwaway sessions must not pile up as unconnected entries
     if (core.closing() && reason === 'closed') return;
     const inRoom = isRoomVia(rec.via) || (rec.key !== null && this.hooks.roomsOf(rec.key).length > 0);
     if (reason === 'lost' && inRoom && !core.closing()) {

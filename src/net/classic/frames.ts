@@ -39,7 +39,7 @@ export function routeFrame(frame: Frame, conn: ClassicConnection, route: FrameRo
       return chat({ host, port: frame.port, name: frame.name }, frame.text);
     case 'BARE': {
       const a = parseAddress(frame.address)!;
-      return chat({ host: a.host, port: a.port, name: frame.name }, frame.text);
+      return chat({ host, port: a.port, name: frame.name, statedHost: a.host }, frame.text);
     }
     case 'QUERY':
       conn.write(encodeFrame({ verb: 'PEERLIST', keys: route.peerlist(), rejected: 0 })).catch(() => {});
