@@ -25,6 +25,8 @@ export interface Opened {
   /** The authenticated key (native), or null (classic). */
   key: string | null;
   via: Via;
+  /** The address this side dialled (outbound only): the one place the port is known, not claimed. */
+  dialled?: { host: string; port: number };
 }
 
 export interface UpgradeOptions {
@@ -97,7 +99,8 @@ export class Upgrade {
           `${label} speaks ${hint}; this peer speaks ${CAPABILITY}`,
         );
       }
-      return this.native(socket, true, conn.detach(), { host, expectedKey });
+      const opened = await this.native(socket, true, conn.detach(), { host, expectedKey });
+      return { ...opened, dialled: { host, port } };
     }
     if (!this.opts.classic) {
       socket.destroy();
@@ -111,7 +114,7 @@ export class Upgrade {
       );
     }
     const session = this.classicSession(conn, host, ack.port, true);
-    return { session, host, port: ack.port, name: ack.name, key: null, via: 'tcp' };
+    return { session, host, port: ack.port, name: ack.name, key: null, via: 'tcp', dialled: { host, port } };
   }
 
   /**

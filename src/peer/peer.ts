@@ -315,14 +315,12 @@ export class Peer extends EventEmitter implements PeerApi {
 
   // ---- internals ---------------------------------------------------------------------------------
 
-  /** A ready session: pin its key to the address it states, then put it in the tables. */
+  /** A ready session: check it against the address dialled and its pin, then put it in the tables. */
   #adopt(o: Opened): PeerInfo {
-    if (o.key) {
-      const refused = this.#trust.pin(formatAddress(o.host, o.port), o.key);
-      if (refused) {
-        o.session.destroy('closed', refused);
-        throw refused;
-      }
+    const refused = this.#trust.admit(o);
+    if (refused) {
+      o.session.destroy('closed', refused);
+      throw refused;
     }
     return this.#sessions.attach(o);
   }
