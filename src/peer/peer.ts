@@ -106,6 +106,7 @@ export class Peer extends EventEmitter implements PeerApi {
       resolve: (target) => this.table.target(target),
       connect: (address) => this.connect(address),
       pinned: (address) => this.#trust.pinned(address),
+      downgrade: (rec) => this.#trust.refuseDowngrade(rec.address, rec.key),
       classic: this.classic,
       transform: () => (this.interceptors.outgoing ? transform('outgoing') : null),
     });
@@ -317,7 +318,14 @@ export class Peer extends EventEmitter implements PeerApi {
 
   /** A ready session: check it against the address dialled and its pin, then put it in the tables. */
   #adopt(o: Opened): PeerInfo {
-    const refused = this.#trust.admit(o);
+    const refused =
+      this.#trust.admit(o) ??
+      (o.key
+        ? null
+        : this.#trust.refuseDowngrade(
+            formatAddress(o.host, o.port),
+            this.table.get(formatAddress(o.host, o.port))?.key ?? null,
+          ));
     if (refused) {
       o.session.destroy('closed', refused);
       throw refused;

@@ -72,6 +72,21 @@ export class Trust {
     return null;
   }
 
+  /**
+   * Plaintext to an address with a pin, or to a peer that had a key, is a downgrade: an attacker
+   * who blocks the upgrade (or sends a keyless CONNECT) must not get the text in clear.
+   */
+  refuseDowngrade(address: string, hadKey: string | null): PeerchatError | null {
+    const key = hadKey ?? this.knownHosts.get(address);
+    if (!key) return null;
+    return new PeerchatError(
+      'ERR_DOWNGRADE',
+      `${address} is known by key ${fingerprint(key)}: refusing plaintext (classic) with it, as someone may ` +
+        'be blocking the encrypted session. Try again when it is reachable; if that address really is a ' +
+        'classic peer now, remove its line from known_hosts.',
+    );
+  }
+
   /** The key pinned for an address, if any. */
   pinned(address: string): string | null {
     return this.knownHosts.get(address);
