@@ -5,9 +5,12 @@
  * port and a raw classic socket.
  */
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
+import path from 'node:path';
+import { execa } from 'execa';
 import t from 'tap';
-import { Cluster, LOOPBACK } from '../harness.js';
+import { BIN, Cluster, isolatedEnv, LOOPBACK, until } from '../harness.js';
 
 t.setTimeout(60_000);
 
@@ -43,6 +46,29 @@ t.test('a pinned peer behind a blackhole never gets a plaintext one-shot', async
   t.not(result, 'sent', `the send did not go out in clear (${JSON.stringify(result)})`);
   t.notMatch(captured, /launch code/, `nothing in clear reached the blackhole (${JSON.stringify(captured)})`);
   t.match(result, { code: 'ERR_DOWNGRADE', message: /plaintext/ }, 'the send fails with ERR_DOWNGRADE');
+
+  // the one-shot CLI reads the same known_hosts
+  const data = path.join(alice.dir, 'data');
+  const knownHosts = path.join(data, 'known_hosts');
+  await until(
+    () => {
+      try {
+        return readFileSync(knownHosts, 'utf8').includes(bob.address);
+      } catch {
+        return false;
+      }
+    },
+    5000,
+    'the pin of bob to be saved',
+  );
+  const cli = await execa(
+    process.execPath,
+    [BIN, 'send', '--data-dir', data, '--host', LOOPBACK, '--port', '0', bob.address, 'launch code again'],
+    { env: isolatedEnv(path.join(alice.dir, 'home')), extendEnv: false, reject: false, timeout: 20_000 },
+  );
+  t.not(cli.exitCode, 0, 'peerchat send fails');
+  t.match(cli.stderr, /ERR_DOWNGRADE|refusing plaintext/, `and says why: ${cli.stderr.trim()}`);
+  t.notMatch(captured, /launch code/, 'still nothing in clear');
 });
 
 t.test('a keyless CONNECT from the same IP never replaces a native session', async (t) => {
