@@ -24,7 +24,8 @@ export interface ListenerOptions {
   warning(w: Warning): void;
   connect(frame: Extract<Frame, { verb: 'CONNECT' }>, conn: ClassicConnection, host: string): void;
   chat(chat: WireChat, ack: () => void, claimed: ClaimedSender): void;
-  peerlist(): string[];
+  /** The addresses a QUERY is answered with; null refuses it (the connection is closed). */
+  peerlist(): string[] | null;
   exit(host: string, port: number, conn: ClassicConnection): void;
 }
 

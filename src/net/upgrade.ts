@@ -42,8 +42,8 @@ export interface UpgradeOptions {
   warning(w: Warning): void;
   /** Checked during the handshake (expected key, allow list); an error refuses the session. */
   verifyKey(remote: string, expected: string | null): PeerchatError | null;
-  /** The addresses a classic QUERY on a session is answered with. */
-  peerlist(): string[];
+  /** The addresses a classic QUERY on a session is answered with; null refuses it. */
+  peerlist(): string[] | null;
 }
 
 export class Upgrade {

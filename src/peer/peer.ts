@@ -45,6 +45,7 @@ export class Peer extends EventEmitter implements PeerApi {
   #closing: Promise<void> | null = null;
   #expireTimer: NodeJS.Timeout | null = null;
   readonly #expireCheckMs: number;
+  readonly #allowList: boolean;
   /** Private, but some tests reach the sessions through it. */
   private readonly table = new PeerTable();
   readonly #dialing = new Map<string, Promise<PeerInfo>>();
@@ -70,6 +71,7 @@ export class Peer extends EventEmitter implements PeerApi {
     this.interceptors = opts.interceptors ?? {};
     this.store = opts.store ?? null;
     this.#expireCheckMs = opts.expireCheckMs ?? EXPIRE_CHECK_MS;
+    this.#allowList = (opts.allow ?? null) !== null;
     this.warnings = opts.warnings ?? new Warnings();
     this.warnings.on('warning', (w) => this.emit('warning', w));
     const warnings = this.warnings;
@@ -119,7 +121,7 @@ export class Peer extends EventEmitter implements PeerApi {
       timeouts: this.timeouts,
       warning: warnings.sink,
       verifyKey: (remote, expected) => this.#trust.verifyKey(remote, expected),
-      peerlist: () => this.#discovery.peerlist(),
+      peerlist: () => this.#classicPeerlist(),
     });
     this.#rooms = new PeerRooms(core, {
       identity: this.identity,
@@ -148,7 +150,7 @@ export class Peer extends EventEmitter implements PeerApi {
       warning: warnings.sink,
       connect: (frame, conn, host) => this.#upgrade.answer(frame, conn, host, (o) => this.#adopt(o)),
       chat: (chat, ack, claimed) => this.#inbox.fromClaim(chat, ack, claimed),
-      peerlist: () => this.#discovery.peerlist(),
+      peerlist: () => this.#classicPeerlist(),
       exit: (host, port, conn) => this.#sessions.exitFrom(host, port, conn),
     });
   }
@@ -339,6 +341,25 @@ export class Peer extends EventEmitter implements PeerApi {
       .seenPeer({ address: rec.address, key: rec.key, name: rec.name ?? '' })
       .catch((err) => this.warnings.fail(err, 'store'));
     if (session.protocol === 'native') this.#outbox.flush(rec, session);
+  }
+
+  /**
+   * A classic QUERY has no key: it is answered only when classic peers are accepted and no allow
+   * list restricts who may talk to this peer (native peers ask over their authenticated session).
+   */
+  #classicPeerlist(): string[] | null {
+    if (!this.classic) {
+      this.warnings.warn('ERR_CLASSIC_REFUSED', 'refused a classic QUERY (classic is off)');
+      return null;
+    }
+    if (this.#allowList) {
+      this.warnings.warn(
+        'ERR_NOT_ALLOWED',
+        'refused a classic QUERY: an allow list is set, and it has no key',
+      );
+      return null;
+    }
+    return this.#discovery.peerlist();
   }
 
   #isSelf(host: string, port: number): boolean {

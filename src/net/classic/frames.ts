@@ -13,8 +13,8 @@ export interface FrameRoute {
   connect(frame: Extract<Frame, { verb: 'CONNECT' }>, host: string): void;
   /** A MESSAGE or BARE frame; classic chats are never acked. */
   chat(chat: WireChat, ack: () => void, claimed: ClaimedSender): void;
-  /** The addresses a QUERY is answered with. */
-  peerlist(): string[];
+  /** The addresses a QUERY is answered with; null refuses it (the connection is closed). */
+  peerlist(): string[] | null;
   exit(port: number, host: string): void;
   warning(w: Warning): void;
 }
@@ -41,9 +41,12 @@ export function routeFrame(frame: Frame, conn: ClassicConnection, route: FrameRo
       const a = parseAddress(frame.address)!;
       return chat({ host, port: a.port, name: frame.name, statedHost: a.host }, frame.text);
     }
-    case 'QUERY':
-      conn.write(encodeFrame({ verb: 'PEERLIST', keys: route.peerlist(), rejected: 0 })).catch(() => {});
+    case 'QUERY': {
+      const keys = route.peerlist();
+      if (keys === null) return conn.destroy();
+      conn.write(encodeFrame({ verb: 'PEERLIST', keys, rejected: 0 })).catch(() => {});
       return;
+    }
     case 'PEERLIST':
       return route.warning({
         code: 'ERR_UNSOLICITED_PEERLIST',
