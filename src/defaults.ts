@@ -9,6 +9,8 @@ export const DEFAULT_LIMITS = {
   maxFrameBytes: 64 * 1024,
   /** Concurrent inbound connections. */
   maxInbound: 512,
+  /** Concurrent inbound connections from one IP. */
+  maxInboundPerIp: 32,
   /** Concurrent connections that have not finished a handshake. */
   maxUnauthenticated: 64,
   /** Keys one PEERLIST / peers answer may add. */

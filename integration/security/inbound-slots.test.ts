@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import t from 'tap';
 import { ClassicClient } from '../classic-client.js';
-import { Cluster } from '../harness.js';
+import { Cluster, until } from '../harness.js';
 
 const MAX_INBOUND = 20;
 const PER_ATTACKER = 30;
@@ -49,6 +49,7 @@ t.test('attackers from two IPs cannot lock out a new peer or evict a quiet origi
     got += b.toString();
   });
   await target.waitFor('peer-connected', (e) => e.peer === '127.0.0.4:4444', 10_000);
+  await until(() => got.length > 0, 5000, 'the ACK');
   t.match(got, /^ACK:target:/, 'the newcomer was ACKed');
 
   const state = (await target.eval(

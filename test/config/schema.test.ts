@@ -39,6 +39,7 @@ t.test('defaults match the peer options documented in src/peer/options.ts', asyn
   t.same(defaults.limits, {
     maxFrameBytes: 65_536,
     maxInbound: 512,
+    maxInboundPerIp: 32,
     maxUnauthenticated: 64,
     maxPeerlistKeys: 256,
   });
