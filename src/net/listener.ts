@@ -104,7 +104,11 @@ export class Listener {
       return;
     }
     // read once, now: a socket reset later has no remote address any more
-    const ip = normalizeHost(socket.remoteAddress ?? '');
+    if (!socket.remoteAddress) {
+      socket.destroy(); // reset before we saw it: nobody to attribute its bytes to
+      return;
+    }
+    const ip = normalizeHost(socket.remoteAddress);
     const refuse = (why: string) => {
       this.opts.warning({
         code: 'ERR_TOO_MANY_CONNECTIONS',

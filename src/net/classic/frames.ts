@@ -21,9 +21,9 @@ export interface FrameRoute {
 
 const noAck = (): void => {};
 
-/** The IP of the socket a frame came on. */
+/** The IP of the socket a frame came on, as captured when the connection was made. */
 export function remoteHostOf(conn: ClassicConnection): string {
-  return normalizeHost(conn.socket.remoteAddress ?? '0.0.0.0');
+  return conn.remoteHost;
 }
 
 export function routeFrame(frame: Frame, conn: ClassicConnection, route: FrameRoute): void {

@@ -9,6 +9,7 @@ import type { ClaimedSender, WireChat } from '../../../src/net/session.js';
 function route(line: string) {
   const written: string[] = [];
   const conn = {
+    remoteHost: '10.0.0.7',
     socket: { remoteAddress: '::ffff:10.0.0.7' },
     write: async (s: string) => {
       written.push(s);
