@@ -4,7 +4,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import type { Warning } from '../../errors.js';
-import { normalizeHost, parseAddress } from '../address.js';
+import { parseAddress } from '../address.js';
 import type { ClaimedSender, WireChat } from '../session.js';
 import { encodeFrame, type Frame } from './codec.js';
 import type { ClassicConnection } from './connection.js';
