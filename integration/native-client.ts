@@ -58,6 +58,8 @@ export interface RawNative {
   opened: Promise<Buffer>;
   /** Chats received, decoded. */
   chats: { id: string; ts: number; text: string }[];
+  /** Ids of the acks received. */
+  acks: string[];
   publicKey: Buffer;
 }
 
@@ -70,8 +72,16 @@ function channelOn(
 ): RawNative {
   const mux = Protomux.from(stream);
   let onChat: (b: Uint8Array) => void = () => {};
+  const acks: string[] = [];
   const messages = Array.from({ length: 5 }, (_, i) =>
-    i === MSG.chat ? { encoding: c.raw, onmessage: (b: Uint8Array) => onChat(b) } : { encoding: c.raw },
+    i === MSG.chat
+      ? { encoding: c.raw, onmessage: (b: Uint8Array) => onChat(b) }
+      : i === MSG.ack
+        ? {
+            encoding: c.raw,
+            onmessage: (b: Uint8Array) => acks.push(c.string.decode({ start: 0, end: b.length, buffer: b })),
+          }
+        : { encoding: c.raw },
   );
   let resolveOpen!: (b: Buffer) => void;
   const opened = new Promise<Buffer>((r) => {
@@ -84,7 +94,7 @@ function channelOn(
     messages,
     onopen: (h: Uint8Array) => resolveOpen(Buffer.from(h)),
   })!;
-  const r: RawNative = { socket, stream, mux, channel, opened, chats, publicKey: keyPair.publicKey };
+  const r: RawNative = { socket, stream, mux, channel, opened, chats, acks, publicKey: keyPair.publicKey };
   onChat = (b: Uint8Array) => {
     const chat = decodeChat(b);
     chats.push(chat);
