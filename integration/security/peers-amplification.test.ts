@@ -27,7 +27,8 @@ function peersRequest(requestId: number): Buffer {
 
 t.test('peers requests from sessions that never read cannot grow memory', async (t) => {
   const cluster = new Cluster(t);
-  const target = await cluster.spawn({ name: 'target' });
+  // all on 127.0.0.1: room for them under the per-IP cap (issue 15 #7)
+  const target = await cluster.spawn({ name: 'target', config: { limits: { maxInboundPerIp: 100 } } });
   const port = Number(target.address.split(':')[1]);
   const open: RawNative[] = [];
   t.teardown(() => {
