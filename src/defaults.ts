@@ -15,6 +15,10 @@ export const DEFAULT_LIMITS = {
   maxUnauthenticated: 64,
   /** Keys one PEERLIST / peers answer may add. */
   maxPeerlistKeys: 256,
+  /** Incoming chats one sender (key, or classic IP) may send per second; bursts of 5 s' worth. */
+  messagesPerSecond: 20,
+  /** Incoming text bytes one sender may send per second; bursts of 5 s' worth. */
+  bytesPerSecond: 256 * 1024,
 } as const;
 
 /** Timeouts in milliseconds. */
@@ -47,6 +51,10 @@ export const LISTEN_BACKLOG = 1024;
 export const MAX_DISCOVERED = 1024;
 /** Of those, at most this many from one source (the IP that claimed them, or the peer that listed them). */
 export const MAX_DISCOVERED_PER_SOURCE = 64;
+/** A sender's rate buckets hold this many seconds' worth (the burst). */
+export const RATE_BURST_SECONDS = 5;
+/** Senders whose rates are tracked; the least recently seen is forgotten first. */
+export const RATE_SENDERS = 4096;
 /** connectAll dials at most this many peers at once. */
 export const CONNECT_ALL_CONCURRENCY = 8;
 /** Held messages kept in chat mode. */

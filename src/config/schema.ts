@@ -82,6 +82,8 @@ const limits = z
     maxInboundPerIp: count.default(DEFAULT_LIMITS.maxInboundPerIp),
     maxUnauthenticated: count.default(DEFAULT_LIMITS.maxUnauthenticated),
     maxPeerlistKeys: count.default(DEFAULT_LIMITS.maxPeerlistKeys),
+    messagesPerSecond: count.default(DEFAULT_LIMITS.messagesPerSecond),
+    bytesPerSecond: count.default(DEFAULT_LIMITS.bytesPerSecond),
   })
   .strict()
   .default({});
