@@ -9,10 +9,16 @@ export const DEFAULT_LIMITS = {
   maxFrameBytes: 64 * 1024,
   /** Concurrent inbound connections. */
   maxInbound: 512,
+  /** Concurrent inbound connections from one IP. */
+  maxInboundPerIp: 32,
   /** Concurrent connections that have not finished a handshake. */
   maxUnauthenticated: 64,
   /** Keys one PEERLIST / peers answer may add. */
   maxPeerlistKeys: 256,
+  /** Incoming chats one sender (key, or classic IP) may send per second; bursts of 5 s' worth. */
+  messagesPerSecond: 20,
+  /** Incoming text bytes one sender may send per second; bursts of 5 s' worth. */
+  bytesPerSecond: 256 * 1024,
 } as const;
 
 /** Timeouts in milliseconds. */
@@ -41,6 +47,16 @@ export const SEEN_IDS = 10_000;
 export const SIMULTANEOUS_MS = 2000;
 /** Listen backlog: the original's 5 stalls bursts on SYN retransmits. */
 export const LISTEN_BACKLOG = 1024;
+/** Discovered peers without a session kept in the table; the oldest is evicted past it. */
+export const MAX_DISCOVERED = 1024;
+/** Of those, at most this many from one source (the IP that claimed them, or the peer that listed them). */
+export const MAX_DISCOVERED_PER_SOURCE = 64;
+/** A sender's rate buckets hold this many seconds' worth (the burst). */
+export const RATE_BURST_SECONDS = 5;
+/** Senders whose rates are tracked; the least recently seen is forgotten first. */
+export const RATE_SENDERS = 4096;
+/** connectAll dials at most this many peers at once. */
+export const CONNECT_ALL_CONCURRENCY = 8;
 /** Held messages kept in chat mode. */
 export const MAX_PENDING = 1000;
 /** A room peer whose connection dropped is reported lost only if no new one arrives within this. */

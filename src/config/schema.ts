@@ -79,8 +79,11 @@ const limits = z
   .object({
     maxFrameBytes: count.default(DEFAULT_LIMITS.maxFrameBytes),
     maxInbound: count.default(DEFAULT_LIMITS.maxInbound),
+    maxInboundPerIp: count.default(DEFAULT_LIMITS.maxInboundPerIp),
     maxUnauthenticated: count.default(DEFAULT_LIMITS.maxUnauthenticated),
     maxPeerlistKeys: count.default(DEFAULT_LIMITS.maxPeerlistKeys),
+    messagesPerSecond: count.default(DEFAULT_LIMITS.messagesPerSecond),
+    bytesPerSecond: count.default(DEFAULT_LIMITS.bytesPerSecond),
   })
   .strict()
   .default({});

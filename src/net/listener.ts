@@ -5,7 +5,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { PeerchatError, type Warning } from '../errors.js';
-import { formatAddress } from './address.js';
+import { formatAddress, normalizeHost } from './address.js';
 import type { Frame } from './classic/codec.js';
 import { ClassicConnection } from './classic/connection.js';
 import { routeFrame } from './classic/frames.js';
@@ -15,7 +15,7 @@ export interface ListenerOptions {
   host: string;
   port: number;
   backlog: number;
-  limits: { maxInbound: number; maxFrameBytes: number };
+  limits: { maxInbound: number; maxInboundPerIp: number; maxFrameBytes: number };
   idleMs: number;
   /** Accept plaintext classic peers: without it a one-shot MESSAGE is dropped with a warning. */
   classic: boolean;
@@ -24,13 +24,20 @@ export interface ListenerOptions {
   warning(w: Warning): void;
   connect(frame: Extract<Frame, { verb: 'CONNECT' }>, conn: ClassicConnection, host: string): void;
   chat(chat: WireChat, ack: () => void, claimed: ClaimedSender): void;
-  peerlist(): string[];
+  /** The addresses a QUERY is answered with; null refuses it (the connection is closed). */
+  peerlist(): string[] | null;
   exit(host: string, port: number, conn: ClassicConnection): void;
 }
 
 export class Listener {
   private server: Server | null = null;
   private readonly inbound = new Set<Socket>();
+  /** Inbound sockets by remote IP, oldest first. */
+  private readonly byIp = new Map<string, Set<Socket>>();
+  /** Sockets whose CONNECT asked for the native upgrade: bounded by the handshake, never evicted. */
+  private readonly native = new WeakSet<Socket>();
+  /** Sockets that sent CONNECT (sessions, classic or native). */
+  private readonly connected = new WeakSet<Socket>();
 
   constructor(private readonly opts: ListenerOptions) {}
 
@@ -65,20 +72,65 @@ export class Listener {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /**
+   * Make room for a newcomer: close, in the busiest source (or in its own, when that is full), the
+   * oldest connection that has not sent CONNECT, else its oldest classic (unauthenticated) session.
+   * Native sessions are never evicted (the handshake bounds them). False when nothing can go.
+   */
+  private evictFor(newcomer: string, sameIp: boolean): boolean {
+    const sources = sameIp
+      ? [[newcomer, this.byIp.get(newcomer) ?? new Set<Socket>()] as const]
+      : [...this.byIp.entries()].sort((a, b) => b[1].size - a[1].size);
+    for (const [ip, sockets] of sources) {
+      const all = [...sockets].filter((s) => !this.native.has(s));
+      const victim = all.find((s) => !this.connected.has(s)) ?? all[0];
+      if (!victim) continue;
+      this.opts.warning({
+        code: 'ERR_TOO_MANY_CONNECTIONS',
+        message: `closed the oldest ${this.connected.has(victim) ? 'classic session' : 'connection'} of ${ip} (${sockets.size} open) for a newcomer from ${newcomer}`,
+      });
+      this.inbound.delete(victim);
+      sockets.delete(victim);
+      victim.destroy();
+      return true;
+    }
+    return false;
+  }
+
   private onInbound(socket: Socket): void {
     const { limits } = this.opts;
-    const closing = this.opts.closing();
-    if (closing || this.inbound.size >= limits.maxInbound) {
-      if (!closing)
-        this.opts.warning({
-          code: 'ERR_TOO_MANY_CONNECTIONS',
-          message: `refused a connection: ${limits.maxInbound} inbound connections open`,
-        });
+    if (this.opts.closing()) {
       socket.destroy();
       return;
     }
+    // read once, now: a socket reset later has no remote address any more
+    if (!socket.remoteAddress) {
+      socket.destroy(); // reset before we saw it: nobody to attribute its bytes to
+      return;
+    }
+    const ip = normalizeHost(socket.remoteAddress);
+    const refuse = (why: string) => {
+      this.opts.warning({
+        code: 'ERR_TOO_MANY_CONNECTIONS',
+        message: `refused a connection from ${ip}: ${why}`,
+      });
+      socket.destroy();
+    };
+    const mine = this.byIp.get(ip) ?? new Set<Socket>();
+    if (mine.size >= limits.maxInboundPerIp && !this.evictFor(ip, true)) {
+      return refuse(`${limits.maxInboundPerIp} connections from it are open`);
+    }
+    if (this.inbound.size >= limits.maxInbound && !this.evictFor(ip, false)) {
+      return refuse(`${limits.maxInbound} inbound connections open`);
+    }
     this.inbound.add(socket);
-    socket.once('close', () => this.inbound.delete(socket));
+    mine.add(socket);
+    this.byIp.set(ip, mine);
+    socket.once('close', () => {
+      this.inbound.delete(socket);
+      mine.delete(socket);
+      if (mine.size === 0 && this.byIp.get(ip) === mine) this.byIp.delete(ip);
+    });
     const conn = new ClassicConnection(socket, {
       maxFrameBytes: limits.maxFrameBytes,
       idleMs: this.opts.idleMs,
@@ -86,7 +138,11 @@ export class Listener {
     conn.on('warning', (w) => this.opts.warning(w));
     conn.on('frame', (frame) =>
       routeFrame(frame, conn, {
-        connect: (f, host) => this.opts.connect(f, conn, host),
+        connect: (f, host) => {
+          this.connected.add(socket);
+          if (f.extra.some((x) => x.startsWith('peerchat/'))) this.native.add(socket);
+          this.opts.connect(f, conn, host);
+        },
         chat: (chat, ack, claimed) => {
           if (!this.opts.classic) {
             this.opts.warning({

@@ -22,6 +22,8 @@ export interface ClaimedSender {
   host: string;
   port: number;
   name: string;
+  /** The IP a bare courtesy line writes before its port; only a claim (the inbox compares it). */
+  statedHost?: string;
 }
 
 /** What a peer says about itself when a session opens. */

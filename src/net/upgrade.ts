@@ -25,6 +25,8 @@ export interface Opened {
   /** The authenticated key (native), or null (classic). */
   key: string | null;
   via: Via;
+  /** The address this side dialled (outbound only): the one place the port is known, not claimed. */
+  dialled?: { host: string; port: number };
 }
 
 export interface UpgradeOptions {
@@ -40,8 +42,8 @@ export interface UpgradeOptions {
   warning(w: Warning): void;
   /** Checked during the handshake (expected key, allow list); an error refuses the session. */
   verifyKey(remote: string, expected: string | null): PeerchatError | null;
-  /** The addresses a classic QUERY on a session is answered with. */
-  peerlist(): string[];
+  /** The addresses a classic QUERY on a session is answered with; null refuses it. */
+  peerlist(): string[] | null;
 }
 
 export class Upgrade {
@@ -97,7 +99,8 @@ export class Upgrade {
           `${label} speaks ${hint}; this peer speaks ${CAPABILITY}`,
         );
       }
-      return this.native(socket, true, conn.detach(), { host, expectedKey });
+      const opened = await this.native(socket, true, conn.detach(), { host, expectedKey });
+      return { ...opened, dialled: { host, port } };
     }
     if (!this.opts.classic) {
       socket.destroy();
@@ -111,7 +114,7 @@ export class Upgrade {
       );
     }
     const session = this.classicSession(conn, host, ack.port, true);
-    return { session, host, port: ack.port, name: ack.name, key: null, via: 'tcp' };
+    return { session, host, port: ack.port, name: ack.name, key: null, via: 'tcp', dialled: { host, port } };
   }
 
   /**
@@ -194,6 +197,9 @@ export class Upgrade {
       throw err;
     } finally {
       this.unauthenticated--;
+    }
+    if (session.closed) {
+      throw new PeerchatError('ERR_DISCONNECTED', `${ctx.host} closed the session right after its hello`);
     }
     return {
       session,

@@ -2,6 +2,7 @@
  * Discovery: ask a peer for its peers (classic QUERY or the native peers request), learn the
  * answer into the active table within the limit, answer others' requests, and connect to all.
  */
+import { CONNECT_ALL_CONCURRENCY } from '../defaults.js';
 import { formatAddress, parseAddress } from '../net/address.js';
 import { queryPeerlist } from '../net/classic/client.js';
 import type { PeerEntry, PeerInfo } from '../types.js';
@@ -48,7 +49,7 @@ export class Discovery {
       if (core.isSelf(a.host, a.port) || seen.has(address)) continue;
       seen.add(address);
       out.push(address);
-      const [rec, isNew] = core.table.upsert(address, a.host, a.port);
+      const [rec, isNew] = core.table.discover(address, a.host, a.port, from);
       if (!rec.name && e.name) rec.name = e.name;
       if (isNew) core.emit('peer-discovered', toInfo(rec));
     }
@@ -59,7 +60,19 @@ export class Discovery {
   async connectAll(): Promise<PeerInfo[]> {
     const { core } = this;
     const todo = core.table.all().filter((r) => !r.session && !core.isSelf(r.host, r.port));
-    const results = await Promise.allSettled(todo.map((r) => this.connect(r.address)));
+    // a bounded pool: a table full of addresses must not become thousands of dials at once
+    const results: PromiseSettledResult<PeerInfo>[] = new Array(todo.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length) {
+        const i = next++;
+        results[i] = await this.connect(todo[i]!.address).then(
+          (value) => ({ status: 'fulfilled' as const, value }),
+          (reason: unknown) => ({ status: 'rejected' as const, reason }),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONNECT_ALL_CONCURRENCY, todo.length) }, worker));
     const out: PeerInfo[] = [];
     results.forEach((res, i) => {
       if (res.status === 'fulfilled') out.push(res.value);

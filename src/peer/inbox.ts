@@ -10,6 +10,7 @@ import type { ClaimedSender, Session, WireChat } from '../net/session.js';
 import type { ChatMessage } from '../types.js';
 import type { PeerCore } from './core.js';
 import { plain } from './outbox.js';
+import { SenderRates } from './rate.js';
 import { type PeerRecord, toInfo } from './table.js';
 
 type Transform = (msg: ChatMessage) => Promise<ChatMessage | null>;
@@ -21,11 +22,14 @@ export class Inbox {
   private seenNext = 0;
   private held: ChatMessage[] = [];
   private chatTarget: string | null = null;
+  private readonly rates: SenderRates;
 
   constructor(
     private readonly core: PeerCore,
     private readonly transform: Transform,
-  ) {}
+  ) {
+    this.rates = new SenderRates(core.limits.messagesPerSecond, core.limits.bytesPerSecond);
+  }
 
   /** A chat on an attached session; a classic one is from the sender its frame claims. */
   fromSession(
@@ -50,6 +54,7 @@ export class Inbox {
         direction: 'in',
       },
       ack,
+      rec.key ?? rec.host,
     );
   }
 
@@ -58,9 +63,17 @@ export class Inbox {
    * a discovered peer under that address (as the original does).
    */
   fromClaim(chat: WireChat, ack: () => void, claimed: ClaimedSender): void {
-    const { host, port, name } = claimed;
+    const { host, port, name, statedHost } = claimed;
     const address = formatAddress(host, port);
-    const [rec, isNew] = this.core.table.upsert(address, host, port);
+    if (statedHost !== undefined && statedHost !== host) {
+      // a bare line naming another IP would make us answer (and dial) an address of its choice
+      this.core.warnings.warn(
+        'ERR_FORGED_SENDER',
+        `dropped a classic line from ${host} claiming to be ${formatAddress(statedHost, port)}`,
+      );
+      return;
+    }
+    const [rec, isNew] = this.core.table.discover(address, host, port, host);
     if (rec.protocol !== 'native') rec.name = name;
     if (rec.protocol === null) rec.protocol = 'classic';
     if (isNew) this.core.emit('peer-discovered', toInfo(rec));
@@ -78,6 +91,7 @@ export class Inbox {
         direction: 'in',
       },
       ack,
+      host,
     );
   }
 
@@ -98,7 +112,17 @@ export class Inbox {
     this.chatTarget = address;
   }
 
-  private admit(msg: ChatMessage, ack: () => void): void {
+  /** `sender`: whose rate it counts against (a key, or a classic sender's IP). */
+  private admit(msg: ChatMessage, ack: () => void, sender: string): void {
+    if (!this.rates.take(sender, Buffer.byteLength(msg.text))) {
+      // not acked: a native sender keeps it queued and resends it later, within the rate
+      this.core.warnings.warn(
+        'ERR_RATE_LIMITED',
+        `refused a message from ${msg.from}: over ${this.core.limits.messagesPerSecond} messages or ` +
+          `${this.core.limits.bytesPerSecond} bytes a second`,
+      );
+      return;
+    }
     if (!this.seen.has(msg.id)) this.remember(msg.id);
     else if (!this.core.store) {
       ack();

@@ -29,6 +29,8 @@ export interface OutboxHooks {
   connect(address: string): Promise<PeerInfo>;
   /** The key pinned for an address (a native peer that is away). */
   pinned(address: string): string | null;
+  /** ERR_DOWNGRADE when this peer is known by a key (pinned, or had one): no plaintext to it. */
+  downgrade(rec: PeerRecord): PeerchatError | null;
   /** Classic peers are accepted (a one-shot MESSAGE may reach a peer that does not ACK). */
   classic: boolean;
   /** The plugins' outgoing transform, if any. */
@@ -167,6 +169,8 @@ export class Outbox {
       }
       return { ...base, state: 'acked' };
     }
+    const downgrade = this.hooks.downgrade(rec);
+    if (downgrade) throw downgrade;
     const { name, port } = this.core.local();
     checkClassicText(name, port, msg.text);
     await this.store?.enqueue(msg, null);

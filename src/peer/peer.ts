@@ -45,6 +45,7 @@ export class Peer extends EventEmitter implements PeerApi {
   #closing: Promise<void> | null = null;
   #expireTimer: NodeJS.Timeout | null = null;
   readonly #expireCheckMs: number;
+  readonly #allowList: boolean;
   /** Private, but some tests reach the sessions through it. */
   private readonly table = new PeerTable();
   readonly #dialing = new Map<string, Promise<PeerInfo>>();
@@ -70,6 +71,7 @@ export class Peer extends EventEmitter implements PeerApi {
     this.interceptors = opts.interceptors ?? {};
     this.store = opts.store ?? null;
     this.#expireCheckMs = opts.expireCheckMs ?? EXPIRE_CHECK_MS;
+    this.#allowList = (opts.allow ?? null) !== null;
     this.warnings = opts.warnings ?? new Warnings();
     this.warnings.on('warning', (w) => this.emit('warning', w));
     const warnings = this.warnings;
@@ -106,6 +108,7 @@ export class Peer extends EventEmitter implements PeerApi {
       resolve: (target) => this.table.target(target),
       connect: (address) => this.connect(address),
       pinned: (address) => this.#trust.pinned(address),
+      downgrade: (rec) => this.#trust.refuseDowngrade(rec.address, rec.key),
       classic: this.classic,
       transform: () => (this.interceptors.outgoing ? transform('outgoing') : null),
     });
@@ -118,7 +121,7 @@ export class Peer extends EventEmitter implements PeerApi {
       timeouts: this.timeouts,
       warning: warnings.sink,
       verifyKey: (remote, expected) => this.#trust.verifyKey(remote, expected),
-      peerlist: () => this.#discovery.peerlist(),
+      peerlist: () => this.#classicPeerlist(),
     });
     this.#rooms = new PeerRooms(core, {
       identity: this.identity,
@@ -147,7 +150,7 @@ export class Peer extends EventEmitter implements PeerApi {
       warning: warnings.sink,
       connect: (frame, conn, host) => this.#upgrade.answer(frame, conn, host, (o) => this.#adopt(o)),
       chat: (chat, ack, claimed) => this.#inbox.fromClaim(chat, ack, claimed),
-      peerlist: () => this.#discovery.peerlist(),
+      peerlist: () => this.#classicPeerlist(),
       exit: (host, port, conn) => this.#sessions.exitFrom(host, port, conn),
     });
   }
@@ -315,14 +318,19 @@ export class Peer extends EventEmitter implements PeerApi {
 
   // ---- internals ---------------------------------------------------------------------------------
 
-  /** A ready session: pin its key to the address it states, then put it in the tables. */
+  /** A ready session: check it against the address dialled and its pin, then put it in the tables. */
   #adopt(o: Opened): PeerInfo {
-    if (o.key) {
-      const refused = this.#trust.pin(formatAddress(o.host, o.port), o.key);
-      if (refused) {
-        o.session.destroy('closed', refused);
-        throw refused;
-      }
+    const refused =
+      this.#trust.admit(o) ??
+      (o.key
+        ? null
+        : this.#trust.refuseDowngrade(
+            formatAddress(o.host, o.port),
+            this.table.get(formatAddress(o.host, o.port))?.key ?? null,
+          ));
+    if (refused) {
+      o.session.destroy('closed', refused);
+      throw refused;
     }
     return this.#sessions.attach(o);
   }
@@ -333,6 +341,25 @@ export class Peer extends EventEmitter implements PeerApi {
       .seenPeer({ address: rec.address, key: rec.key, name: rec.name ?? '' })
       .catch((err) => this.warnings.fail(err, 'store'));
     if (session.protocol === 'native') this.#outbox.flush(rec, session);
+  }
+
+  /**
+   * A classic QUERY has no key: it is answered only when classic peers are accepted and no allow
+   * list restricts who may talk to this peer (native peers ask over their authenticated session).
+   */
+  #classicPeerlist(): string[] | null {
+    if (!this.classic) {
+      this.warnings.warn('ERR_CLASSIC_REFUSED', 'refused a classic QUERY (classic is off)');
+      return null;
+    }
+    if (this.#allowList) {
+      this.warnings.warn(
+        'ERR_NOT_ALLOWED',
+        'refused a classic QUERY: an allow list is set, and it has no key',
+      );
+      return null;
+    }
+    return this.#discovery.peerlist();
   }
 
   #isSelf(host: string, port: number): boolean {

@@ -97,6 +97,13 @@ export class PeerRooms {
     conn: Parameters<typeof createNativeSession>[0],
     info: RoomConnectionInfo,
   ): Promise<void> {
+    if (!info.remoteHost) {
+      // without the address captured when it connected, it would be recorded as a local peer
+      this.core.warnings.warn('ERR_DISCONNECTED', 'closed a room connection that has no remote address');
+      conn.destroy();
+      return;
+    }
+    const remoteHost = info.remoteHost;
     const identity = this.opts.identity!;
     const session = createNativeSession(conn, {
       isInitiator: info.initiator,
@@ -110,7 +117,7 @@ export class PeerRooms {
     const room = info.room ?? this.handle?.roomsOf(info.remoteKey)[0] ?? null;
     this.opts.adopt({
       session,
-      host: info.remoteHost ?? '127.0.0.1',
+      host: remoteHost,
       port: hello.port,
       name: hello.name,
       key: session.remoteKey,

@@ -42,6 +42,11 @@ export class Sessions {
       void session.exit();
       throw new PeerchatError('ERR_CLOSED', 'the peer is shutting down');
     }
+    // it may have closed between its ready and now (hello and EXIT in one read): a closed session
+    // would never emit 'close' again, and would stay "connected" forever
+    if (session.closed) {
+      throw new PeerchatError('ERR_DISCONNECTED', `${address} closed the session before it was attached`);
+    }
     // one key is one peer: met at another address (a room, a NAT), it keeps its entry
     const known = key ? core.table.byKey(key) : undefined;
     const [rec, isNew] =
@@ -112,6 +117,7 @@ export class Sessions {
     const info = toInfo(rec);
     // the original drops an exiting peer from its active peers too
     if (reason === 'exit') core.table.delete(rec.address);
+    else core.table.trim(); // throwaway sessions must not pile up as unconnected entries
     if (core.closing() && reason === 'closed') return;
     const inRoom = isRoomVia(rec.via) || (rec.key !== null && this.hooks.roomsOf(rec.key).length > 0);
     if (reason === 'lost' && inRoom && !core.closing()) {

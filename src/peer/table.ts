@@ -1,4 +1,5 @@
 /** The peer tables: discovered (active) peers and their sessions, by address and by key. */
+import { MAX_DISCOVERED, MAX_DISCOVERED_PER_SOURCE } from '../defaults.js';
 import { PeerchatError } from '../errors.js';
 import { formatAddress, parseAddress } from '../net/address.js';
 import type { Session } from '../net/session.js';
@@ -18,6 +19,8 @@ export interface PeerRecord {
   since: number;
   /** Set while a dropped room connection may still be replaced (see Peer). */
   grace: NodeJS.Timeout | null;
+  /** Who made us learn it without a session (a classic sender's IP, a peer list's peer). */
+  source?: string;
 }
 
 export function toInfo(r: PeerRecord): PeerInfo {
@@ -46,6 +49,34 @@ export class PeerTable {
     const rec = PeerTable.blank(address, host, port);
     this.byAddress.set(address, rec);
     return [rec, true];
+  }
+
+  /**
+   * Learn an address without a session (a classic claim, a peer list). Unconnected entries are
+   * bounded: at most MAX_DISCOVERED_PER_SOURCE per source and MAX_DISCOVERED in all, the oldest
+   * evicted first, so a flood of claims cannot grow the table.
+   */
+  discover(address: string, host: string, port: number, source: string): [PeerRecord, boolean] {
+    const found = this.byAddress.get(address);
+    if (found) return [found, false];
+    const [rec] = this.upsert(address, host, port);
+    rec.source = source;
+    this.trim(source);
+    return [rec, true];
+  }
+
+  /** Evict the oldest unconnected entries past the bounds (of one source, then in all). */
+  trim(source?: string): void {
+    const idle = (r: PeerRecord) => !r.session && !r.grace;
+    if (source !== undefined) {
+      const mine = this.all().filter((r) => r.source === source && idle(r));
+      for (const r of mine.slice(0, Math.max(0, mine.length - MAX_DISCOVERED_PER_SOURCE)))
+        this.byAddress.delete(r.address);
+    }
+    if (this.byAddress.size <= MAX_DISCOVERED) return;
+    const unconnected = this.all().filter(idle);
+    for (const r of unconnected.slice(0, Math.max(0, unconnected.length - MAX_DISCOVERED)))
+      this.byAddress.delete(r.address);
   }
 
   /** A record for an address that is not (yet) in the table: typing an address discovers nothing. */

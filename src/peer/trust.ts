@@ -32,8 +32,33 @@ export class Trust {
     return null;
   }
 
+  /**
+   * Whether a ready session may be attached: an outbound one must state the port it was dialled at
+   * (else a stranger on a pinned address could claim another, unpinned one); then its key is
+   * checked against the pin of its address. Only an address we dialled is pinned on first use: an
+   * inbound session's port is a claim, and pins made from claims would raise false alarms once
+   * another peer listens on that port.
+   */
+  admit(o: {
+    host: string;
+    port: number;
+    key: string | null;
+    dialled?: { host: string; port: number };
+  }): PeerchatError | null {
+    const address = formatAddress(o.host, o.port);
+    if (o.dialled && o.dialled.port !== o.port) {
+      const at = formatAddress(o.dialled.host, o.dialled.port);
+      return new PeerchatError(
+        'ERR_ADDRESS_MISMATCH',
+        `${at} says it listens on port ${o.port}: refused, a peer must state the port it was reached at ` +
+          '(someone else may be listening on that address)',
+      );
+    }
+    return o.key ? this.pin(address, o.key, o.dialled !== undefined) : null;
+  }
+
   /** Pin the key of an address on first use; a changed key is an error naming the way to accept it. */
-  pin(address: string, key: string): PeerchatError | null {
+  pin(address: string, key: string, create = true): PeerchatError | null {
     const state = this.knownHosts.check(address, key);
     if (state === 'mismatch') {
       return new PeerchatError(
@@ -43,8 +68,23 @@ export class Trust {
           `\`peerchat trust ${address} ${key}\`.`,
       );
     }
-    if (state === 'new') this.knownHosts.pinSoon(address, key);
+    if (state === 'new' && create) this.knownHosts.pinSoon(address, key);
     return null;
+  }
+
+  /**
+   * Plaintext to an address with a pin, or to a peer that had a key, is a downgrade: an attacker
+   * who blocks the upgrade (or sends a keyless CONNECT) must not get the text in clear.
+   */
+  refuseDowngrade(address: string, hadKey: string | null): PeerchatError | null {
+    const key = hadKey ?? this.knownHosts.get(address);
+    if (!key) return null;
+    return new PeerchatError(
+      'ERR_DOWNGRADE',
+      `${address} is known by key ${fingerprint(key)}: refusing plaintext (classic) with it, as someone may ` +
+        'be blocking the encrypted session. Try again when it is reachable; if that address really is a ' +
+        'classic peer now, remove its line from known_hosts.',
+    );
   }
 
   /** The key pinned for an address, if any. */

@@ -39,8 +39,11 @@ t.test('defaults match the peer options documented in src/peer/options.ts', asyn
   t.same(defaults.limits, {
     maxFrameBytes: 65_536,
     maxInbound: 512,
+    maxInboundPerIp: 32,
     maxUnauthenticated: 64,
     maxPeerlistKeys: 256,
+    messagesPerSecond: 20,
+    bytesPerSecond: 262144,
   });
   t.equal(defaults.dht.bootstrap, null, 'no bootstrap unless chosen');
   t.equal(defaults.pluginTimeoutMs, 5000);

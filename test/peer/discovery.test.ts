@@ -1,5 +1,6 @@
 /** Discovery over fake tables: learning an answer within the limit, answers to others, connectAll. */
 import t from 'tap';
+import { CONNECT_ALL_CONCURRENCY, MAX_DISCOVERED, MAX_DISCOVERED_PER_SOURCE } from '../../src/defaults.js';
 import type { Session } from '../../src/net/session.js';
 import { Discovery } from '../../src/peer/discovery.js';
 import type { PeerInfo } from '../../src/types.js';
@@ -66,5 +67,37 @@ t.test('connectAll: every unconnected peer but ourselves; failures become warnin
     f.warned,
     [{ code: 'ERR_INTERNAL', message: /connect to 10\.0\.0\.2:2 failed: refused/ }],
     'uncoded: a bug',
+  );
+});
+
+t.test('connectAll dials with bounded concurrency (issue 15 #1)', async (t) => {
+  const f = fakeCore({ port: 4000 });
+  for (let i = 0; i < 40; i++) f.core.table.upsert(`10.0.1.${i}:1`, `10.0.1.${i}`, 1);
+  let open = 0;
+  let most = 0;
+  const d = new Discovery(f.core, async (address) => {
+    open++;
+    most = Math.max(most, open);
+    await new Promise((r) => setImmediate(r));
+    open--;
+    return { address } as PeerInfo;
+  });
+  const out = await d.connectAll();
+  t.equal(out.length, 40, 'every peer was dialled');
+  t.ok(most <= CONNECT_ALL_CONCURRENCY, `at most ${most} dials at once`);
+});
+
+t.test('learned and claimed entries are bounded per source and in all (issue 15 #1)', async (t) => {
+  const f = fakeCore({ port: 4000 });
+  for (let i = 1; i <= 500; i++) f.core.table.discover(`10.0.2.1:${i}`, '10.0.2.1', i, '10.0.2.1');
+  t.equal(f.core.table.all().length, MAX_DISCOVERED_PER_SOURCE, 'one source keeps its newest entries only');
+  t.ok(f.core.table.get('10.0.2.1:500'), 'the newest is kept');
+  t.notOk(f.core.table.get('10.0.2.1:1'), 'the oldest was evicted');
+  for (let s = 0; s < 40; s++)
+    for (let i = 1; i <= 60; i++) f.core.table.discover(`10.3.${s}.1:${i}`, `10.3.${s}.1`, i, `src${s}`);
+  t.equal(
+    f.core.table.all().length,
+    MAX_DISCOVERED,
+    'the table holds at most MAX_DISCOVERED unconnected entries',
   );
 });

@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Warning } from '../../errors.js';
+import { normalizeHost } from '../address.js';
 import { type Frame, FrameDecoder, MAX_FRAME_BYTES, parseFrame } from './codec.js';
 
 /** The original sends a frame in one write without a terminator: a quiet gap this long ends it. */
@@ -21,6 +22,12 @@ export interface ClassicConnectionOptions {
 
 export class ClassicConnection extends EventEmitter<ClassicConnectionEvents> {
   readonly decoder: FrameDecoder;
+  /**
+   * The remote IP and port, read once when the connection is made: a socket that was reset has no
+   * remote address any more, and its last frames are still read after that.
+   */
+  readonly remoteHost: string;
+  readonly remotePort: number | null;
   private gapTimer: NodeJS.Timeout | null = null;
   private detached = false;
   /** While a frame is dispatched: the bytes of its chunk that follow it. */
@@ -36,6 +43,8 @@ export class ClassicConnection extends EventEmitter<ClassicConnectionEvents> {
     opts: ClassicConnectionOptions = {},
   ) {
     super();
+    this.remoteHost = normalizeHost(socket.remoteAddress ?? '');
+    this.remotePort = socket.remotePort ?? null;
     this.decoder = new FrameDecoder(opts.maxFrameBytes ?? MAX_FRAME_BYTES);
     socket.setNoDelay(true);
     if (opts.idleMs) {
@@ -57,7 +66,7 @@ export class ClassicConnection extends EventEmitter<ClassicConnectionEvents> {
   }
 
   get label(): string {
-    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
+    return `${this.remoteHost || '?'}:${this.remotePort ?? '?'}`;
   }
 
   /** Write one frame in one write; resolves once handed to the kernel. */

@@ -4,7 +4,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import type { Warning } from '../../errors.js';
-import { normalizeHost, parseAddress } from '../address.js';
+import { parseAddress } from '../address.js';
 import type { ClaimedSender, WireChat } from '../session.js';
 import { encodeFrame, type Frame } from './codec.js';
 import type { ClassicConnection } from './connection.js';
@@ -13,17 +13,17 @@ export interface FrameRoute {
   connect(frame: Extract<Frame, { verb: 'CONNECT' }>, host: string): void;
   /** A MESSAGE or BARE frame; classic chats are never acked. */
   chat(chat: WireChat, ack: () => void, claimed: ClaimedSender): void;
-  /** The addresses a QUERY is answered with. */
-  peerlist(): string[];
+  /** The addresses a QUERY is answered with; null refuses it (the connection is closed). */
+  peerlist(): string[] | null;
   exit(port: number, host: string): void;
   warning(w: Warning): void;
 }
 
 const noAck = (): void => {};
 
-/** The IP of the socket a frame came on. */
+/** The IP of the socket a frame came on, as captured when the connection was made. */
 export function remoteHostOf(conn: ClassicConnection): string {
-  return normalizeHost(conn.socket.remoteAddress ?? '0.0.0.0');
+  return conn.remoteHost;
 }
 
 export function routeFrame(frame: Frame, conn: ClassicConnection, route: FrameRoute): void {
@@ -39,11 +39,14 @@ export function routeFrame(frame: Frame, conn: ClassicConnection, route: FrameRo
       return chat({ host, port: frame.port, name: frame.name }, frame.text);
     case 'BARE': {
       const a = parseAddress(frame.address)!;
-      return chat({ host: a.host, port: a.port, name: frame.name }, frame.text);
+      return chat({ host, port: a.port, name: frame.name, statedHost: a.host }, frame.text);
     }
-    case 'QUERY':
-      conn.write(encodeFrame({ verb: 'PEERLIST', keys: route.peerlist(), rejected: 0 })).catch(() => {});
+    case 'QUERY': {
+      const keys = route.peerlist();
+      if (keys === null) return conn.destroy();
+      conn.write(encodeFrame({ verb: 'PEERLIST', keys, rejected: 0 })).catch(() => {});
       return;
+    }
     case 'PEERLIST':
       return route.warning({
         code: 'ERR_UNSOLICITED_PEERLIST',

@@ -22,8 +22,8 @@ export interface ClassicSessionOptions {
   connectTimeoutMs: number;
   queryTimeoutMs: number;
   maxFrameBytes?: number;
-  /** The addresses a QUERY on this connection is answered with. */
-  peerlist(): string[];
+  /** The addresses a QUERY on this connection is answered with; null refuses it. */
+  peerlist(): string[] | null;
   /** True when this side dialled. @default false */
   isInitiator?: boolean;
 }

@@ -9,85 +9,32 @@ import Protomux from 'protomux';
 import { isPeerchatError, PeerchatError } from '../../errors.js';
 import type { DisconnectReason, PeerEntry } from '../../types.js';
 import type { Hello, Session, SessionEvents, WireChat } from '../session.js';
+import { AckWindow, checkChat } from './ack-window.js';
 import { GuardedSocket } from './guard.js';
+import { BAD_INPUT, describeLoss, plainHost } from './loss.js';
 import * as m from './messages.js';
 import { MuxTransport } from './mux-transport.js';
+import { PeerQueries, toWireEntries } from './peer-queries.js';
+import type { NativeSessionOptions } from './session-options.js';
+import {
+  BatchWriter,
+  type MessageHandle,
+  OWN_BUDGET_BYTES,
+  REPLY_BUDGET_BYTES,
+  unreadBytes,
+} from './writer.js';
+
+export { MAX_IN_FLIGHT } from './ack-window.js';
+export type { NativeSessionOptions, NativeTimeouts } from './session-options.js';
 
 export const PROTOCOL = 'peerchat/1';
 /** The capability hint in the extra field of CONNECT/ACK that asks for the native upgrade. */
 export const CAPABILITY = 'peerchat/1';
 
-/** A corked batch is one secret-stream frame; uncork before it nears the guard's MAX_FRAME. */
-const BATCH_BYTES = 64 * 1024;
 /** exit(): how long to wait for the remote to close after our EXIT before destroying. */
 const EXIT_LINGER_MS = 1000;
-/** Peers requests from the remote that may wait for an answer at once; more are dropped. */
-const MAX_PENDING_PEER_REQUESTS = 4;
-/**
- * Chats held while nobody listens for 'chat' yet. The remote may send right after its ready, so
- * its hello and first chats can arrive in one read, before the Peer (which waits for `ready`, a
- * microtask later) attaches its listener. Beyond this many, the rest are dropped unacked.
- */
+/** Chats held until the Peer listens (its hello and first chats may share one read); more are dropped unacked. */
 const MAX_EARLY_CHATS = 256;
-/**
- * Chats written and not acked yet, per session. Later ones wait here until acks free a slot, so a
- * burst of sends never piles up in socket buffers (backpressure reaches the caller as a later ack).
- */
-export const MAX_IN_FLIGHT = 1024;
-/** Errors of bad input: the session closes with a 'warning' (after ready) or a rejected ready. */
-const BAD_INPUT = new Set([
-  'ERR_BAD_FRAME',
-  'ERR_FRAME_TOO_LARGE',
-  'ERR_UNKNOWN_MESSAGE',
-  'ERR_CHANNEL_FLOOD',
-  'ERR_PROTOCOL_VERSION',
-  'ERR_HANDSHAKE_FAILED',
-  'ERR_HANDSHAKE_TIMEOUT',
-]);
-
-export interface NativeTimeouts {
-  /** Noise handshake + hello, from creation. At most 10 s. */
-  handshake: number;
-  /** Empty keepalive frames are sent this often when idle. */
-  keepAlive: number;
-  /** A session that received nothing for this long is closed as "lost". */
-  session: number;
-  /** sendChat rejects with ERR_ACK_TIMEOUT after this. */
-  ack: number;
-  /** requestPeers rejects with ERR_QUERY_TIMEOUT after this. */
-  query: number;
-}
-
-export interface NativeSessionOptions {
-  /** The dialer is the initiator. */
-  isInitiator: boolean;
-  keyPair: { publicKey: Buffer; secretKey: Buffer };
-  /** What we tell the remote about ourselves. */
-  hello: Hello;
-  /** Bytes read from the socket past the upgrade line (ignored for a NoiseSecretStream). */
-  leftover?: Buffer;
-  timeouts: NativeTimeouts;
-  /** Called once the remote key is known; an error refuses the session before any hello. */
-  verifyKey?: (remoteKeyHex: string) => PeerchatError | null;
-}
-
-interface PendingAck {
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (err: Error) => void;
-  deadline: number;
-  /** Written to the stream (else waiting for a slot in the window). */
-  written: boolean;
-}
-
-interface PendingQuery {
-  resolve: (entries: PeerEntry[]) => void;
-  reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: protomux message handles are untyped
-type MessageHandle = { send(message: any): boolean };
 
 export class NativeSession extends EventEmitter<SessionEvents> implements Session {
   readonly protocol = 'native' as const;
@@ -104,27 +51,16 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
 
   private readonly opts: NativeSessionOptions;
   private transport: MuxTransport | null = null;
-  private mux: Protomux | null = null;
   private msgChat: MessageHandle | null = null;
   private msgAck: MessageHandle | null = null;
   private msgPeersRequest: MessageHandle | null = null;
   private msgPeersAnswer: MessageHandle | null = null;
   private msgExit: MessageHandle | null = null;
 
-  private readonly acks = new Map<string, PendingAck>();
-  /** Chats written and not acked yet (see MAX_IN_FLIGHT). */
-  private inFlight = 0;
-  /** Chats waiting for a slot in the window, oldest first. */
-  private waiting: WireChat[] = [];
-  private ackTimer: NodeJS.Timeout | null = null;
-  private readonly queries = new Map<number, PendingQuery>();
-  private nextRequestId = 1;
-  private peerRequestsPending = 0;
+  private readonly window: AckWindow;
+  private writer: BatchWriter | null = null;
+  private readonly queries: PeerQueries;
   private early: Array<[WireChat, () => void]> = [];
-
-  private corked = false;
-  private batchBytes = 0;
-  private readonly uncorkBound = this.uncork.bind(this);
 
   private isReady = false;
   private resolveReady!: (hello: Hello) => void;
@@ -141,6 +77,11 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
     super();
     this.opts = opts;
     this.isInitiator = opts.isInitiator;
+    this.queries = new PeerQueries(opts.timeouts.query);
+    this.window = new AckWindow(opts.timeouts.ack, (chat) => {
+      if (this.msgChat)
+        this.send(this.msgChat, chat, (chat.id.length + chat.text.length) * 3 + 24, OWN_BUDGET_BYTES);
+    });
     this.ready = new Promise<Hello>((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -204,7 +145,17 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
     transport.on('violation', (err: PeerchatError) => this.fail(err));
     this.transport = transport;
     const mux = new Protomux(transport);
-    this.mux = mux;
+    this.writer = new BatchWriter(
+      mux,
+      () => unreadBytes(this.stream, this.guard?.socket ?? null),
+      (unread, budget) =>
+        this.fail(
+          new PeerchatError(
+            'ERR_OUTPUT_BUDGET',
+            `the peer does not read: ${unread} bytes unread, the budget is ${budget}; session closed`,
+          ),
+        ),
+    );
     const channel = mux.createChannel<Hello | null>({
       protocol: PROTOCOL,
       handshake: m.safe(m.hello),
@@ -299,57 +250,37 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
 
   private sendAck(id: string): void {
     if (this._closed || !this.msgAck) return;
-    this.send(this.msgAck, { id }, id.length * 3 + 8);
+    this.send(this.msgAck, { id }, id.length * 3 + 8, REPLY_BUDGET_BYTES);
   }
 
   private onAck(ack: m.Ack | null): void {
     if (!ack) return this.fail(new PeerchatError('ERR_BAD_FRAME', 'malformed ack'));
-    const pending = this.acks.get(ack.id);
-    if (!pending) {
-      this.emit('late-ack', ack.id); // after its timeout, or a duplicate: the outbox checks the id
-      return;
-    }
-    this.acks.delete(ack.id);
-    if (pending.written) this.inFlight--;
-    pending.resolve();
-    if (this.waiting.length > 0) this.drainWaiting();
+    // after its timeout, or a duplicate: the outbox checks the id
+    if (!this.window.acked(ack.id)) this.emit('late-ack', ack.id);
   }
 
   private onPeersRequest(req: m.PeersRequest | null): void {
     if (!req) return this.fail(new PeerchatError('ERR_BAD_FRAME', 'malformed peers request'));
-    if (this.peerRequestsPending >= MAX_PENDING_PEER_REQUESTS) return;
-    this.peerRequestsPending++;
+    if (!this.queries.admitRequest()) return; // over the rate: dropped, unanswered
     let answered = false;
     const reply = (entries: PeerEntry[]): void => {
       if (answered) return;
       answered = true;
-      this.peerRequestsPending--;
       if (this._closed || !this.msgPeersAnswer) return;
       const answer = { requestId: req.requestId, entries: toWireEntries(entries) };
-      this.send(this.msgPeersAnswer, answer, m.encodingLength(m.peersAnswer, answer));
+      this.send(this.msgPeersAnswer, answer, m.encodingLength(m.peersAnswer, answer), REPLY_BUDGET_BYTES);
     };
     if (!this.emit('peers-request', reply)) reply([]);
   }
 
   private onPeersAnswer(answer: m.PeersAnswer | null): void {
     if (!answer) return this.fail(new PeerchatError('ERR_BAD_FRAME', 'malformed peers answer'));
-    const query = this.queries.get(answer.requestId);
-    if (!query) {
+    if (!this.queries.answered(answer)) {
       this.emit('warning', {
         code: 'ERR_UNSOLICITED_PEERLIST',
         message: 'a peers answer arrived without a request',
       });
-      return;
     }
-    this.queries.delete(answer.requestId);
-    clearTimeout(query.timer);
-    query.resolve(
-      answer.entries.map((e) => ({
-        address: e.address,
-        key: e.key ? e.key.toString('hex') : null,
-        name: e.name,
-      })),
-    );
   }
 
   private onExit(msg: m.Exit | null): void {
@@ -367,75 +298,17 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
       const why = this._closed ? 'the session is closed' : 'the session is not open yet';
       return Promise.reject(new PeerchatError('ERR_DISCONNECTED', why));
     }
-    if (!Number.isSafeInteger(chat.ts) || chat.ts < 0) {
-      return Promise.reject(new PeerchatError('ERR_BAD_FRAME', `invalid timestamp ${chat.ts}`));
-    }
-    // byteLength only when the character count alone cannot rule the limit out
-    if (chat.text.length * 3 > m.MAX_TEXT_BYTES && Buffer.byteLength(chat.text) > m.MAX_TEXT_BYTES) {
-      return Promise.reject(
-        new PeerchatError('ERR_MESSAGE_TOO_LONG', `native messages are limited to ${m.MAX_TEXT_BYTES} bytes`),
-      );
-    }
-    if (
-      chat.id.length === 0 ||
-      (chat.id.length * 3 > m.MAX_ID_BYTES && Buffer.byteLength(chat.id) > m.MAX_ID_BYTES)
-    ) {
-      return Promise.reject(
-        new PeerchatError('ERR_BAD_FRAME', `message ids are 1 to ${m.MAX_ID_BYTES} bytes`),
-      );
-    }
-    let pending = this.acks.get(chat.id);
-    if (!pending) {
-      let resolve!: () => void;
-      let reject!: (err: Error) => void;
-      const promise = new Promise<void>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      pending = { promise, resolve, reject, deadline: Date.now() + this.opts.timeouts.ack, written: false };
-      this.acks.set(chat.id, pending);
-      if (!this.ackTimer) this.scheduleAckSweep(this.opts.timeouts.ack);
-      if (this.inFlight >= MAX_IN_FLIGHT) {
-        this.waiting.push(chat);
-        return pending.promise;
-      }
-    } else if (!pending.written) {
-      return pending.promise; // already waiting for a slot
-    }
-    this.writeChat(chat, pending);
-    return pending.promise;
-  }
-
-  private writeChat(chat: WireChat, pending: PendingAck): void {
-    if (!pending.written) {
-      pending.written = true;
-      this.inFlight++;
-    }
-    if (this.msgChat) this.send(this.msgChat, chat, (chat.id.length + chat.text.length) * 3 + 24);
-  }
-
-  /** A slot in the window was freed: write what waits, in order. */
-  private drainWaiting(): void {
-    while (this.inFlight < MAX_IN_FLIGHT && this.waiting.length > 0 && !this._closed) {
-      const chat = this.waiting.shift()!;
-      const pending = this.acks.get(chat.id);
-      if (pending && !pending.written) this.writeChat(chat, pending);
-    }
+    const bad = checkChat(chat);
+    if (bad) return Promise.reject(bad);
+    return this.window.send(chat);
   }
 
   requestPeers(): Promise<PeerEntry[]> {
     if (this._closed || !this.isReady || !this.msgPeersRequest) {
       return Promise.reject(new PeerchatError('ERR_DISCONNECTED', 'the session is not open'));
     }
-    const requestId = this.nextRequestId++;
-    const ms = this.opts.timeouts.query;
-    return new Promise<PeerEntry[]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.queries.delete(requestId);
-        reject(new PeerchatError('ERR_QUERY_TIMEOUT', `no peers answer within ${ms} ms`));
-      }, ms);
-      this.queries.set(requestId, { resolve, reject, timer });
-      if (this.msgPeersRequest) this.send(this.msgPeersRequest, { requestId }, 16);
+    return this.queries.request((requestId) => {
+      if (this.msgPeersRequest) this.send(this.msgPeersRequest, { requestId }, 16, OWN_BUDGET_BYTES);
     });
   }
 
@@ -443,9 +316,9 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
     if (this._closed) return;
     this.exiting = true;
     if (this.isReady && this.msgExit) {
-      this.uncork();
+      this.writer?.uncork();
       this.msgExit.send({});
-      this.writeBatch(); // end() below must find EXIT written, not waiting in a batch
+      this.writer?.flush(); // end() below must find EXIT written, not waiting in a batch
       // end() writes what is queued, then FIN; the remote answers EXIT by closing
       this.stream.end();
       await new Promise<void>((resolve) => {
@@ -465,72 +338,11 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
     this.stream.destroy();
   }
 
-  // ---- batching -----------------------------------------------------------------------------------
+  // ---- output -----------------------------------------------------------------------------------
 
-  /**
-   * Every message goes out here. The mux stays corked until the event loop turns, so a burst goes
-   * out in few writes; `bytes` (an upper bound of the encoded size) keeps each batch under
-   * BATCH_BYTES, since the remote's guard refuses frames over MAX_FRAME.
-   */
-  private send(handle: MessageHandle, message: unknown, bytes: number): void {
-    const mux = this.mux;
-    if (!mux) return;
-    if (!this.corked) {
-      mux.cork();
-      this.corked = true;
-      this.batchBytes = 0;
-      setImmediate(this.uncorkBound);
-    } else if (this.batchBytes + bytes > BATCH_BYTES) {
-      this.writeBatch();
-    }
-    this.batchBytes += bytes;
-    handle.send(message);
-  }
-
-  /** Write the corked batch now. protomux corks too (while it reads a batch): unwind every level. */
-  private writeBatch(): void {
-    const mux = this.mux;
-    if (!mux) return;
-    const levels = mux.corked;
-    for (let i = 0; i < levels; i++) mux.uncork();
-    for (let i = 0; i < levels; i++) mux.cork();
-    this.batchBytes = 0;
-  }
-
-  private uncork(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.mux?.uncork();
-  }
-
-  // ---- timers -------------------------------------------------------------------------------------
-
-  /** One timer for all pending acks: they share one timeout, so deadlines come in send order. */
-  private scheduleAckSweep(ms: number): void {
-    this.ackTimer = setTimeout(() => this.sweepAcks(), Math.max(ms, 1));
-  }
-
-  private sweepAcks(): void {
-    this.ackTimer = null;
-    const now = Date.now();
-    let freed = false;
-    for (const [id, pending] of this.acks) {
-      if (pending.deadline > now) {
-        this.scheduleAckSweep(pending.deadline - now);
-        break;
-      }
-      this.acks.delete(id);
-      if (pending.written) {
-        this.inFlight--;
-        freed = true;
-      }
-      pending.reject(new PeerchatError('ERR_ACK_TIMEOUT', `message ${id} was not acknowledged in time`));
-    }
-    if (this.waiting.length > 0) {
-      // timed-out chats that never got a slot leave the queue
-      this.waiting = this.waiting.filter((c) => this.acks.has(c.id));
-      if (freed) this.drainWaiting();
-    }
+  /** Every message goes out through the writer (batched, within the output budget). */
+  private send(handle: MessageHandle, message: unknown, bytes: number, budget: number): void {
+    this.writer?.send(handle, message, bytes, budget);
   }
 
   // ---- close --------------------------------------------------------------------------------------
@@ -546,55 +358,26 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
   private onStreamClose(): void {
     if (this._closed) return;
     if (this.exiting) return this.finish('closed');
-    this.finish('lost', this.describeLoss());
-  }
-
-  /** A coded error for a stream that closed on its own. */
-  private describeLoss(): PeerchatError {
-    const err = this.guard?.violation ?? this.transport?.violation ?? this.streamError;
-    if (isPeerchatError(err)) return err;
-    if (!this.remoteKey) {
-      return new PeerchatError('ERR_HANDSHAKE_FAILED', `the encrypted handshake failed${suffix(err)}`, {
-        cause: err,
-      });
-    }
-    if (err?.message === 'Stream timed out') {
-      return new PeerchatError('ERR_IDLE_TIMEOUT', `nothing received for ${this.opts.timeouts.session} ms`, {
-        cause: err,
-      });
-    }
-    if (!this.isReady) {
-      return new PeerchatError(
-        'ERR_HANDSHAKE_FAILED',
-        `the connection closed before the hello${suffix(err)}`,
-        {
-          cause: err,
-        },
-      );
-    }
-    return new PeerchatError('ERR_DISCONNECTED', `the connection was lost${suffix(err)}`, { cause: err });
+    this.finish(
+      'lost',
+      describeLoss({
+        violation: this.guard?.violation ?? this.transport?.violation ?? null,
+        streamError: this.streamError,
+        authenticated: this.remoteKey !== null,
+        ready: this.isReady,
+        sessionMs: this.opts.timeouts.session,
+      }),
+    );
   }
 
   private finish(reason: DisconnectReason, err?: Error): void {
     if (this._closed) return;
     this._closed = true;
     this.clearHandshakeTimer();
-    if (this.ackTimer) clearTimeout(this.ackTimer);
-    this.ackTimer = null;
-    if (this.corked) {
-      this.corked = false;
-      this.mux?.uncork();
-    }
+    this.writer?.uncork();
     const gone = (what: string) => new PeerchatError('ERR_DISCONNECTED', `the session closed before ${what}`);
-    for (const pending of this.acks.values()) pending.reject(gone('the ack arrived'));
-    this.acks.clear();
-    this.waiting = [];
-    this.inFlight = 0;
-    for (const query of this.queries.values()) {
-      clearTimeout(query.timer);
-      query.reject(gone('the peers answer arrived'));
-    }
-    this.queries.clear();
+    this.window.close(gone('the ack arrived'));
+    this.queries.close(gone('the peers answer arrived'));
 
     const error = err ?? this.failure ?? undefined;
     if (!this.isReady) {
@@ -614,25 +397,4 @@ export function createNativeSession(
   opts: NativeSessionOptions,
 ): NativeSession {
   return new NativeSession(transport, opts);
-}
-
-function toWireEntries(entries: PeerEntry[]): m.WireEntry[] {
-  const out: m.WireEntry[] = [];
-  for (const e of entries) {
-    if (out.length >= m.MAX_PEER_ENTRIES) break;
-    if (Buffer.byteLength(e.address) > m.MAX_ADDRESS_BYTES) continue;
-    const key = e.key && /^[0-9a-f]{64}$/i.test(e.key) ? Buffer.from(e.key, 'hex') : null;
-    const name = e.name !== null && Buffer.byteLength(e.name) <= m.MAX_NAME_BYTES ? e.name : null;
-    out.push({ address: e.address, key, name });
-  }
-  return out;
-}
-
-function plainHost(host: string | undefined): string {
-  if (!host) return '';
-  return host.startsWith('::ffff:') ? host.slice(7) : host;
-}
-
-function suffix(err: Error | null | undefined): string {
-  return err?.message ? `: ${err.message}` : '';
 }

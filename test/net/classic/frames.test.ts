@@ -9,6 +9,7 @@ import type { ClaimedSender, WireChat } from '../../../src/net/session.js';
 function route(line: string) {
   const written: string[] = [];
   const conn = {
+    remoteHost: '10.0.0.7',
     socket: { remoteAddress: '::ffff:10.0.0.7' },
     write: async (s: string) => {
       written.push(s);
@@ -47,8 +48,8 @@ t.test('MESSAGE and BARE: a chat from the claimed sender, with a fresh id', asyn
   const b = route('10.0.0.8:7001 bare hi there');
   t.match(
     b.chats,
-    [[{ text: 'hi there' }, { host: '10.0.0.8', port: 7001, name: 'bare' }]],
-    'BARE names its address',
+    [[{ text: 'hi there' }, { host: '10.0.0.7', port: 7001, name: 'bare', statedHost: '10.0.0.8' }]],
+    'BARE: the socket IP, the claimed port, and the IP it states (the inbox compares them)',
   );
 });
 
