@@ -105,6 +105,7 @@ export class Peer extends EventEmitter implements PeerApi {
     this.#outbox = new Outbox(core, {
       resolve: (target) => this.table.target(target),
       connect: (address) => this.connect(address),
+      dial: (address, key) => this.connect(address, { key }),
       pinned: (address) => this.#trust.pinned(address),
       classic: this.classic,
       transform: () => (this.interceptors.outgoing ? transform('outgoing') : null),
@@ -186,6 +187,7 @@ export class Peer extends EventEmitter implements PeerApi {
     if (this.store) {
       this.#expireTimer = setInterval(() => this.#outbox.expire(), this.#expireCheckMs);
       this.#expireTimer.unref();
+      this.#outbox.start();
     }
     const info: ListeningInfo = { name: this.#name, host: this.#host, port: this.#port, id: this.id };
     this.emit('listening', info);
@@ -199,6 +201,7 @@ export class Peer extends EventEmitter implements PeerApi {
   }
 
   async #shutdown(): Promise<void> {
+    this.#outbox.stop();
     await Promise.all(this.table.connected().map((r) => r.session!.exit()));
     await this.#rooms.destroy();
     await this.#listener.close();
@@ -277,7 +280,7 @@ export class Peer extends EventEmitter implements PeerApi {
   outbox(): StoredMessage[] {
     return this.#outbox.outbox();
   }
-  /** Queue a failed message again, and send it now if its peer is connected. */
+  /** Queue a failed message again; send it (or a queued one) now, or dial its peer now. */
   retry(id: string): Promise<StoredMessage> {
     return this.#outbox.retry(id);
   }

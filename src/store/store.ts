@@ -303,6 +303,11 @@ export class Store extends EventEmitter<StoreEvents> {
       });
   }
 
+  /** Whether one more native message to this key fits the outbox limits (what enqueue checks). */
+  hasRoom(peerKey: string): boolean {
+    return this.count(peerKey) < this.maxPerPeer && this.count() < this.maxTotal;
+  }
+
   /** Written to a session. Native rows stay resendable until acked. Resolves false if nothing changed. */
   markSent(id: string): Promise<boolean> {
     return this.transition(id, 'sent', ['queued'], null);

@@ -28,6 +28,7 @@ expectTypeOf<HookName>().toEqualTypeOf<
   | 'onStop'
   | 'onMessage'
   | 'onSent'
+  | 'onDelivered'
   | 'onPeerConnected'
   | 'onPeerDisconnected'
   | 'onPeerDiscovered'
