@@ -102,14 +102,18 @@ export class Peer extends EventEmitter implements PeerApi {
     };
     this.#discovery = new Discovery(core, (address) => this.connect(address));
     this.#inbox = new Inbox(core, transform('incoming'));
-    this.#outbox = new Outbox(core, {
-      resolve: (target) => this.table.target(target),
-      connect: (address) => this.connect(address),
-      dial: (address, key) => this.connect(address, { key }),
-      pinned: (address) => this.#trust.pinned(address),
-      classic: this.classic,
-      transform: () => (this.interceptors.outgoing ? transform('outgoing') : null),
-    });
+    this.#outbox = new Outbox(
+      core,
+      {
+        resolve: (target) => this.table.target(target),
+        connect: (address) => this.connect(address),
+        dial: (address, key) => this.connect(address, { key }),
+        pinned: (address) => this.#trust.pinned(address),
+        classic: this.classic,
+        transform: () => (this.interceptors.outgoing ? transform('outgoing') : null),
+      },
+      opts.redial,
+    );
     this.#upgrade = new Upgrade({
       identity: this.identity,
       classic: this.classic,
