@@ -288,7 +288,12 @@ export class Outbox {
     try {
       await session.sendChat({ id: msg.id, ts: msg.ts, text: msg.text });
       const store = this.store;
-      const changed = store ? await store.markAcked(msg.id) : true;
+      let changed = true;
+      if (store) {
+        const acked = store.markAcked(msg.id, msg.key);
+        this.backpressure.wake(); // the ack made room: the next sends' enqueues join this commit
+        changed = await acked;
+      }
       if (announce && changed) this.core.emit('message-delivered', plain(msg));
     } catch (err) {
       // the session went away with this message unacked: dial the peer again
