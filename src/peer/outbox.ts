@@ -74,6 +74,11 @@ export class Outbox {
     this.redial.stop();
   }
 
+  /** A session with this key ended: if the outbox still holds messages for it, dial it again. */
+  disconnected(key: string | null): void {
+    if (key && this.store && !this.core.closing()) this.redial.want(key);
+  }
+
   async send(target: string, text: string, opts: SendOptions = {}): Promise<SendResult> {
     const { core, hooks } = this;
     if (typeof text !== 'string' || text.length === 0) {

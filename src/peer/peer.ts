@@ -72,6 +72,7 @@ export class Peer extends EventEmitter implements PeerApi {
     this.#expireCheckMs = opts.expireCheckMs ?? EXPIRE_CHECK_MS;
     this.warnings = opts.warnings ?? new Warnings();
     this.warnings.on('warning', (w) => this.emit('warning', w));
+    this.on('peer-disconnected', (info) => this.#outbox.disconnected(info.key));
     const warnings = this.warnings;
     this.#trust = new Trust({
       dataDir: opts.dataDir ?? null,

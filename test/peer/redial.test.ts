@@ -116,3 +116,44 @@ t.test('an acked send() that waited emits no message-delivered', async (t) => {
   await waitFor(alice, 'message-delivered', { filter: (m: ChatMessage) => m.id === late.id });
   t.equal(delivered, 1, 'only the send that did not wait');
 });
+
+t.test('a session that ends with messages still queued is redialled by itself', async (t) => {
+  const alice = await storedPeer(t, 'alice', tempDir(t), {
+    timeouts: { ack: 300 },
+    redial: { baseMs: 50, capMs: 200 },
+  });
+  const bobDir = tempDir(t);
+  // bob never keeps (so never acks) the first message: it stays queued with the session up
+  const bob = await storedPeer(t, 'bob', bobDir, {
+    interceptors: { incoming: () => new Promise<ChatMessage | null>(() => {}) },
+  });
+  const { address, port } = bob;
+  await alice.connect(address);
+  const res = await alice.send(address, 'unacked');
+  t.match(res, { state: 'queued', error: /acknowledged/ });
+  const gone = waitFor(alice, 'peer-disconnected');
+  await bob.exit();
+  await gone;
+  // bob's store is warmed first (a writer thread compiles its sources under tap): its ack must
+  // come within alice's short ack timeout
+  const store = Store.open({ dataDir: bobDir });
+  await store.seenPeer({ address: '127.0.0.1:1' });
+  const bob2 = new Peer({
+    name: 'bob',
+    host: '127.0.0.1',
+    port,
+    identity: await loadIdentity(bobDir),
+    dataDir: bobDir,
+    store,
+  });
+  t.teardown(() => bob2.exit());
+  const got = waitFor<[ChatMessage]>(bob2, 'message', { timeout: 10_000 });
+  await bob2.listen();
+  const [msg] = await got;
+  t.equal(msg.id, res.id, 'delivered with no connect() by anyone');
+  const [d] = await waitFor<[ChatMessage]>(alice, 'message-delivered', {
+    timeout: 10_000,
+    filter: (m: ChatMessage) => m.id === res.id,
+  });
+  t.equal(d.text, 'unacked');
+});
