@@ -56,6 +56,8 @@ export interface SpawnOptions {
   noName?: boolean;
   /** Node options placed before the script (e.g. `--import <preload>`). */
   nodeArgs?: string[];
+  /** The data directory (reuse one to restart a peer with its key and store). @default a fresh one */
+  dataDir?: string;
 }
 
 type Predicate = (e: PeerEvent) => boolean;
@@ -386,7 +388,7 @@ export class Cluster {
   async spawn(opts: SpawnOptions = {}): Promise<PeerProcess> {
     const name = opts.name ?? `p${this.peers.length + 1}`;
     const dir = this.dir(name);
-    const args = ['--json', '--data-dir', path.join(dir, 'data'), '--host', LOOPBACK];
+    const args = ['--json', '--data-dir', opts.dataDir ?? path.join(dir, 'data'), '--host', LOOPBACK];
     if (!opts.noPort) args.push('--port', '0');
     if (!opts.noName) args.push('--name', name);
     if (opts.config) {

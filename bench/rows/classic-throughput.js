@@ -1,9 +1,11 @@
 /**
  * Classic throughput: MESSAGE frames, one connection each, as the original sends them (connect,
  * write the frame without a terminator, close), from many concurrent clients to a Peer, until its
- * 'message' events; vs a bare Node server that accepts, reads and closes.
+ * 'message' events; vs a bare Node server that accepts, reads and closes. The same with a SQLite
+ * store on the Peer (its default): every classic message is stored before its event.
  */
 import { connect } from 'node:net';
+import { Store } from '../../dist/store/store.js';
 import { counter, HOST, metric, now, payload, rawServer, scoped, targets } from '../lib/util.js';
 
 export const DEFAULTS = { connections: 2000, concurrency: 50, bytes: 100, trials: 2 };
@@ -15,6 +17,7 @@ export async function classicThroughput(opts = {}) {
   const frame = Buffer.from(`MESSAGE:bench:4000:${payload(o.bytes)}`);
   const result = await scoped(async (scope) => {
     const peer = await scope.peer('classic-sink');
+    const stored = await scope.peer('classic-sink-store', (dataDir) => ({ store: Store.open({ dataDir }) }));
     const { port } = await rawServer(scope, (s) => {
       s.on('data', () => {});
       s.on('end', () => {
@@ -23,13 +26,13 @@ export async function classicThroughput(opts = {}) {
       });
     });
     const bare = { hit: null };
-    const runPeer = async () => {
+    const runPeer = async (sink = peer) => {
       const got = counter(o.connections, 'classic messages');
-      peer.on('message', got.hit);
+      sink.on('message', got.hit);
       try {
-        return await blast(peer.port, frame, o, got.done);
+        return await blast(sink.port, frame, o, got.done);
       } finally {
-        peer.off('message', got.hit);
+        sink.off('message', got.hit);
       }
     };
     const runBare = async () => {
@@ -41,28 +44,33 @@ export async function classicThroughput(opts = {}) {
     const warm = { ...o, connections: Math.min(500, o.connections) };
     await blast(peer.port, frame, warm, Promise.resolve());
     await blast(port, frame, warm, Promise.resolve());
-    const runs = { peerchat: [], baseline: [] };
+    await blast(stored.port, frame, warm, Promise.resolve());
+    const runs = { peerchat: [], baseline: [], storeOn: [] };
     for (let t = 0; t < o.trials; t++) {
       runs.peerchat.push(await runPeer());
       runs.baseline.push(await runBare());
+      runs.storeOn.push(await runPeer(stored));
     }
     return { runs, warnings: scope.warningCodes };
   });
   const best = (list) => list.reduce((a, b) => (b.rate > a.rate ? b : a));
   const p = best(result.runs.peerchat);
   const b = best(result.runs.baseline);
-  const stalls = result.runs.peerchat.reduce((n, r) => n + r.stalls, 0);
+  const s = best(result.runs.storeOn);
+  const stalls = [...result.runs.peerchat, ...result.runs.storeOn].reduce((n, r) => n + r.stalls, 0);
   const bareStalls = result.runs.baseline.reduce((n, r) => n + r.stalls, 0);
   return {
     row: 'classic-throughput',
     metrics: [
       metric('classic throughput (msg/s)', 'msg/s', p.rate, b.rate, targets.minRatio(0.5)),
+      metric('classic throughput, store on (msg/s)', 'msg/s', s.rate, b.rate, targets.minRatio(0.5)),
       metric(`classic connect stalls (> ${STALL_MS} ms)`, 'count', stalls, bareStalls, targets.maxValue(0)),
     ],
     details: {
       ...o,
       peerchat: result.runs.peerchat,
       baseline: result.runs.baseline,
+      storeOn: result.runs.storeOn,
       warnings: result.warnings,
     },
   };

@@ -2,7 +2,8 @@
  * The default configuration through the CLI: two real `bin/peerchat` processes with their
  * defaults (store on, synchronous=FULL), a piped script that pipelines `count` 100-byte
  * `peer.send()` calls and clocks them until every promise resolved; vs raw TCP with an ack line
- * per message, all pipelined, in the same run.
+ * per message, all pipelined, in the same run. Also the same pair with the store off
+ * (`PEERCHAT_STORE=0`), for the store's cost through the CLI.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,12 +17,14 @@ export async function cliDefault(opts = {}) {
   const o = { ...DEFAULTS, ...opts };
   return scoped(async (scope) => {
     const receiver = await startReceiver(scope);
+    const storeOff = await startReceiver(scope, NO_STORE);
     const baseline = await rawPass(scope, { ...o, window: o.count }, false);
-    const runs = { peerchat: [], baseline: [] };
+    const runs = { peerchat: [], baseline: [], storeOff: [] };
     let error = null;
     for (let t = 0; t < o.trials; t++) {
       try {
         runs.peerchat.push(await scriptRun(scope, receiver.address, o));
+        runs.storeOff.push(await scriptRun(scope, storeOff.address, o, NO_STORE));
       } catch (err) {
         error = err instanceof Error ? err.message : String(err);
         break;
@@ -48,27 +51,35 @@ export async function cliDefault(opts = {}) {
           targets.minRatio(0.15),
           error ? `not measured: ${error}` : undefined,
         ),
+        metric(
+          'CLI, store on vs store off (msg/s)',
+          'msg/s',
+          error ? null : best(runs.peerchat),
+          error ? null : best(runs.storeOff),
+          targets.minRatio(0.6),
+          error ? `not measured: ${error}` : undefined,
+        ),
       ],
-      details: { ...o, peerchat: runs.peerchat, baseline: runs.baseline, error },
+      details: { ...o, peerchat: runs.peerchat, baseline: runs.baseline, storeOff: runs.storeOff, error },
     };
   });
 }
 
 /** A default `peerchat --json` process kept running by an open stdin; resolves with its address. */
-async function startReceiver(scope) {
-  const child = spawnPeer(scope, 'bench-rx', []);
+async function startReceiver(scope, env = {}) {
+  const child = spawnPeer(scope, 'bench-rx', [], env);
   const listening = await waitForLine(child, (e) => e.type === 'listening');
   return { child, address: `${HOST}:${listening.port}` };
 }
 
 /** One sender process: connect, then `count` sends at once; the script clocks them itself. */
-async function scriptRun(scope, address, o) {
+async function scriptRun(scope, address, o, env = {}) {
   const text = payload(o.bytes);
   const script = [
     `await peer.connect(${JSON.stringify(address)})`,
     `await (async () => { const t0 = performance.now(); const r = await Promise.all(Array.from({ length: ${o.count} }, () => peer.send(${JSON.stringify(address)}, ${JSON.stringify(text)}))); const ms = performance.now() - t0; return { ms, acked: r.filter((x) => x.state === 'acked').length, states: [...new Set(r.map((x) => x.state))] }; })()`,
   ];
-  const child = spawnPeer(scope, 'bench-tx', []);
+  const child = spawnPeer(scope, 'bench-tx', [], env);
   child.stdin.end(`${script.join('\n')}\n`);
   const result = await waitForLine(
     child,
@@ -79,12 +90,15 @@ async function scriptRun(scope, address, o) {
   return { rate: Math.round((o.count * 1000) / ms), ms: Math.round(ms) };
 }
 
-function spawnPeer(scope, name, args) {
+/** The store off through the environment, as a user would (`PEERCHAT_STORE=0`). */
+const NO_STORE = { PEERCHAT_STORE: '0' };
+
+function spawnPeer(scope, name, args, env = {}) {
   const dataDir = scope.tempDir();
   const child = spawn(
     process.execPath,
     [BIN, '--name', name, '--host', HOST, '--port', '0', '--json', '--data-dir', dataDir, ...args],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
+    { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   scope.onClose(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -29,6 +29,11 @@ export interface PeerEvents {
   'peer-discovered': [peer: PeerInfo];
   /** An outgoing message that will not be delivered (expired in the outbox, or failed for good). */
   'message-failed': [msg: ChatMessage, error: string];
+  /**
+   * An outgoing message whose send() did not wait for its ack (queued for an away peer, resent on a
+   * new session, `.retry`, or `wait: false`) was acknowledged: delivered. `msg` is the stored message.
+   */
+  'message-delivered': [msg: ChatMessage];
   warning: [warning: Warning];
   close: [];
 }
@@ -88,7 +93,10 @@ export interface PeerApi {
   history(target?: string, opts?: HistoryOptions): StoredMessage[];
   /** Outgoing native messages not acked yet. */
   outbox(): StoredMessage[];
-  /** Queue a failed message again, and send it now if its peer is connected. */
+  /**
+   * Queue a failed message again; send a failed or queued message now if its peer is connected,
+   * else dial its peer now.
+   */
   retry(id: string): Promise<StoredMessage>;
   /** Remove a message from the outbox: it will not be resent. */
   drop(id: string): Promise<boolean>;

@@ -43,6 +43,8 @@ export interface PeerOptions {
   store?: Store | null;
   /** How often queued messages are checked for expiry (ms). @default EXPIRE_CHECK_MS (30 s) */
   expireCheckMs?: number;
+  /** Backoff of the redial of peers with queued messages. @default the auto-connect policy (250 ms doubling to 30 s) */
+  redial?: { baseMs?: number; capMs?: number };
   /** The warning sink shared with the plugin host and auto-connect. @default a new one */
   warnings?: Warnings;
 }

@@ -2,7 +2,9 @@
  * Everything outgoing: the send policy (which session, connect first, queue or one-shot when the
  * peer is away, plugin transforms) and delivery: native messages through the durable outbox
  * (stored as queued, acked on the ack, resent with the same id on the next session with that key),
- * classic messages written once and never retried. The place for backpressure and redial.
+ * classic messages written once and never retried. Backpressure (backpressure.ts): a connected
+ * peer's sends wait for room instead of failing; redial (redial.ts): a peer with queued messages is
+ * dialled again until they are delivered, and each late delivery emits `message-delivered`.
  */
 import { v7 as uuidv7 } from 'uuid';
 import { MAX_SEND_TEXT_BYTES } from '../defaults.js';
@@ -14,7 +16,9 @@ import type { Session } from '../net/session.js';
 import type { StoredMessage } from '../store/store.js';
 import type { ChatMessage, PeerInfo, SendResult } from '../types.js';
 import type { SendOptions } from './api.js';
+import { Backpressure } from './backpressure.js';
 import type { PeerCore } from './core.js';
+import { Redial, type RedialOptions } from './redial.js';
 import type { PeerRecord } from './table.js';
 
 /** Native chat text limit (bytes); classic texts are limited by the original's 1024-byte read. */
@@ -27,6 +31,8 @@ export interface OutboxHooks {
   /** The record for a target (a known peer, or a blank one for a typed address). */
   resolve(target: string): PeerRecord;
   connect(address: string): Promise<PeerInfo>;
+  /** Dial an address expecting this key (the redial of a peer with queued messages). */
+  dial(address: string, key: string): Promise<PeerInfo>;
   /** The key pinned for an address (a native peer that is away). */
   pinned(address: string): string | null;
   /** ERR_DOWNGRADE when this peer is known by a key (pinned, or had one): no plaintext to it. */
@@ -41,12 +47,43 @@ export class Outbox {
   /** Outgoing native ids written to a session and not acked yet: never resent twice at once. */
   private readonly inflight = new Set<string>();
   /** Per session, the ids whose ack wait timed out (see awaitLateAck). */
-  private readonly lateAcks = new Map<Session, Set<string>>();
+  private readonly lateAcks = new Map<Session, Map<string, ChatMessage>>();
+  private readonly backpressure: Backpressure;
+  private readonly redial: Redial;
 
   constructor(
     private readonly core: PeerCore,
     private readonly hooks: OutboxHooks,
-  ) {}
+    redial: RedialOptions = {},
+  ) {
+    this.backpressure = new Backpressure((key) => core.store?.hasRoom(key) ?? true);
+    this.redial = new Redial(
+      {
+        dial: (address, key) => hooks.dial(address, key),
+        addressOf: (key) => this.addressOf(key),
+        waiting: (key) => (core.store?.queuedFor(key).length ?? 0) > 0,
+        connected: (key) => this.sessionFor(key) !== null,
+        closing: () => core.closing(),
+      },
+      redial,
+    );
+  }
+
+  /** Once listening: redial every peer the outbox still holds messages for (from an earlier run too). */
+  start(): void {
+    const keys = new Set<string>();
+    for (const m of this.outbox()) if (m.key && m.protocol === 'native') keys.add(m.key);
+    for (const key of keys) this.redial.want(key);
+  }
+
+  stop(): void {
+    this.redial.stop();
+  }
+
+  /** A session with this key ended: if the outbox still holds messages for it, dial it again. */
+  disconnected(key: string | null): void {
+    if (key && this.store && !this.core.closing()) this.redial.want(key);
+  }
 
   async send(target: string, text: string, opts: SendOptions = {}): Promise<SendResult> {
     const { core, hooks } = this;
@@ -147,12 +184,22 @@ export class Outbox {
         );
       }
       const store = this.store;
-      if (store) await store.enqueue(msg, msg.key);
+      if (store) {
+        const key = msg.key;
+        // a connected peer's send waits for room; an absent peer's meets ERR_OUTBOX_FULL
+        const up = () => (session !== null && !session.closed) || this.sessionFor(key) !== null;
+        if (key) await this.backpressure.admit(key, up, () => store.enqueue(msg, key));
+        else await store.enqueue(msg, key);
+      }
       // a session with this key may have opened while the row committed (its outbox flush ran
       // before the row existed), under this address or another: without this it waits for the next one
       const live = session && !session.closed ? session : store ? this.sessionFor(msg.key) : null;
-      if (!live) return { ...base, state: 'queued' };
-      const acked = this.transmit(live, msg);
+      if (!live) {
+        if (store && msg.key) this.redial.want(msg.key);
+        return { ...base, state: 'queued' };
+      }
+      // a script that did not wait learns of the delivery from `message-delivered`
+      const acked = this.transmit(live, msg, opts.wait === false);
       if (opts.wait === false) {
         acked.catch((err) => {
           if (!store)
@@ -195,9 +242,10 @@ export class Outbox {
   flush(rec: PeerRecord, session: Session): void {
     const store = this.store;
     if (!store || !rec.key) return;
+    this.redial.connected(rec.key);
     for (const m of store.queuedFor(rec.key)) {
       if (this.inflight.has(m.id)) continue;
-      this.transmit(session, m).catch(() => {}); // still queued: the next session tries again
+      this.transmit(session, m, true).catch(() => {}); // still queued: the next session tries again
     }
   }
 
@@ -215,37 +263,60 @@ export class Outbox {
       this.core.warnings.warn('ERR_MESSAGE_EXPIRED', `message ${m.id}: ${error}`);
       this.core.emit('message-failed', plain(m), error);
     }
+    if (expired.length > 0) this.backpressure.wake();
   }
 
   outbox(): StoredMessage[] {
     return this.store?.outbox() ?? [];
   }
 
+  /**
+   * A failed message is queued again; a queued native one (and a failed one) is sent now if its peer
+   * is connected, else its peer is dialled now.
+   */
   async retry(id: string): Promise<StoredMessage> {
     if (!this.store) throw new PeerchatError('ERR_USAGE', 'retry needs the store (store: false is set)');
-    const m = await this.store.retry(id);
-    const rec = m.key ? this.core.table.byKey(m.key) : undefined;
-    if (rec?.session && !this.inflight.has(id)) this.transmit(rec.session, m).catch(() => {});
+    const waiting = this.store.outbox().find((r) => r.id === String(id) && r.state !== 'failed');
+    const m = waiting ?? (await this.store.retry(id));
+    if (!m.key || m.protocol !== 'native') return m;
+    const live = this.sessionFor(m.key);
+    if (!live) this.redial.now(m.key);
+    else if (!this.inflight.has(m.id)) this.transmit(live, m, true).catch(() => {});
     return m;
   }
 
   async drop(id: string): Promise<boolean> {
     if (!this.store) throw new PeerchatError('ERR_USAGE', 'drop needs the store (store: false is set)');
-    return this.store.drop(id);
+    const dropped = await this.store.drop(id);
+    if (dropped) this.backpressure.wake();
+    return dropped;
   }
 
-  /** Write a native message and mark it acked once the ack arrives. */
-  private async transmit(session: Session, msg: ChatMessage): Promise<void> {
+  /**
+   * Write a native message and mark it acked once the ack arrives. `announce`: its send() did not
+   * wait for the ack (queued, resent, retried), so the delivery is told with `message-delivered`.
+   */
+  private async transmit(session: Session, msg: ChatMessage, announce = false): Promise<void> {
     this.inflight.add(msg.id);
     try {
       await session.sendChat({ id: msg.id, ts: msg.ts, text: msg.text });
-      await this.store?.markAcked(msg.id);
+      const store = this.store;
+      let changed = true;
+      if (store) {
+        const acked = store.markAcked(msg.id, msg.key);
+        this.backpressure.wake(); // the ack made room: the next sends' enqueues join this commit
+        changed = await acked;
+      }
+      if (announce && changed) this.core.emit('message-delivered', plain(msg));
     } catch (err) {
       if (this.store && isPeerchatError(err) && err.code === 'ERR_ACK_TIMEOUT')
-        this.awaitLateAck(session, msg.id);
+        this.awaitLateAck(session, msg);
+      // the session went away with this message unacked: dial the peer again
+      if (this.store && msg.key && !this.sessionFor(msg.key)) this.redial.want(msg.key);
       throw err;
     } finally {
       this.inflight.delete(msg.id);
+      this.backpressure.wake();
     }
   }
 
@@ -253,16 +324,24 @@ export class Outbox {
    * A slow receiver (a disk sync) may ack after our timeout: that ack still marks the message
    * acked, but only for ids this session timed out on (a peer cannot ack another peer's messages).
    */
-  private awaitLateAck(session: Session, id: string): void {
+  private awaitLateAck(session: Session, msg: ChatMessage): void {
     if (session.closed) return;
     let ids = this.lateAcks.get(session);
     if (!ids) {
-      const pending = new Set<string>();
+      const pending = new Map<string, ChatMessage>();
       ids = pending;
       this.lateAcks.set(session, pending);
       const onLate = (acked: string) => {
-        if (!pending.delete(acked)) return;
-        this.store?.markAcked(acked).catch((e) => this.core.warnings.fail(e, 'store'));
+        const m = pending.get(acked);
+        if (!m || !this.store) return;
+        pending.delete(acked);
+        const done = this.store.markAcked(acked, m.key);
+        this.backpressure.wake();
+        done
+          .then((changed) => {
+            if (changed) this.core.emit('message-delivered', plain(m));
+          })
+          .catch((e) => this.core.warnings.fail(e, 'store'));
       };
       session.on('late-ack', onLate);
       session.once('close', () => {
@@ -270,7 +349,14 @@ export class Outbox {
         this.lateAcks.delete(session);
       });
     }
-    if (ids.size < MAX_LATE_ACKS) ids.add(id);
+    if (ids.size < MAX_LATE_ACKS) ids.set(msg.id, msg);
+  }
+
+  /** The last address a key was met at: the table, else the store's peers seen (newest first). */
+  private addressOf(key: string): string | null {
+    const rec = this.core.table.byKey(key);
+    if (rec) return rec.address;
+    return this.store?.peers().find((p) => p.key === key)?.address ?? null;
   }
 
   /** The open native session with this key, under any address. */
@@ -294,8 +380,8 @@ export function checkClassicText(name: string, port: number, text: string): void
   }
 }
 
-/** A stored row as the plain ChatMessage the events carry. */
-export function plain(m: StoredMessage): ChatMessage {
+/** A stored row (or a message) as the plain ChatMessage the events carry. */
+export function plain(m: ChatMessage): ChatMessage {
   return {
     id: m.id,
     from: m.from,

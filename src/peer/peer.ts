@@ -74,6 +74,7 @@ export class Peer extends EventEmitter implements PeerApi {
     this.#allowList = (opts.allow ?? null) !== null;
     this.warnings = opts.warnings ?? new Warnings();
     this.warnings.on('warning', (w) => this.emit('warning', w));
+    this.on('peer-disconnected', (info) => this.#outbox.disconnected(info.key));
     const warnings = this.warnings;
     this.#trust = new Trust({
       dataDir: opts.dataDir ?? null,
@@ -104,14 +105,19 @@ export class Peer extends EventEmitter implements PeerApi {
     };
     this.#discovery = new Discovery(core, (address) => this.connect(address));
     this.#inbox = new Inbox(core, transform('incoming'));
-    this.#outbox = new Outbox(core, {
-      resolve: (target) => this.table.target(target),
-      connect: (address) => this.connect(address),
-      pinned: (address) => this.#trust.pinned(address),
-      downgrade: (rec) => this.#trust.refuseDowngrade(rec.address, rec.key),
-      classic: this.classic,
-      transform: () => (this.interceptors.outgoing ? transform('outgoing') : null),
-    });
+    this.#outbox = new Outbox(
+      core,
+      {
+        resolve: (target) => this.table.target(target),
+        connect: (address) => this.connect(address),
+        dial: (address, key) => this.connect(address, { key }),
+        pinned: (address) => this.#trust.pinned(address),
+        downgrade: (rec) => this.#trust.refuseDowngrade(rec.address, rec.key),
+        classic: this.classic,
+        transform: () => (this.interceptors.outgoing ? transform('outgoing') : null),
+      },
+      opts.redial,
+    );
     this.#upgrade = new Upgrade({
       identity: this.identity,
       classic: this.classic,
@@ -189,6 +195,7 @@ export class Peer extends EventEmitter implements PeerApi {
     if (this.store) {
       this.#expireTimer = setInterval(() => this.#outbox.expire(), this.#expireCheckMs);
       this.#expireTimer.unref();
+      this.#outbox.start();
     }
     const info: ListeningInfo = { name: this.#name, host: this.#host, port: this.#port, id: this.id };
     this.emit('listening', info);
@@ -202,6 +209,7 @@ export class Peer extends EventEmitter implements PeerApi {
   }
 
   async #shutdown(): Promise<void> {
+    this.#outbox.stop();
     await Promise.all(this.table.connected().map((r) => r.session!.exit()));
     await this.#rooms.destroy();
     await this.#listener.close();
@@ -280,7 +288,7 @@ export class Peer extends EventEmitter implements PeerApi {
   outbox(): StoredMessage[] {
     return this.#outbox.outbox();
   }
-  /** Queue a failed message again, and send it now if its peer is connected. */
+  /** Queue a failed message again; send it (or a queued one) now, or dial its peer now. */
   retry(id: string): Promise<StoredMessage> {
     return this.#outbox.retry(id);
   }

@@ -6,6 +6,7 @@ export const HOOK_KINDS = {
   onStop: 'observe',
   onMessage: 'observe',
   onSent: 'observe',
+  onDelivered: 'observe',
   onPeerConnected: 'observe',
   onPeerDisconnected: 'observe',
   onPeerDiscovered: 'observe',

@@ -231,18 +231,21 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
     const peer = this.#peer;
     const onMessage = (msg: ChatMessage) => void this.observe('onMessage', msg);
     const onSent: ObserveHooks['onSent'] = (msg, result) => void this.observe('onSent', msg, result);
+    const onDelivered: ObserveHooks['onDelivered'] = (msg) => void this.observe('onDelivered', msg);
     const onConnected: ObserveHooks['onPeerConnected'] = (p) => void this.observe('onPeerConnected', p);
     const onDisconnected: ObserveHooks['onPeerDisconnected'] = (p, reason) =>
       void this.observe('onPeerDisconnected', p, reason);
     const onDiscovered: ObserveHooks['onPeerDiscovered'] = (p) => void this.observe('onPeerDiscovered', p);
     peer.on('message', onMessage);
     peer.on('sent', onSent);
+    peer.on('message-delivered', onDelivered);
     peer.on('peer-connected', onConnected);
     peer.on('peer-disconnected', onDisconnected);
     peer.on('peer-discovered', onDiscovered);
     this.#detach = () => {
       peer.off('message', onMessage);
       peer.off('sent', onSent);
+      peer.off('message-delivered', onDelivered);
       peer.off('peer-connected', onConnected);
       peer.off('peer-disconnected', onDisconnected);
       peer.off('peer-discovered', onDiscovered);

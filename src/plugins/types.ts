@@ -20,6 +20,11 @@ export interface ObserveHooks {
   onMessage(msg: ChatMessage): MaybePromise<void>;
   /** An outgoing chat message, once it was handed to a session. */
   onSent(msg: ChatMessage, result: SendResult): MaybePromise<void>;
+  /**
+   * An outgoing message whose send() did not wait for the ack (queued for an away peer, resent,
+   * retried) was acknowledged by its peer (the `message-delivered` event).
+   */
+  onDelivered(msg: ChatMessage): MaybePromise<void>;
   onPeerConnected(peer: PeerInfo): MaybePromise<void>;
   onPeerDisconnected(peer: PeerInfo, reason: DisconnectReason): MaybePromise<void>;
   onPeerDiscovered(peer: PeerInfo): MaybePromise<void>;

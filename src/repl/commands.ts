@@ -226,11 +226,11 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
       },
     },
     retry: {
-      help: 'Queue a failed message again: .retry <id>',
+      help: 'Send a queued or failed message again now (dials its peer if away): .retry <id>',
       async action(args) {
         const [id = ''] = words(args, '.retry <id>', 1);
         const row = await extra(g, 'retry')(id);
-        io.print(`${c.green('queued')} ${id}`);
+        io.print(`${c.green(row.state === 'failed' ? 'queued' : 'retrying')} ${id}`);
         return row;
       },
     },

@@ -87,9 +87,19 @@ export function formatDiscovered(p: PeerInfo, c: Colors): string {
 
 const FAILED_TEXT_CHARS = 40; // enough of the text to recognise which message failed
 
+/** `12:00:01 ✓ delivered to bob: hello the…` (a message that waited in the outbox). */
+export function formatDelivered(msg: ChatMessage, c: Colors): string {
+  const who = msg.name ? sanitize(msg.name) : msg.from;
+  return `${now(c)} ${c.green('✓')} delivered to ${c.cyan(who)}: ${shortText(msg.text)}`;
+}
+
+function shortText(raw: string): string {
+  const text = sanitize(raw);
+  return text.length > FAILED_TEXT_CHARS ? `${text.slice(0, FAILED_TEXT_CHARS)}…` : text;
+}
+
 export function formatFailed(msg: ChatMessage, error: string, c: Colors): string {
-  const text = sanitize(msg.text);
-  const short = text.length > FAILED_TEXT_CHARS ? `${text.slice(0, FAILED_TEXT_CHARS)}…` : text;
+  const short = shortText(msg.text);
   return `${now(c)} ${c.red('!')} not delivered to ${c.cyan(msg.from)} (${JSON.stringify(short)}): ${oneLine(error)}`;
 }
 

@@ -16,6 +16,7 @@ const EVENT_NAMES: Record<PeerEventName, true> = {
   'peer-disconnected': true,
   'peer-discovered': true,
   'message-failed': true,
+  'message-delivered': true,
   warning: true,
   close: true,
 };

@@ -23,6 +23,8 @@ export type JsonEvent =
   | { type: 'peer-connected'; peer: string; name: string | null; protocol: Protocol | null }
   | { type: 'peer-disconnected'; peer: string; name: string | null; reason: DisconnectReason }
   | { type: 'peer-discovered'; peer: string }
+  /** A message whose send() did not wait for its ack was acknowledged (`message-delivered`). */
+  | { type: 'message-delivered'; id: string; peer: string; name: string | null; text: string; ts: number }
   | { type: 'result'; value: unknown }
   | { type: 'warning'; code: string; message: string }
   | { type: 'error'; code: string; message: string };
@@ -96,6 +98,11 @@ export class JsonWriter {
     this.write({ type: 'peer-discovered', peer: p.address });
   }
 
+  delivered(msg: ChatMessage): void {
+    const { id, from, name, text, ts } = msg;
+    this.write({ type: 'message-delivered', id, peer: from, name, text, ts });
+  }
+
   result(value: unknown): void {
     this.write({ type: 'result', value: toJsonValue(value) });
   }
@@ -124,6 +131,7 @@ export function attachJson(peer: PeerApi, writer: JsonWriter, opts: AttachJsonOp
     'peer-connected': (p) => writer.connected(p),
     'peer-disconnected': (p, reason) => writer.disconnected(p, reason),
     'peer-discovered': (p) => writer.discovered(p),
+    'message-delivered': (msg) => writer.delivered(msg),
     warning: (w) => writer.warning(w),
   };
   for (const [event, fn] of Object.entries(handlers)) peer.on(event as keyof PeerEvents, fn as never);

@@ -12,6 +12,7 @@ import {
   type Colors,
   createColors,
   formatConnected,
+  formatDelivered,
   formatDisconnected,
   formatDiscovered,
   formatError,
@@ -109,6 +110,10 @@ export class Printer {
     this.print(formatDiscovered(peer, this.colors));
   }
 
+  delivered(msg: ChatMessage): void {
+    this.print(formatDelivered(msg, this.colors));
+  }
+
   failed(msg: ChatMessage, error: string): void {
     this.print(formatFailed(msg, error, this.colors));
   }
@@ -157,6 +162,7 @@ export function attachPrinter(peer: PeerApi, printer: Printer, opts: AttachPrint
     'peer-disconnected': (p, reason) => events.disconnected(p, reason),
     'peer-discovered': (p) => events.discovered(p),
     'message-failed': (msg, error) => events.failed(msg, error),
+    'message-delivered': (msg) => events.delivered(msg),
     warning: (w) => warnings.warning(w),
   };
   for (const [event, fn] of Object.entries(handlers)) peer.on(event as keyof PeerEvents, fn as never);

@@ -151,6 +151,8 @@ export class Store extends EventEmitter<StoreEvents> {
   private committed = new Map<string, number>();
   /** Enqueues accepted but not committed yet. */
   private readonly reserved = new Map<string, number>();
+  /** Acks received whose `acked` is not committed yet: no longer awaiting an ack, so not counted. */
+  private readonly releasing = new Map<string, number>();
   /** Outgoing ids with a write in flight: expire() leaves them to that write. */
   private readonly busy = new Map<string, number>();
   /** Enqueues not committed yet, with the time they were queued (expire() sees them too). */
@@ -303,14 +305,25 @@ export class Store extends EventEmitter<StoreEvents> {
       });
   }
 
+  /** Whether one more native message to this key fits the outbox limits (what enqueue checks). */
+  hasRoom(peerKey: string): boolean {
+    return this.count(peerKey) < this.maxPerPeer && this.count() < this.maxTotal;
+  }
+
   /** Written to a session. Native rows stay resendable until acked. Resolves false if nothing changed. */
   markSent(id: string): Promise<boolean> {
     return this.transition(id, 'sent', ['queued'], null);
   }
 
-  /** The peer acknowledged it: delivered. */
-  markAcked(id: string): Promise<boolean> {
-    return this.transition(id, 'acked', ['queued', 'sent', 'failed'], null);
+  /**
+   * The peer acknowledged it: delivered. With its peer key, it stops counting against the outbox
+   * limits at once, not only after the commit (the next sends' enqueues share that commit).
+   */
+  markAcked(id: string, peerKey?: string | null): Promise<boolean> {
+    const p = this.transition(id, 'acked', ['queued', 'sent', 'failed'], null);
+    if (!peerKey || this.readonly || this.closed) return p;
+    this.bump(this.releasing, peerKey, 1);
+    return p.finally(() => this.bump(this.releasing, peerKey, -1));
   }
 
   markFailed(id: string, reason: string): Promise<boolean> {
@@ -655,7 +668,7 @@ export class Store extends EventEmitter<StoreEvents> {
       for (const v of m.values()) n += v;
       return n;
     };
-    return sum(this.committed) + sum(this.reserved);
+    return sum(this.committed) + sum(this.reserved) - sum(this.releasing);
   }
 
   private checkLimits(peerKey: string): void {

@@ -22,6 +22,9 @@ async function storedPeer(
   const identity = await loadIdentity(dataDir);
   const { expireMs, ...rest } = opts;
   const store = Store.open({ dataDir, outbox: expireMs === undefined ? {} : { expireMs } });
+  // one write first: a writer thread compiles its sources under tap, and a first commit slower
+  // than a test's short ack timeout would leave a message queued on a live session
+  await store.drop('warm-up');
   const peer = new Peer({ name, host: '127.0.0.1', port: 0, identity, dataDir, store, ...rest });
   await peer.listen();
   t.teardown(() => peer.exit());

@@ -9,6 +9,7 @@ import {
 
 t.test('the hook list is closed and each hook has its kind', async (t) => {
   t.same(Object.keys(HOOK_KINDS).sort(), [
+    'onDelivered',
     'onMessage',
     'onPeerConnected',
     'onPeerDisconnected',

@@ -169,6 +169,7 @@ t.test('attach() feeds every peer event to its observe hook; stop() detaches', a
           onStop: () => void calls.push(['stop']),
           onMessage: (m) => void calls.push(['message', m.text]),
           onSent: (m, r) => void calls.push(['sent', m.text, r.state]),
+          onDelivered: (m) => void calls.push(['delivered', m.text]),
           onPeerConnected: (p) => void calls.push(['connected', p.address]),
           onPeerDisconnected: (p, reason) => void calls.push(['disconnected', p.address, reason]),
           onPeerDiscovered: (p) => void calls.push(['discovered', p.address]),
@@ -187,16 +188,18 @@ t.test('attach() feeds every peer event to its observe hook; stop() detaches', a
     protocol: 'native',
     state: 'acked',
   });
+  peer.emit('message-delivered', makeMessage({ text: 'late', direction: 'out' }));
   peer.emit('peer-connected', info);
   peer.emit('peer-disconnected', info, 'lost');
   peer.emit('peer-discovered', info);
-  await until(() => calls.length === 6);
+  await until(() => calls.length === 7);
   await host.stop();
   peer.emit('message', makeMessage({ text: 'after stop' }));
   t.same(calls, [
     ['start'],
     ['message', 'in'],
     ['sent', 'out', 'acked'],
+    ['delivered', 'late'],
     ['connected', '127.0.0.1:5000'],
     ['disconnected', '127.0.0.1:5000', 'lost'],
     ['discovered', '127.0.0.1:5000'],

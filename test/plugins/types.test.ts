@@ -28,6 +28,7 @@ expectTypeOf<HookName>().toEqualTypeOf<
   | 'onStop'
   | 'onMessage'
   | 'onSent'
+  | 'onDelivered'
   | 'onPeerConnected'
   | 'onPeerDisconnected'
   | 'onPeerDiscovered'
@@ -140,6 +141,15 @@ t.test('definePlugin returns the plugin unchanged; hook kinds match their types'
     Object.entries(HOOK_KINDS)
       .filter(([, kind]) => kind === observe[0])
       .map(([name]) => name),
-    ['onStart', 'onStop', 'onMessage', 'onSent', 'onPeerConnected', 'onPeerDisconnected', 'onPeerDiscovered'],
+    [
+      'onStart',
+      'onStop',
+      'onMessage',
+      'onSent',
+      'onDelivered',
+      'onPeerConnected',
+      'onPeerDisconnected',
+      'onPeerDiscovered',
+    ],
   );
 });

@@ -2,6 +2,7 @@ import t from 'tap';
 import { PeerchatError } from '../../src/errors.js';
 import {
   createColors,
+  formatDelivered,
   formatError,
   formatMessage,
   formatPeerTable,
@@ -134,4 +135,12 @@ t.test('errors are one line with their code', async (t) => {
     formatError({ name: 'RangeError', message: 'from another realm' }),
     'RangeError: from another realm',
   );
+});
+
+t.test('a late delivery names the peer and shows the start of the text', async (t) => {
+  const named = makeMessage({ from: '127.0.0.1:5001', name: 'bob', text: 'x'.repeat(60), direction: 'out' });
+  t.match(formatDelivered(named, plain), /✓ delivered to bob: x{40}…$/);
+  const unnamed = makeMessage({ from: '127.0.0.1:5001', name: null, text: 'hi\u001b[31m', direction: 'out' });
+  t.match(formatDelivered(unnamed, plain), /delivered to 127\.0\.0\.1:5001: hi/);
+  t.notMatch(formatDelivered(unnamed, plain), /\u001b/, 'remote text is sanitized');
 });

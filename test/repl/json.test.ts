@@ -32,6 +32,7 @@ t.test('each peer event becomes exactly the documented object', async (t) => {
   peer.emit('peer-disconnected', alice, 'lost');
   peer.emit('warning', { code: 'ERR_BAD_FRAME', message: 'bad frame', cause: new Error('x') });
   peer.emit('sent', msg, { id: msg.id, to: '1.1.1.1:1', protocol: 'native', state: 'acked' });
+  peer.emit('message-delivered', { ...msg, direction: 'out' });
   off();
   peer.emit('peer-discovered', alice);
   t.same(lines(seen.text()), [
@@ -52,6 +53,14 @@ t.test('each peer event becomes exactly the documented object', async (t) => {
     },
     { type: 'peer-disconnected', peer: '1.1.1.1:1', name: 'alice', reason: 'lost' },
     { type: 'warning', code: 'ERR_BAD_FRAME', message: 'bad frame' },
+    {
+      type: 'message-delivered',
+      id: msg.id,
+      peer: '1.1.1.1:1',
+      name: 'alice',
+      text: 'hi\n"quoted"',
+      ts: msg.ts,
+    },
   ]);
   t.ok(
     seen

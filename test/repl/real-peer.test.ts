@@ -85,7 +85,10 @@ t.test('.outbox, .drop and .retry against a real outbox; .rooms with none joined
   t.equal(res.state, 'queued');
   t.match(await commands.outbox?.action(''), [{ id: res.id, state: 'queued' }]);
   t.match(printed.at(-1), new RegExp(`later \\(queued, ${res.id}\\)`));
-  await t.rejects(async () => commands.retry?.action(res.id), { code: 'ERR_USAGE' }, 'only failed ones');
+  // a queued message can be retried too: its peer is dialled now (it is away: it stays queued)
+  t.match(await commands.retry?.action(res.id), { id: res.id, state: 'queued' });
+  t.equal(printed.at(-1), `retrying ${res.id}`);
+  await t.rejects(async () => commands.retry?.action('no-such-id'), { code: 'ERR_USAGE' }, 'unknown ids');
   t.equal(await commands.drop?.action(res.id), true);
   t.equal(printed.at(-1), `dropped ${res.id}`);
   t.equal(await commands.drop?.action(res.id), false);

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import t from 'tap';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
-import { KEY_A, KEY_B, msg } from './helpers.js';
+import { KEY_A, KEY_B, msg, out } from './helpers.js';
 
 // every Store starts a writer thread; under tap's TypeScript loader each one compiles its sources
 t.setTimeout(180_000);
@@ -136,4 +136,25 @@ t.test('a failed read is a coded error with the SQLite error as its cause', asyn
   }
   t.match(err, { code: 'ERR_STORE_READ', cause: { code: 'SQLITE_ERROR' } });
   t.equal(store.history().length, 1, 'other reads still work');
+});
+
+t.test('hasRoom follows the outbox limits; an ack with its key frees room before its commit', async (t) => {
+  const store = Store.open({ dataDir: t.testdir(), outbox: { maxPerPeer: 2, maxTotal: 3 } });
+  t.teardown(() => store.close());
+  t.ok(store.hasRoom(KEY_A));
+  const a1 = out({ id: 'a1' });
+  await store.enqueue(a1, KEY_A);
+  await store.enqueue(out({ id: 'a2' }), KEY_A);
+  t.notOk(store.hasRoom(KEY_A), 'per peer limit reached');
+  t.ok(store.hasRoom(KEY_B));
+  await store.enqueue(out({ id: 'b1' }), KEY_B);
+  t.notOk(store.hasRoom(KEY_B), 'total limit reached');
+  const acked = store.markAcked('a1', KEY_A);
+  t.ok(store.hasRoom(KEY_A), 'room at once, before the commit');
+  t.equal(await acked, true);
+  t.ok(store.hasRoom(KEY_A), 'and after it');
+  await store.enqueue(out({ id: 'a3' }), KEY_A);
+  t.notOk(store.hasRoom(KEY_A));
+  t.equal(await store.markAcked('a1', KEY_A), false, 'a repeated ack changes nothing');
+  t.notOk(store.hasRoom(KEY_A), 'and frees nothing once committed');
 });

@@ -253,10 +253,20 @@ export class KnownHosts {
       if (!this.saveScheduled) return; // a synchronous flush came first
       this.saveScheduled = false;
       if (this.saving || this.dirty.size === 0) return;
-      this.saving = this.saveAsync().finally(() => {
-        this.saving = null;
-        if (this.dirty.size > 0) this.scheduleSave(); // pins that came during the save
-      });
+      // a failed save (the directory removed under a stopping peer) is a warning, never a crash
+      let failed = false;
+      this.saving = this.saveAsync()
+        .catch((err: unknown) => {
+          failed = true; // not retried on a timer; the next pin or flush() tries again
+          this.warn({
+            code: 'ERR_IDENTITY',
+            message: `could not save ${this.path}: ${err instanceof Error ? err.message : String(err)}`,
+          });
+        })
+        .finally(() => {
+          this.saving = null;
+          if (!failed && this.dirty.size > 0) this.scheduleSave(); // pins that came during the save
+        });
     }, PIN_SAVE_DELAY_MS).unref();
   }
 

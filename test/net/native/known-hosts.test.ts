@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -76,4 +76,16 @@ t.test('a trust made by another process (the CLI) is not undone by a running pee
   t.equal(after.get('127.0.0.1:5000'), K2, 'the trust survived the running peer saving');
   t.equal(after.get('127.0.0.1:6000'), K1);
   t.equal(after.get('127.0.0.1:7000'), K1);
+});
+
+t.test('a delayed save into a directory removed meanwhile is a warning, not a crash', async (t) => {
+  const dir = dataDir();
+  const warnings: Warning[] = [];
+  const hosts = KnownHosts.open(dir, (w) => warnings.push(w));
+  hosts.pinSoon('127.0.1.1:4000', K1);
+  rmSync(dir, { recursive: true, force: true });
+  const end = Date.now() + 10_000;
+  while (warnings.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  t.match(warnings, [{ code: 'ERR_IDENTITY', message: /could not save/ }]);
+  t.equal(hosts.get('127.0.1.1:4000'), K1, 'the pin is kept in memory');
 });
