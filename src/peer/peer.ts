@@ -6,16 +6,17 @@ import { EventEmitter } from 'node:events';
 import { networkInterfaces } from 'node:os';
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, EXPIRE_CHECK_MS, LISTEN_BACKLOG } from '../defaults.js';
 import { PeerchatError } from '../errors.js';
-import { formatAddress, toAddress } from '../net/address.js';
+import { formatAddress, parseAddress, toAddress } from '../net/address.js';
 import { Listener } from '../net/listener.js';
 import type { KnownHosts } from '../net/native/known-hosts.js';
 import type { Session } from '../net/session.js';
 import { type Opened, Upgrade } from '../net/upgrade.js';
 import type { RoomSummary } from '../rooms/swarm.js';
+import { matchContacts } from '../store/contacts.js';
 import type { HistoryOptions, Store, StoredMessage } from '../store/store.js';
 import type { ChatMessage, Identity, PeerInfo, SendResult } from '../types.js';
 import { VERSION } from '../version.js';
-import type { ConnectOptions, ListeningInfo, PeerApi, PeerEvents, SendOptions } from './api.js';
+import type { ConnectOptions, ContactInfo, ListeningInfo, PeerApi, PeerEvents, SendOptions } from './api.js';
 import type { PeerCore } from './core.js';
 import { Discovery } from './discovery.js';
 import { Inbox } from './inbox.js';
@@ -102,9 +103,10 @@ export class Peer extends EventEmitter implements PeerApi {
     };
     this.#discovery = new Discovery(core, (address) => this.connect(address));
     this.#inbox = new Inbox(core, transform('incoming'));
+    if (this.store) this.table.contacts = () => this.store?.contacts() ?? [];
     this.#outbox = new Outbox(core, {
       resolve: (target) => this.table.target(target),
-      connect: (address) => this.connect(address),
+      connect: (address, key) => this.connect(address, key ? { key } : {}),
       pinned: (address) => this.#trust.pinned(address),
       classic: this.classic,
       transform: () => (this.interceptors.outgoing ? transform('outgoing') : null),
@@ -232,23 +234,59 @@ export class Peer extends EventEmitter implements PeerApi {
   trust(address: string, key: string): void {
     this.#trust.trust(address, key);
   }
+  contacts(target?: string): ContactInfo[] {
+    let book: ContactInfo[];
+    try {
+      book = (this.store?.contacts() ?? []).map((c) => ({
+        ...c,
+        connected: c.key
+          ? this.table.byKey(c.key)?.session != null
+          : this.table.get(c.addresses[0] ?? '')?.session != null,
+      }));
+    } catch (err) {
+      this.warnings.fail(err, 'could not read the contacts');
+      return [];
+    }
+    return target === undefined ? book : (matchContacts(book, String(target)) as ContactInfo[]);
+  }
 
   // ---- outbound ----------------------------------------------------------------------------------
 
   connect(address: string, opts: ConnectOptions = {}): Promise<PeerInfo> {
     this.#assertOpen();
+    if (typeof address === 'string' && !parseAddress(address.trim())) {
+      // a contact's name or fingerprint prefix: its live session, else its last address with its key
+      const rec = this.#contactRecord(address.trim());
+      if (rec?.session) return Promise.resolve(toInfo(rec));
+      if (rec?.address) return this.connect(rec.address, { key: opts.key ?? rec.key ?? undefined });
+      if (rec) {
+        const who = rec.name ?? address;
+        return Promise.reject(new PeerchatError('ERR_PEER_UNREACHABLE', `${who} has no known address`));
+      }
+    }
     const a = toAddress(address);
     const key = formatAddress(a.host, a.port);
     if (this.#isSelf(a.host, a.port)) {
       return Promise.reject(new PeerchatError('ERR_INVALID_ADDRESS', `${key} is this peer`));
     }
     const rec = this.table.get(key);
+    const want = opts.key?.toLowerCase();
+    if (rec?.session && want && rec.key !== want) {
+      // another peer holds a session from that address (a reused port): not the one asked for
+      const shown = rec.fingerprint ?? 'no key';
+      return Promise.reject(
+        new PeerchatError(
+          'ERR_KEY_MISMATCH',
+          `${key} is now ${shown}, not the key expected (${want.slice(0, 16)}…)`,
+        ),
+      );
+    }
     if (rec?.session) return Promise.resolve(toInfo(rec));
     let p = this.#dialing.get(key);
     if (!p) {
       p = this.#upgrade
         .dial(a.host, a.port, opts.key ?? null)
-        .then((o) => this.#adopt(o))
+        .then((o) => this.#adopt(o, { expected: opts.key ?? null }))
         .finally(() => this.#dialing.delete(key));
       this.#dialing.set(key, p);
     }
@@ -291,8 +329,10 @@ export class Peer extends EventEmitter implements PeerApi {
     if (!this.store) return [];
     let peer = opts.peer;
     if (target !== undefined && target !== null) {
-      const rec = this.table.resolve(String(target).trim());
-      peer = rec ? rec.address : String(target).trim();
+      const t = String(target).trim();
+      const rec = this.table.resolve(t) ?? (parseAddress(t) ? undefined : this.#contactRecord(t));
+      // a contact's rows are found by its key, whatever address it used
+      peer = rec ? (rec.key ?? rec.address) : t;
     }
     return this.store.history({ ...opts, peer });
   }
@@ -315,10 +355,16 @@ export class Peer extends EventEmitter implements PeerApi {
 
   // ---- internals ---------------------------------------------------------------------------------
 
-  /** A ready session: pin its key to the address it states, then put it in the tables. */
-  #adopt(o: Opened): PeerInfo {
+  /** The live peer or contact a name or fingerprint prefix names; undefined when none does. */
+  #contactRecord(target: string): PeerRecord | undefined {
+    return this.table.resolve(target) ?? this.table.contact(target);
+  }
+
+  /** A ready session: pin its key to the address (see Trust.pin: `dial` when we dialled it), then put it in the tables. */
+  #adopt(o: Opened, dial?: { expected: string | null }): PeerInfo {
     if (o.key) {
-      const refused = this.#trust.pin(formatAddress(o.host, o.port), o.key);
+      const how = dial ? { expected: dial.expected } : { inbound: true };
+      const refused = this.#trust.pin(formatAddress(o.host, o.port), o.key, how);
       if (refused) {
         o.session.destroy('closed', refused);
         throw refused;
@@ -330,7 +376,7 @@ export class Peer extends EventEmitter implements PeerApi {
   #established(rec: PeerRecord, session: Session): void {
     if (!this.store) return;
     this.store
-      .seenPeer({ address: rec.address, key: rec.key, name: rec.name ?? '' })
+      .seenPeer({ address: rec.address, key: rec.key, name: rec.name ?? '', via: rec.via })
       .catch((err) => this.warnings.fail(err, 'store'));
     if (session.protocol === 'native') this.#outbox.flush(rec, session);
   }

@@ -32,9 +32,23 @@ export class Trust {
     return null;
   }
 
-  /** Pin the key of an address on first use; a changed key is an error naming the way to accept it. */
-  pin(address: string, key: string): PeerchatError | null {
+  /**
+   * Pin the key of an address on first use; a changed key is an error naming the way to accept it,
+   * unless it is the key the dial `expected` (a contact's or a configured key: the pin moves to it).
+   * `inbound`: the address is the remote's claim (it dialled us), so a changed key is another peer
+   * (the OS reused a port), accepted by its key, and the pin stays (docs/security.md "Pins and contacts").
+   */
+  pin(
+    address: string,
+    key: string,
+    opts: { inbound?: boolean; expected?: string | null } = {},
+  ): PeerchatError | null {
     const state = this.knownHosts.check(address, key);
+    if (state === 'mismatch' && opts.inbound) return null;
+    if (state === 'mismatch' && opts.expected?.toLowerCase() === key) {
+      this.knownHosts.trust(address, key);
+      return null;
+    }
     if (state === 'mismatch') {
       return new PeerchatError(
         'ERR_KEY_MISMATCH',

@@ -127,6 +127,52 @@ function oneLine(text: string): string {
   return flat.length > MAX_ERROR_CHARS ? `${flat.slice(0, MAX_ERROR_CHARS)}…` : flat;
 }
 
+/** What a contact line needs (Contact, with `connected` when the peer knows it). */
+export interface ContactLine {
+  key: string | null;
+  fingerprint: string | null;
+  name: string | null;
+  addresses: readonly string[];
+  firstSeen: number;
+  lastSeen: number;
+  met: string;
+  connected?: boolean;
+}
+
+/** One aligned row per contact: name, fingerprint, last address, last seen, how met, connected. */
+export function formatContacts(list: readonly ContactLine[], c: Colors, at: number = Date.now()): string {
+  const rows = list.map((k) => [
+    sanitize(k.name ?? '?'),
+    k.fingerprint ?? '(classic)',
+    k.addresses[0] ?? '-',
+    `seen ${formatStamp(k.lastSeen, at)}`,
+    `met ${k.met}`,
+  ]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r, i) => {
+      const [name = '', fp = '', address = '', seen = '', met = ''] = r;
+      const state = list[i]?.connected ? ` ${c.green('connected')}` : '';
+      return `${c.bold(name.padEnd(widths[0] ?? 0))}  ${c.dim(fp.padEnd(widths[1] ?? 0))}  ${c.cyan(
+        address.padEnd(widths[2] ?? 0),
+      )}  ${seen.padEnd(widths[3] ?? 0)}  ${met}${state}`;
+    })
+    .join('\n');
+}
+
+/** Everything known about one contact, one field a line. */
+export function formatWhois(k: ContactLine, c: Colors, at: number = Date.now()): string {
+  return [
+    `${c.bold(sanitize(k.name ?? '?'))}${k.connected ? ` ${c.green('connected')}` : ''}`,
+    `  key          ${k.key ?? '(none: a classic peer, known by its address)'}`,
+    `  fingerprint  ${k.fingerprint ?? '-'}`,
+    `  addresses    ${k.addresses.length ? k.addresses.join(', ') : '-'}`,
+    `  first seen   ${formatStamp(k.firstSeen, at)}`,
+    `  last seen    ${formatStamp(k.lastSeen, at)}`,
+    `  met          ${k.met}`,
+  ].join('\n');
+}
+
 /** Code of a coded error (PeerchatError or a Node system error), else null. Works across vm realms. */
 export function errorCode(err: unknown): string | null {
   if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return err.code;

@@ -89,6 +89,7 @@ const MEMBERS = {
   once: 'core',
   off: 'core',
   trust: 'core',
+  contacts: 'core',
   quit: 'core',
   toJSON: 'core',
   history: 'store',
@@ -229,6 +230,9 @@ export function createPeerGlobal(peer: PeerApi, ctx: PeerGlobalContext): PeerGlo
       requireString(address, 'address ("ip:port")', 'peer.trust(address, key)');
       requireString(key, 'key (hex public key)', 'peer.trust(address, key)');
       peer.trust(address, key);
+    },
+    contacts(target) {
+      return peer.contacts(target);
     },
     history(target, opts) {
       return peer.history(target, opts);
