@@ -56,6 +56,8 @@ export interface SpawnOptions {
   noName?: boolean;
   /** Node options placed before the script (e.g. `--import <preload>`). */
   nodeArgs?: string[];
+  /** 'ignore': stdin is /dev/null (a service manager's default). @default 'pipe' */
+  stdin?: 'pipe' | 'ignore';
 }
 
 type Predicate = (e: PeerEvent) => boolean;
@@ -397,7 +399,7 @@ export class Cluster {
     for (const c of opts.connect ?? []) args.push('--connect', c);
     for (const p of opts.plugins ?? []) args.push('--plugin', p);
     args.push(...(opts.args ?? []));
-    const child = this.start(args, dir, opts.env, undefined, 'pipe', opts.nodeArgs);
+    const child = this.start(args, dir, opts.env, undefined, opts.stdin ?? 'pipe', opts.nodeArgs);
     const peer = new PeerProcess(child, name, dir);
     this.peers.push(peer);
     if (opts.waitListening !== false) await peer.waitFor('listening', () => true, START_TIMEOUT_MS);

@@ -12,7 +12,15 @@ import { onFatalShutdown } from './fatal.js';
 
 export type RunMode =
   /** baseDir: the config file's directory; package-name plugin specs resolve from there. */
-  | { kind: 'start'; json: boolean; eval?: string; baseDir?: string; configFile?: string | null }
+  | {
+      kind: 'start';
+      json: boolean;
+      eval?: string;
+      baseDir?: string;
+      configFile?: string | null;
+      /** No REPL, no script: run until a signal (also when stdin is empty and not a terminal). */
+      headless?: boolean;
+    }
   | { kind: 'send'; target: string; text: string; json: boolean }
   | { kind: 'query'; target: string; json: boolean }
   | {
@@ -57,7 +65,9 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     stream: (mode.json ? io.stderr : io.stdout) as { isTTY?: boolean },
   });
   await peer.listen();
-  const interactive = mode.kind === 'start' && mode.eval === undefined && Boolean(io.stdin.isTTY);
+  const headless = mode.kind === 'start' && mode.headless === true;
+  const interactive =
+    mode.kind === 'start' && !headless && mode.eval === undefined && Boolean(io.stdin.isTTY);
   if (!mode.json) {
     // scripts keep stdout for their results
     (interactive ? io.stdout : io.stderr).write(
@@ -90,12 +100,21 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
 
   let done: Promise<number>;
   const repl = await import('../repl/index.js');
-  if (mode.kind === 'run') {
+  const { runHeadless, readNothing } = await import('./headless.js');
+  const headlessOpts = { output: io.stdout, json: mode.json, color, logLevel: config.logLevel };
+  if (headless) {
+    done = runHeadless(peer, { ...headlessOpts, announce: mode.json });
+  } else if (mode.kind === 'run') {
     done = repl.runModule(mode.script, common, mode.args);
   } else if (mode.eval !== undefined) {
     done = repl.evalCode(mode.eval, common);
   } else if (!interactive) {
-    done = repl.runScript({ ...common, input: io.stdin });
+    // stdin lines are a script; a stdin with nothing at all in it (`< /dev/null`) means headless
+    done = repl
+      .runScript({ ...common, input: io.stdin })
+      .then((code) =>
+        code === 0 && readNothing(io.stdin) ? runHeadless(peer, { ...headlessOpts, announce: false }) : code,
+      );
   } else {
     done = new Promise<number>((resolve) => {
       void repl.startRepl({

@@ -4,24 +4,41 @@ import { loadForCommand, peerRunner } from '../context.js';
 
 interface StartArgs extends GlobalArgs {
   eval?: string;
+  headless: boolean;
 }
 
 export const startCommand: CommandModule<GlobalArgs, StartArgs> = {
   command: ['start', '$0'],
   describe: 'Start the peer with the interactive REPL (the default command)',
   builder: (y) =>
-    y.option('eval', {
-      alias: 'e',
-      type: 'string',
-      describe: 'Evaluate code with `peer` in scope, then exit',
-    }),
+    y
+      .option('eval', {
+        alias: 'e',
+        type: 'string',
+        describe: 'Evaluate code with `peer` in scope, then exit',
+      })
+      .option('headless', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'No REPL: print messages and events (NDJSON with --json) until SIGTERM/SIGINT, then send EXIT and exit 0. ' +
+          'Also the mode when stdin is not a terminal and empty (< /dev/null)',
+      }),
   handler: async (argv) => {
+    if (argv.headless && argv.eval !== undefined) {
+      const { PeerchatError } = await import('../../errors.js');
+      throw new PeerchatError(
+        'ERR_USAGE',
+        '--headless runs no code: drop --eval, or use --eval without --headless',
+      );
+    }
     const { config, baseDir, filepath } = await loadForCommand(argv, true);
     const runPeer = await peerRunner(argv.ctx);
     argv.ctx.exitCode = await runPeer(config, {
       kind: 'start',
       json: argv.json,
       eval: argv.eval,
+      headless: argv.headless,
       baseDir,
       configFile: filepath,
     });
