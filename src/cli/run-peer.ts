@@ -20,6 +20,8 @@ export type RunMode =
       configFile?: string | null;
       /** No REPL, no script: run until a signal (also when stdin is empty and not a terminal). */
       headless?: boolean;
+      /** Wait up to this many ms for the autoConnect peers (peer.ready()) before any code runs. */
+      waitConnected?: number;
     }
   | { kind: 'send'; target: string; text: string; json: boolean }
   | { kind: 'query'; target: string; json: boolean }
@@ -30,6 +32,7 @@ export type RunMode =
       baseDir?: string;
       configFile?: string | null;
       args?: string[];
+      waitConnected?: number;
     };
 
 export interface RunIo {
@@ -98,6 +101,12 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
 
   for (const s of SIGNALS) if (!(interactive && s === 'SIGINT')) process.on(s, onSignal);
 
+  const waitConnected = mode.kind === 'start' || mode.kind === 'run' ? mode.waitConnected : undefined;
+  if (waitConnected !== undefined) {
+    // the configured peers first, then the code (`-e 'await peer.broadcast(...)'` reaches them)
+    await app.begin();
+    await peer.ready({ timeout: waitConnected });
+  }
   let done: Promise<number>;
   const repl = await import('../repl/index.js');
   const { runHeadless, readNothing } = await import('./headless.js');
@@ -128,7 +137,7 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
       });
     });
   }
-  await app.begin();
+  if (waitConnected === undefined) await app.begin();
   const code = await done;
   await stop();
   for (const s of SIGNALS) process.off(s, onSignal);

@@ -52,6 +52,11 @@ export interface SendOptions {
   wait?: boolean;
 }
 
+export interface ReadyOptions {
+  /** Resolve after this many ms even if the round is not over. @default 10000 */
+  timeout?: number;
+}
+
 export interface ConnectOptions {
   /** Expected hex public key: any other key is refused. */
   key?: string;
@@ -76,6 +81,11 @@ export interface PeerApi {
   broadcast(text: string): Promise<SendResult[]>;
   /** Open a persistent session (CONNECT/ACK, upgraded to native between peerchat peers); `address` may be a contact's name. */
   connect(address: string, opts?: ConnectOptions): Promise<PeerInfo>;
+  /**
+   * Resolves, with the connected peers, once every configured autoConnect peer is connected or has
+   * failed its first attempt (at once without autoConnect), or when `timeout` ms have passed.
+   */
+  ready(opts?: ReadyOptions): Promise<PeerInfo[]>;
   /** Connect to every discovered peer that is not connected yet. */
   connectAll(): Promise<PeerInfo[]>;
   /** Ask a peer for its connected peers; resolves to the peer keys ("ip:port") learned. */

@@ -4,7 +4,13 @@
  */
 import { EventEmitter } from 'node:events';
 import { networkInterfaces } from 'node:os';
-import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, EXPIRE_CHECK_MS, LISTEN_BACKLOG } from '../defaults.js';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_READY_TIMEOUT_MS,
+  DEFAULT_TIMEOUTS,
+  EXPIRE_CHECK_MS,
+  LISTEN_BACKLOG,
+} from '../defaults.js';
 import { PeerchatError } from '../errors.js';
 import { formatAddress, parseAddress, toAddress } from '../net/address.js';
 import { Listener } from '../net/listener.js';
@@ -16,7 +22,15 @@ import { matchContacts } from '../store/contacts.js';
 import type { HistoryOptions, Store, StoredMessage } from '../store/store.js';
 import type { ChatMessage, Identity, PeerInfo, SendResult } from '../types.js';
 import { VERSION } from '../version.js';
-import type { ConnectOptions, ContactInfo, ListeningInfo, PeerApi, PeerEvents, SendOptions } from './api.js';
+import type {
+  ConnectOptions,
+  ContactInfo,
+  ListeningInfo,
+  PeerApi,
+  PeerEvents,
+  ReadyOptions,
+  SendOptions,
+} from './api.js';
 import type { PeerCore } from './core.js';
 import { Discovery } from './discovery.js';
 import { Inbox } from './inbox.js';
@@ -58,6 +72,8 @@ export class Peer extends EventEmitter implements PeerApi {
   readonly #outbox: Outbox;
   readonly #discovery: Discovery;
   readonly #rooms: PeerRooms;
+  /** The configured peers' first connection round (see AutoConnect); ready() waits for it. */
+  #firstRound: Promise<unknown> = Promise.resolve();
 
   constructor(opts: PeerOptions) {
     super();
@@ -248,6 +264,31 @@ export class Peer extends EventEmitter implements PeerApi {
       return [];
     }
     return target === undefined ? book : (matchContacts(book, String(target)) as ContactInfo[]);
+  }
+
+  /** Called by AutoConnect when it is created: ready() waits for `round` (a promise of the round). */
+  awaitFirstRound(round: Promise<Promise<unknown>>): void {
+    this.#firstRound = round.then((r) => r);
+  }
+
+  async ready(opts: ReadyOptions = {}): Promise<PeerInfo[]> {
+    const timeout = opts.timeout ?? DEFAULT_READY_TIMEOUT_MS;
+    if (!Number.isFinite(timeout) || timeout < 0) {
+      throw new PeerchatError(
+        'ERR_USAGE',
+        'ready({ timeout }): timeout is a number of milliseconds, 0 or more',
+      );
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeout);
+    });
+    try {
+      await Promise.race([this.#firstRound.catch(() => {}), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.connectedPeers();
   }
 
   // ---- outbound ----------------------------------------------------------------------------------

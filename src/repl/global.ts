@@ -90,6 +90,7 @@ const MEMBERS = {
   off: 'core',
   trust: 'core',
   contacts: 'core',
+  ready: 'core',
   quit: 'core',
   toJSON: 'core',
   history: 'store',
@@ -230,6 +231,9 @@ export function createPeerGlobal(peer: PeerApi, ctx: PeerGlobalContext): PeerGlo
       requireString(address, 'address ("ip:port")', 'peer.trust(address, key)');
       requireString(key, 'key (hex public key)', 'peer.trust(address, key)');
       peer.trust(address, key);
+    },
+    async ready(opts) {
+      return peer.ready(opts);
     },
     contacts(target) {
       return peer.contacts(target);

@@ -142,6 +142,10 @@ export class FakePeer extends EventEmitter implements PeerApi {
     this.chatTargets.push(address);
   }
 
+  async ready(): Promise<PeerInfo[]> {
+    this.calls.push('ready');
+    return this.connectedPeers();
+  }
   /** The contact book the tests set. */
   book: ContactInfo[] = [];
   contacts(target?: string): ContactInfo[] {

@@ -1,10 +1,12 @@
 import type { CommandModule } from 'yargs';
+import { PeerchatError } from '../../errors.js';
 import type { GlobalArgs } from '../context.js';
 import { loadForCommand, peerRunner } from '../context.js';
 
 interface StartArgs extends GlobalArgs {
   eval?: string;
   headless: boolean;
+  waitConnected?: number;
 }
 
 export const startCommand: CommandModule<GlobalArgs, StartArgs> = {
@@ -17,6 +19,10 @@ export const startCommand: CommandModule<GlobalArgs, StartArgs> = {
         type: 'string',
         describe: 'Evaluate code with `peer` in scope, then exit',
       })
+      .option('wait-connected', {
+        type: 'number',
+        describe: 'Before running code, wait up to <ms> for the autoConnect peers to connect (or fail once)',
+      })
       .option('headless', {
         type: 'boolean',
         default: false,
@@ -26,7 +32,6 @@ export const startCommand: CommandModule<GlobalArgs, StartArgs> = {
       }),
   handler: async (argv) => {
     if (argv.headless && argv.eval !== undefined) {
-      const { PeerchatError } = await import('../../errors.js');
       throw new PeerchatError(
         'ERR_USAGE',
         '--headless runs no code: drop --eval, or use --eval without --headless',
@@ -39,8 +44,21 @@ export const startCommand: CommandModule<GlobalArgs, StartArgs> = {
       json: argv.json,
       eval: argv.eval,
       headless: argv.headless,
+      waitConnected: waitMs(argv.waitConnected),
       baseDir,
       configFile: filepath,
     });
   },
 };
+
+/** --wait-connected: a whole number of ms, 0 or more; undefined when not given. */
+export function waitMs(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new PeerchatError(
+      'ERR_USAGE',
+      `--wait-connected takes milliseconds (a whole number, 0 or more), not ${String(value)}`,
+    );
+  }
+  return value;
+}

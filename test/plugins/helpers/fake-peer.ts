@@ -133,6 +133,9 @@ export class FakePeer extends EventEmitter implements PeerApi {
   }
 
   trust(): void {}
+  async ready(): Promise<PeerInfo[]> {
+    return [];
+  }
   contacts(): ContactInfo[] {
     return [];
   }
