@@ -23,7 +23,7 @@ export type RunMode =
       /** Wait up to this many ms for the autoConnect peers (peer.ready()) before any code runs. */
       waitConnected?: number;
     }
-  | { kind: 'send'; target: string; text: string; json: boolean }
+  | { kind: 'send'; target: string; text: string; json: boolean; port?: number }
   | { kind: 'query'; target: string; json: boolean }
   | {
       kind: 'run';
@@ -53,6 +53,7 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
   const withConfig = mode.kind === 'start' || mode.kind === 'run';
   const app = await createApp(config, {
     oneShot: oneShotMode,
+    oneShotPort: mode.kind === 'send' ? mode.port : undefined,
     baseDir: withConfig ? mode.baseDir : undefined,
     configFile: (withConfig && mode.configFile) || undefined,
     log: logs.log,
@@ -60,7 +61,7 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     onFatal: () => void app.stop().then(() => process.exit(1)),
   });
   const { peer, host } = app;
-  if (mode.kind === 'send' || mode.kind === 'query') return oneShot(peer, mode, io);
+  if (mode.kind === 'send' || mode.kind === 'query') return oneShot(peer, mode, io, app.notStored);
 
   const { shouldUseColor } = await import('../repl/format.js');
   const color = shouldUseColor({
@@ -149,8 +150,10 @@ async function oneShot(
   peer: Peer,
   mode: Extract<RunMode, { kind: 'send' | 'query' }>,
   io: RunIo,
+  notStored: string | null,
 ): Promise<number> {
   await peer.listen();
+  if (notStored && mode.kind === 'send') io.stderr.write(`peerchat: ${notStored}\n`);
   try {
     if (mode.kind === 'send') {
       const result = await peer.send(mode.target, mode.text);
