@@ -87,6 +87,27 @@ export function formatDiscovered(p: PeerInfo, c: Colors): string {
 
 const FAILED_TEXT_CHARS = 40; // enough of the text to recognise which message failed
 
+/** One's own sent line, as in a chat client: the message, then its delivery state. */
+export function formatSent(msg: ChatMessage, state: string, error: string | undefined, c: Colors): string {
+  const mark =
+    state === 'acked'
+      ? c.green('✓ acked')
+      : state === 'failed'
+        ? c.red(`✗ failed${error ? `: ${oneLine(error)}` : ''}`)
+        : state === 'queued'
+          ? c.yellow('… queued')
+          : c.dim(state);
+  return `${formatMessage(msg, c)}  ${mark}`;
+}
+
+/** A queued message of one's own that reached its peer later. */
+export function formatDelivered(msg: ChatMessage, c: Colors): string {
+  const text = sanitize(msg.text);
+  const short = text.length > FAILED_TEXT_CHARS ? `${text.slice(0, FAILED_TEXT_CHARS)}…` : text;
+  const who = msg.name ? `${sanitize(msg.name)} ` : '';
+  return `${now(c)} ${c.green('✓')} delivered to ${who}${c.cyan(msg.from)} (${JSON.stringify(short)})`;
+}
+
 export function formatFailed(msg: ChatMessage, error: string, c: Colors): string {
   const text = sanitize(msg.text);
   const short = text.length > FAILED_TEXT_CHARS ? `${text.slice(0, FAILED_TEXT_CHARS)}…` : text;
