@@ -26,7 +26,7 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
       })
       .option('wait-connected', {
         type: 'number',
-        describe: 'Before running code, wait up to <ms> for the autoConnect peers to connect (or fail once)',
+        describe: 'Wait up to <ms> for the autoConnect peers before running code',
       })
       .parserConfiguration({ 'populate--': true })
       .example(

@@ -21,7 +21,7 @@ export const startCommand: CommandModule<GlobalArgs, StartArgs> = {
       })
       .option('wait-connected', {
         type: 'number',
-        describe: 'Before running code, wait up to <ms> for the autoConnect peers to connect (or fail once)',
+        describe: 'Wait up to <ms> for the autoConnect peers before running code',
       })
       .option('headless', {
         type: 'boolean',
