@@ -1,7 +1,7 @@
 /**
  * Headless mode through the real binary: with stdin at /dev/null (a service manager's default) or
  * with --headless, the peer stays up, streams its events as NDJSON, and on SIGTERM sends EXIT and
- * exits 0.
+ * exits 0. A pipe stays a script, even an empty one: harness.test.ts "a peer ends when its stdin ends".
  */
 import t from 'tap';
 import { Cluster } from './harness.js';

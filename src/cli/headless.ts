@@ -3,6 +3,7 @@
  * prints its messages and events (NDJSON with --json) and runs until a signal (run-peer.ts says
  * EXIT to the peers and exits 0 then).
  */
+import { fstatSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { PeerApi } from '../peer/api.js';
 import type { LogLevel } from '../repl/printer.js';
@@ -32,8 +33,18 @@ export async function runHeadless(peer: PeerApi, opts: HeadlessOptions): Promise
   return new Promise<number>(() => {});
 }
 
-/** True when nothing at all was read from `input` (`< /dev/null`, an empty pipe). */
-export function readNothing(input: object): boolean {
-  const n = (input as { bytesRead?: unknown }).bytesRead;
-  return typeof n === 'number' && n === 0;
+/**
+ * True when stdin is `/dev/null` or alike: a character device that is not a terminal, or an empty
+ * regular file (what nohup, systemd and `docker run` without -i give). A pipe is always a script,
+ * even one that ends empty (`printf '' | peerchat` exits, as it always did).
+ */
+export function nullInput(input: object): boolean {
+  const { fd, isTTY } = input as { fd?: unknown; isTTY?: boolean };
+  if (isTTY || typeof fd !== 'number') return false;
+  try {
+    const st = fstatSync(fd);
+    return st.isCharacterDevice() || (st.isFile() && st.size === 0);
+  } catch {
+    return false;
+  }
 }

@@ -69,7 +69,10 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     stream: (mode.json ? io.stderr : io.stdout) as { isTTY?: boolean },
   });
   await peer.listen();
-  const headless = mode.kind === 'start' && mode.headless === true;
+  const { runHeadless, nullInput } = await import('./headless.js');
+  // --headless, or stdin at /dev/null with nothing else to run (a service, nohup, a container)
+  const headless =
+    mode.kind === 'start' && (mode.headless === true || (mode.eval === undefined && nullInput(io.stdin)));
   const interactive =
     mode.kind === 'start' && !headless && mode.eval === undefined && Boolean(io.stdin.isTTY);
   if (!mode.json) {
@@ -110,7 +113,6 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
   }
   let done: Promise<number>;
   const repl = await import('../repl/index.js');
-  const { runHeadless, readNothing } = await import('./headless.js');
   const headlessOpts = { output: io.stdout, json: mode.json, color, logLevel: config.logLevel };
   if (headless) {
     done = runHeadless(peer, { ...headlessOpts, announce: mode.json });
@@ -119,12 +121,7 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
   } else if (mode.eval !== undefined) {
     done = repl.evalCode(mode.eval, common);
   } else if (!interactive) {
-    // stdin lines are a script; a stdin with nothing at all in it (`< /dev/null`) means headless
-    done = repl
-      .runScript({ ...common, input: io.stdin })
-      .then((code) =>
-        code === 0 && readNothing(io.stdin) ? runHeadless(peer, { ...headlessOpts, announce: false }) : code,
-      );
+    done = repl.runScript({ ...common, input: io.stdin });
   } else {
     done = new Promise<number>((resolve) => {
       void repl.startRepl({

@@ -28,7 +28,7 @@ export const startCommand: CommandModule<GlobalArgs, StartArgs> = {
         default: false,
         describe:
           'No REPL: print messages and events (NDJSON with --json) until SIGTERM/SIGINT, then send EXIT and exit 0. ' +
-          'Also the mode when stdin is not a terminal and empty (< /dev/null)',
+          'Also the mode when stdin is /dev/null (< /dev/null, systemd, nohup)',
       }),
   handler: async (argv) => {
     if (argv.headless && argv.eval !== undefined) {
