@@ -58,6 +58,8 @@ export interface SpawnOptions {
   nodeArgs?: string[];
   /** The data directory (reuse one to restart a peer with its key and store). @default a fresh one */
   dataDir?: string;
+  /** 'ignore': stdin is /dev/null (a service manager's default). @default 'pipe' */
+  stdin?: 'pipe' | 'ignore';
 }
 
 type Predicate = (e: PeerEvent) => boolean;
@@ -399,7 +401,7 @@ export class Cluster {
     for (const c of opts.connect ?? []) args.push('--connect', c);
     for (const p of opts.plugins ?? []) args.push('--plugin', p);
     args.push(...(opts.args ?? []));
-    const child = this.start(args, dir, opts.env, undefined, 'pipe', opts.nodeArgs);
+    const child = this.start(args, dir, opts.env, undefined, opts.stdin ?? 'pipe', opts.nodeArgs);
     const peer = new PeerProcess(child, name, dir);
     this.peers.push(peer);
     if (opts.waitListening !== false) await peer.waitFor('listening', () => true, START_TIMEOUT_MS);

@@ -4,7 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { Config } from './config/schema.js';
-import { errorMessage, toWarning } from './errors.js';
+import { errorMessage, PeerchatError, toWarning } from './errors.js';
 import { loadIdentity } from './net/native/identity.js';
 import { AutoConnect, BACKOFF_CAP_MS, retryNotice } from './peer/autoconnect.js';
 import { Peer } from './peer/peer.js';
@@ -14,8 +14,13 @@ import type { LogLevel } from './plugins/types.js';
 import type { Store } from './store/store.js';
 
 export interface AppOptions {
-  /** `peerchat send` / `query`: an ephemeral port, no store, no plugins. @default false */
+  /**
+   * `peerchat send` / `query`: an ephemeral port (or `oneShotPort`), no plugins, and the store only
+   * when no running peer holds the data directory (see `stored`). @default false
+   */
   oneShot?: boolean;
+  /** The port a one-shot listens on (`--port`). @default 0 */
+  oneShotPort?: number;
   /** Where package-name plugin specs resolve from (the config file's directory). @default cwd */
   baseDir?: string;
   /** The config file, named in plugin load errors. */
@@ -32,6 +37,8 @@ export interface App {
   readonly peer: Peer;
   /** Null when no plugin is configured (or for a one-shot). */
   readonly host: PluginHost | null;
+  /** Why a one-shot keeps no history (a running peer holds the data directory), else null. */
+  readonly notStored: string | null;
   /** The one sink: network, plugins, auto-connect and rooms all report here. */
   readonly warnings: Warnings;
   /** After listening: auto-connect, join the configured rooms, run the plugins' onStart. */
@@ -44,8 +51,21 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const identity = await loadIdentity(config.dataDir);
   const oneShot = opts.oneShot ?? false;
-  // one-shots run beside a running peer on the same data directory: they keep no history
-  const store = config.store && !oneShot ? await openStore(config) : null;
+  // one-shots run beside a running peer on the same data directory: they write the history only
+  // when its lock is free (a running peer's store cannot be written from here)
+  let store: Store | null = null;
+  let notStored: string | null = null;
+  if (config.store && !oneShot) store = await openStore(config);
+  else if (config.store) {
+    try {
+      store = await openStore(config);
+    } catch (err) {
+      const locked = err instanceof PeerchatError && err.code === 'ERR_STORE_LOCKED';
+      notStored = locked
+        ? `not stored in the history: a running peer holds the data directory ${config.dataDir}`
+        : `not stored in the history: ${errorMessage(err)}`;
+    }
+  }
   const warnings = new Warnings();
   if (store) {
     store.on('warning', (err) => warnings.sink(toWarning(err, 'store', 'ERR_STORE_WRITE')));
@@ -60,7 +80,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   peer = new Peer({
     name: config.name,
     host: config.host,
-    port: oneShot ? 0 : config.port,
+    port: oneShot ? (opts.oneShotPort ?? 0) : config.port,
     identity,
     dataDir: config.dataDir,
     classic: config.classic,
@@ -105,6 +125,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   return {
     peer: ready,
     host,
+    notStored,
     warnings,
     async begin() {
       autoConnect.start();

@@ -63,3 +63,6 @@ export const MAX_PENDING = 1000;
 export const ROOM_GRACE_MS = 1500;
 /** How often queued messages are checked for expiry. */
 export const EXPIRE_CHECK_MS = 30_000;
+
+/** How long peer.ready() waits for the configured peers' first connection round at most. */
+export const DEFAULT_READY_TIMEOUT_MS = 10_000;

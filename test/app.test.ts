@@ -50,18 +50,27 @@ t.test('one sink: warnings from anywhere are rate-limited before the peer emits 
   t.equal(seen.length, WARNINGS_PER_WINDOW);
 });
 
-t.test('a one-shot app keeps no history, loads no plugins and takes an ephemeral port', async (t) => {
-  const dir = t.testdir();
-  writeFileSync(path.join(dir, 'shout.mjs'), SHOUT);
-  const app = await createApp(config(dir, { plugins: ['./shout.mjs'], port: 65000 }), {
-    oneShot: true,
-    baseDir: dir,
-  });
-  t.teardown(() => app.stop());
-  t.equal(app.host, null);
-  t.equal(app.peer.store, null);
-  t.equal(app.peer.port, 0);
-});
+t.test(
+  'a one-shot app loads no plugins, takes an ephemeral port, and keeps history only when the lock is free',
+  async (t) => {
+    const dir = t.testdir();
+    writeFileSync(path.join(dir, 'shout.mjs'), SHOUT);
+    const app = await createApp(config(dir, { plugins: ['./shout.mjs'], port: 65000 }), {
+      oneShot: true,
+      baseDir: dir,
+    });
+    t.teardown(() => app.stop());
+    t.equal(app.host, null);
+    t.not(app.peer.store, null, 'the data directory was free: the one-shot writes its history');
+    t.equal(app.notStored, null);
+    t.equal(app.peer.port, 0);
+    // a second one-shot beside it (as beside a running peer): no store, and the reason
+    const beside = await createApp(config(dir, {}), { oneShot: true });
+    t.teardown(() => beside.stop());
+    t.equal(beside.peer.store, null);
+    t.match(beside.notStored, /^not stored in the history: a running peer holds the data directory /);
+  },
+);
 
 t.test('auto-connect failures and room failures reach the sink as coded warnings', async (t) => {
   const dir = t.testdir();

@@ -78,7 +78,8 @@ export async function loadForCommand(argv: GlobalArgs, askName: boolean): Promis
     askName && io.stdin.isTTY
       ? async () => {
           const { promptForName } = await import('./prompt.js');
-          return promptForName(io.stdin, argv.json ? io.stderr : io.stdout);
+          const { userConfigFile } = await import('../config/load.js');
+          return promptForName(io.stdin, argv.json ? io.stderr : io.stdout, userConfigFile());
         }
       : undefined;
   const loaded = await loadConfig({

@@ -12,8 +12,18 @@ import { onFatalShutdown } from './fatal.js';
 
 export type RunMode =
   /** baseDir: the config file's directory; package-name plugin specs resolve from there. */
-  | { kind: 'start'; json: boolean; eval?: string; baseDir?: string; configFile?: string | null }
-  | { kind: 'send'; target: string; text: string; json: boolean }
+  | {
+      kind: 'start';
+      json: boolean;
+      eval?: string;
+      baseDir?: string;
+      configFile?: string | null;
+      /** No REPL, no script: run until a signal (also when stdin is empty and not a terminal). */
+      headless?: boolean;
+      /** Wait up to this many ms for the autoConnect peers (peer.ready()) before any code runs. */
+      waitConnected?: number;
+    }
+  | { kind: 'send'; target: string; text: string; json: boolean; port?: number }
   | { kind: 'query'; target: string; json: boolean }
   | {
       kind: 'run';
@@ -22,6 +32,7 @@ export type RunMode =
       baseDir?: string;
       configFile?: string | null;
       args?: string[];
+      waitConnected?: number;
     };
 
 export interface RunIo {
@@ -42,6 +53,7 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
   const withConfig = mode.kind === 'start' || mode.kind === 'run';
   const app = await createApp(config, {
     oneShot: oneShotMode,
+    oneShotPort: mode.kind === 'send' ? mode.port : undefined,
     baseDir: withConfig ? mode.baseDir : undefined,
     configFile: (withConfig && mode.configFile) || undefined,
     log: logs.log,
@@ -49,7 +61,7 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     onFatal: () => void app.stop().then(() => process.exit(1)),
   });
   const { peer, host } = app;
-  if (mode.kind === 'send' || mode.kind === 'query') return oneShot(peer, mode, io);
+  if (mode.kind === 'send' || mode.kind === 'query') return oneShot(peer, mode, io, app.notStored);
 
   const { shouldUseColor } = await import('../repl/format.js');
   const color = shouldUseColor({
@@ -57,7 +69,12 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     stream: (mode.json ? io.stderr : io.stdout) as { isTTY?: boolean },
   });
   await peer.listen();
-  const interactive = mode.kind === 'start' && mode.eval === undefined && Boolean(io.stdin.isTTY);
+  const { runHeadless, nullInput } = await import('./headless.js');
+  // --headless, or stdin at /dev/null with nothing else to run (a service, nohup, a container)
+  const headless =
+    mode.kind === 'start' && (mode.headless === true || (mode.eval === undefined && nullInput(io.stdin)));
+  const interactive =
+    mode.kind === 'start' && !headless && mode.eval === undefined && Boolean(io.stdin.isTTY);
   if (!mode.json) {
     // scripts keep stdout for their results
     (interactive ? io.stdout : io.stderr).write(
@@ -88,9 +105,18 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
 
   for (const s of SIGNALS) if (!(interactive && s === 'SIGINT')) process.on(s, onSignal);
 
+  const waitConnected = mode.kind === 'start' || mode.kind === 'run' ? mode.waitConnected : undefined;
+  if (waitConnected !== undefined) {
+    // the configured peers first, then the code (`-e 'await peer.broadcast(...)'` reaches them)
+    await app.begin();
+    await peer.ready({ timeout: waitConnected });
+  }
   let done: Promise<number>;
   const repl = await import('../repl/index.js');
-  if (mode.kind === 'run') {
+  const headlessOpts = { output: io.stdout, json: mode.json, color, logLevel: config.logLevel };
+  if (headless) {
+    done = runHeadless(peer, { ...headlessOpts, announce: mode.json });
+  } else if (mode.kind === 'run') {
     done = repl.runModule(mode.script, common, mode.args);
   } else if (mode.eval !== undefined) {
     done = repl.evalCode(mode.eval, common);
@@ -109,7 +135,7 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
       });
     });
   }
-  await app.begin();
+  if (waitConnected === undefined) await app.begin();
   const code = await done;
   await stop();
   for (const s of SIGNALS) process.off(s, onSignal);
@@ -121,8 +147,10 @@ async function oneShot(
   peer: Peer,
   mode: Extract<RunMode, { kind: 'send' | 'query' }>,
   io: RunIo,
+  notStored: string | null,
 ): Promise<number> {
   await peer.listen();
+  if (notStored && mode.kind === 'send') io.stderr.write(`peerchat: ${notStored}\n`);
   try {
     if (mode.kind === 'send') {
       const result = await peer.send(mode.target, mode.text);

@@ -377,3 +377,8 @@ export function sanitizeName(raw: string): string {
   const name = raw.replace(/\s+/g, '').slice(0, NAME_MAX);
   return nameSchema.safeParse(name).success ? name : FALLBACK_NAME;
 }
+
+/** The JSON user config file the first-run name prompt offers to save to. */
+export function userConfigFile(dir: string = envPaths(MODULE_NAME, { suffix: '' }).config): string {
+  return path.join(dir, 'config.json');
+}

@@ -4,10 +4,16 @@
  */
 import type { Warning } from '../errors.js';
 import type { RoomSummary } from '../rooms/swarm.js';
+import type { Contact } from '../store/contacts.js';
 import type { HistoryOptions, StoredMessage } from '../store/store.js';
 import type { ChatMessage, DisconnectReason, PeerInfo, SendResult } from '../types.js';
 
-export type { HistoryOptions, RoomSummary, StoredMessage };
+export type { Contact, HistoryOptions, RoomSummary, StoredMessage };
+
+/** A contact, and whether a session with it is open now. */
+export interface ContactInfo extends Contact {
+  connected: boolean;
+}
 
 export interface ListeningInfo {
   name: string;
@@ -51,6 +57,11 @@ export interface SendOptions {
   wait?: boolean;
 }
 
+export interface ReadyOptions {
+  /** Resolve after this many ms even if the round is not over. @default 10000 */
+  timeout?: number;
+}
+
 export interface ConnectOptions {
   /** Expected hex public key: any other key is refused. */
   key?: string;
@@ -66,12 +77,20 @@ export interface PeerApi {
   readonly id: string | null;
   readonly fingerprint: string | null;
 
-  /** Send `text` to a target: "ip:port" or the name of a known peer. */
+  /**
+   * Send `text` to a target: "ip:port", or the name or fingerprint prefix of a live peer or a contact.
+   * A contact that is away gets the message queued to its key (with a store).
+   */
   send(target: string, text: string, opts?: SendOptions): Promise<SendResult>;
   /** Send to every connected peer; one result per peer, never rejects for one peer's failure. */
   broadcast(text: string): Promise<SendResult[]>;
-  /** Open a persistent session (CONNECT/ACK, upgraded to native between peerchat peers). */
+  /** Open a persistent session (CONNECT/ACK, upgraded to native between peerchat peers); `address` may be a contact's name. */
   connect(address: string, opts?: ConnectOptions): Promise<PeerInfo>;
+  /**
+   * Resolves, with the connected peers, once every configured autoConnect peer is connected or has
+   * failed its first attempt (at once without autoConnect), or when `timeout` ms have passed.
+   */
+  ready(opts?: ReadyOptions): Promise<PeerInfo[]>;
   /** Connect to every discovered peer that is not connected yet. */
   connectAll(): Promise<PeerInfo[]>;
   /** Ask a peer for its connected peers; resolves to the peer keys ("ip:port") learned. */
@@ -88,6 +107,11 @@ export interface PeerApi {
   resolve(target: string): PeerInfo;
   /** Accept a new key for an address deliberately (after ERR_KEY_MISMATCH). */
   trust(address: string, key: string): void;
+  /**
+   * The contact book: every peer a session was held with (key, name, last addresses, first/last seen,
+   * how met), most recently seen first; with `target`, the contacts it names. Empty without a store.
+   */
+  contacts(target?: string): ContactInfo[];
 
   /** Stored messages, oldest first; `target` is "ip:port" or a peer name. Empty without a store. */
   history(target?: string, opts?: HistoryOptions): StoredMessage[];

@@ -44,17 +44,22 @@ export class AutoConnect extends EventEmitter<AutoConnectEvents> {
     if (entry && !this.stopped) this.schedule(entry, 0);
   };
 
+  private startRound: (round: Promise<unknown>) => void = () => {};
+
   constructor(
     private readonly peer: Peer,
     private readonly entries: AutoConnectEntry[],
     private readonly opts: { baseMs?: number; capMs?: number } = {},
   ) {
     super();
+    // peer.ready() waits for the first round from now on, even if asked before start()
+    if (entries.length > 0) peer.awaitFirstRound(new Promise((resolve) => (this.startRound = resolve)));
   }
 
   start(): void {
     this.peer.on('peer-disconnected', this.onDisconnect);
-    for (const e of this.entries) void this.attempt(e);
+    // the first round: every entry connected or failed its first attempt
+    this.startRound(Promise.all(this.entries.map((e) => this.attempt(e))));
   }
 
   stop(): void {

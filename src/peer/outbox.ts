@@ -9,6 +9,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { MAX_SEND_TEXT_BYTES } from '../defaults.js';
 import { errorMessage, isPeerchatError, PeerchatError } from '../errors.js';
+import { parseAddress } from '../net/address.js';
 import { sendOneShot } from '../net/classic/client.js';
 import { encodeFrame, ORIGINAL_READ_BYTES } from '../net/classic/codec.js';
 import { fingerprint } from '../net/native/identity.js';
@@ -30,7 +31,8 @@ const MAX_LATE_ACKS = 10_000;
 export interface OutboxHooks {
   /** The record for a target (a known peer, or a blank one for a typed address). */
   resolve(target: string): PeerRecord;
-  connect(address: string): Promise<PeerInfo>;
+  /** Dial an address; `key`: the key the peer we mean has (a contact's), any other is refused. */
+  connect(address: string, key: string | null): Promise<PeerInfo>;
   /** Dial an address expecting this key (the redial of a peer with queued messages). */
   dial(address: string, key: string): Promise<PeerInfo>;
   /** The key pinned for an address (a native peer that is away). */
@@ -94,15 +96,40 @@ export class Outbox {
     if (core.isSelf(rec.host, rec.port))
       throw new PeerchatError('ERR_INVALID_ADDRESS', `${rec.address} is this peer`);
     let session = rec.session;
+    if (session && rec.key && parseAddress(target.trim())) {
+      // a typed address whose session came in claiming it with another key than the one pinned
+      // there (see docs/security.md "Pins and contacts"): never send to it by address
+      const pinned = hooks.pinned(rec.address);
+      if (pinned && pinned !== rec.key) {
+        throw new PeerchatError(
+          'ERR_KEY_MISMATCH',
+          `${rec.address} is pinned to ${fingerprint(pinned)}, but the peer connected from there presents ` +
+            `${fingerprint(rec.key)}; send by its name or fingerprint, or accept it with .trust ${rec.address} ${rec.key}`,
+        );
+      }
+    }
     if (!session) {
+      // a contact's key is what the dial must meet; else the pin of the address decides
+      const expected = rec.key;
       try {
-        const info = await hooks.connect(rec.address);
+        if (!rec.address) {
+          throw new PeerchatError(
+            'ERR_PEER_UNREACHABLE',
+            `${rec.name ?? 'this contact'} has no known address`,
+          );
+        }
+        const info = await hooks.connect(rec.address, expected);
         rec = core.table.get(info.address) ?? rec;
         session = rec.session;
       } catch (err) {
         const code = err instanceof PeerchatError ? err.code : null;
+        // someone else answers at a contact's last address: the contact is away, not changed
+        const elsewhere = code === 'ERR_KEY_MISMATCH' && expected !== null;
         const unreachable =
-          code === 'ERR_PEER_UNREACHABLE' || code === 'ERR_CONNECT_TIMEOUT' || code === 'ERR_DISCONNECTED';
+          code === 'ERR_PEER_UNREACHABLE' ||
+          code === 'ERR_CONNECT_TIMEOUT' ||
+          code === 'ERR_DISCONNECTED' ||
+          elsewhere;
         // a known native peer that is away: the outbox keeps the message until it is back
         const queue = unreachable && core.store !== null && this.keyOf(rec) !== null;
         // a peer that does not answer CONNECT may still take a one-shot MESSAGE, as the original sends it

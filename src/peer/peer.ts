@@ -4,18 +4,33 @@
  */
 import { EventEmitter } from 'node:events';
 import { networkInterfaces } from 'node:os';
-import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, EXPIRE_CHECK_MS, LISTEN_BACKLOG } from '../defaults.js';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_READY_TIMEOUT_MS,
+  DEFAULT_TIMEOUTS,
+  EXPIRE_CHECK_MS,
+  LISTEN_BACKLOG,
+} from '../defaults.js';
 import { PeerchatError } from '../errors.js';
-import { formatAddress, toAddress } from '../net/address.js';
+import { formatAddress, parseAddress, toAddress } from '../net/address.js';
 import { Listener } from '../net/listener.js';
 import type { KnownHosts } from '../net/native/known-hosts.js';
 import type { Session } from '../net/session.js';
 import { type Opened, Upgrade } from '../net/upgrade.js';
 import type { RoomSummary } from '../rooms/swarm.js';
+import { matchContacts } from '../store/contacts.js';
 import type { HistoryOptions, Store, StoredMessage } from '../store/store.js';
 import type { ChatMessage, Identity, PeerInfo, SendResult } from '../types.js';
 import { VERSION } from '../version.js';
-import type { ConnectOptions, ListeningInfo, PeerApi, PeerEvents, SendOptions } from './api.js';
+import type {
+  ConnectOptions,
+  ContactInfo,
+  ListeningInfo,
+  PeerApi,
+  PeerEvents,
+  ReadyOptions,
+  SendOptions,
+} from './api.js';
 import type { PeerCore } from './core.js';
 import { Discovery } from './discovery.js';
 import { Inbox } from './inbox.js';
@@ -58,6 +73,8 @@ export class Peer extends EventEmitter implements PeerApi {
   readonly #outbox: Outbox;
   readonly #discovery: Discovery;
   readonly #rooms: PeerRooms;
+  /** The configured peers' first connection round (see AutoConnect); ready() waits for it. */
+  #firstRound: Promise<unknown> = Promise.resolve();
 
   constructor(opts: PeerOptions) {
     super();
@@ -105,11 +122,12 @@ export class Peer extends EventEmitter implements PeerApi {
     };
     this.#discovery = new Discovery(core, (address) => this.connect(address));
     this.#inbox = new Inbox(core, transform('incoming'));
+    if (this.store) this.table.contacts = () => this.store?.contacts() ?? [];
     this.#outbox = new Outbox(
       core,
       {
         resolve: (target) => this.table.target(target),
-        connect: (address) => this.connect(address),
+        connect: (address, key) => this.connect(address, key ? { key } : {}),
         dial: (address, key) => this.connect(address, { key }),
         pinned: (address) => this.#trust.pinned(address),
         downgrade: (rec) => this.#trust.refuseDowngrade(rec.address, rec.key),
@@ -243,23 +261,84 @@ export class Peer extends EventEmitter implements PeerApi {
   trust(address: string, key: string): void {
     this.#trust.trust(address, key);
   }
+  contacts(target?: string): ContactInfo[] {
+    let book: ContactInfo[];
+    try {
+      book = (this.store?.contacts() ?? []).map((c) => ({
+        ...c,
+        connected: c.key
+          ? this.table.byKey(c.key)?.session != null
+          : this.table.get(c.addresses[0] ?? '')?.session != null,
+      }));
+    } catch (err) {
+      this.warnings.fail(err, 'could not read the contacts');
+      return [];
+    }
+    return target === undefined ? book : (matchContacts(book, String(target)) as ContactInfo[]);
+  }
+
+  /** Called by AutoConnect when it is created: ready() waits for `round` (a promise of the round). */
+  awaitFirstRound(round: Promise<Promise<unknown>>): void {
+    this.#firstRound = round.then((r) => r);
+  }
+
+  async ready(opts: ReadyOptions = {}): Promise<PeerInfo[]> {
+    const timeout = opts.timeout ?? DEFAULT_READY_TIMEOUT_MS;
+    if (!Number.isFinite(timeout) || timeout < 0) {
+      throw new PeerchatError(
+        'ERR_USAGE',
+        'ready({ timeout }): timeout is a number of milliseconds, 0 or more',
+      );
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeout);
+    });
+    try {
+      await Promise.race([this.#firstRound.catch(() => {}), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.connectedPeers();
+  }
 
   // ---- outbound ----------------------------------------------------------------------------------
 
   connect(address: string, opts: ConnectOptions = {}): Promise<PeerInfo> {
     this.#assertOpen();
+    if (typeof address === 'string' && !parseAddress(address.trim())) {
+      // a contact's name or fingerprint prefix: its live session, else its last address with its key
+      const rec = this.#contactRecord(address.trim());
+      if (rec?.session) return Promise.resolve(toInfo(rec));
+      if (rec?.address) return this.connect(rec.address, { key: opts.key ?? rec.key ?? undefined });
+      if (rec) {
+        const who = rec.name ?? address;
+        return Promise.reject(new PeerchatError('ERR_PEER_UNREACHABLE', `${who} has no known address`));
+      }
+    }
     const a = toAddress(address);
     const key = formatAddress(a.host, a.port);
     if (this.#isSelf(a.host, a.port)) {
       return Promise.reject(new PeerchatError('ERR_INVALID_ADDRESS', `${key} is this peer`));
     }
     const rec = this.table.get(key);
+    const want = opts.key?.toLowerCase();
+    if (rec?.session && want && rec.key !== want) {
+      // another peer holds a session from that address (a reused port): not the one asked for
+      const shown = rec.fingerprint ?? 'no key';
+      return Promise.reject(
+        new PeerchatError(
+          'ERR_KEY_MISMATCH',
+          `${key} is now ${shown}, not the key expected (${want.slice(0, 16)}…)`,
+        ),
+      );
+    }
     if (rec?.session) return Promise.resolve(toInfo(rec));
     let p = this.#dialing.get(key);
     if (!p) {
       p = this.#upgrade
         .dial(a.host, a.port, opts.key ?? null)
-        .then((o) => this.#adopt(o))
+        .then((o) => this.#adopt(o, { expected: opts.key ?? null }))
         .finally(() => this.#dialing.delete(key));
       this.#dialing.set(key, p);
     }
@@ -302,8 +381,10 @@ export class Peer extends EventEmitter implements PeerApi {
     if (!this.store) return [];
     let peer = opts.peer;
     if (target !== undefined && target !== null) {
-      const rec = this.table.resolve(String(target).trim());
-      peer = rec ? rec.address : String(target).trim();
+      const t = String(target).trim();
+      const rec = this.table.resolve(t) ?? (parseAddress(t) ? undefined : this.#contactRecord(t));
+      // a contact's rows are found by its key, whatever address it used
+      peer = rec ? (rec.key ?? rec.address) : t;
     }
     return this.store.history({ ...opts, peer });
   }
@@ -326,10 +407,19 @@ export class Peer extends EventEmitter implements PeerApi {
 
   // ---- internals ---------------------------------------------------------------------------------
 
-  /** A ready session: check it against the address dialled and its pin, then put it in the tables. */
-  #adopt(o: Opened): PeerInfo {
+  /** The live peer or contact a name or fingerprint prefix names; undefined when none does. */
+  #contactRecord(target: string): PeerRecord | undefined {
+    return this.table.resolve(target) ?? this.table.contact(target);
+  }
+
+  /**
+   * A ready session: check it against the address dialled and its pin (`dial.expected`: the key the
+   * dial meant, a contact's or a configured one), refuse plaintext to a peer known by a key, then
+   * put it in the tables.
+   */
+  #adopt(o: Opened, dial?: { expected: string | null }): PeerInfo {
     const refused =
-      this.#trust.admit(o) ??
+      this.#trust.admit(o, dial?.expected ?? null) ??
       (o.key
         ? null
         : this.#trust.refuseDowngrade(
@@ -346,7 +436,7 @@ export class Peer extends EventEmitter implements PeerApi {
   #established(rec: PeerRecord, session: Session): void {
     if (!this.store) return;
     this.store
-      .seenPeer({ address: rec.address, key: rec.key, name: rec.name ?? '' })
+      .seenPeer({ address: rec.address, key: rec.key, name: rec.name ?? '', via: rec.via })
       .catch((err) => this.warnings.fail(err, 'store'));
     if (session.protocol === 'native') this.#outbox.flush(rec, session);
   }

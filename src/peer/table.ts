@@ -3,6 +3,7 @@ import { MAX_DISCOVERED, MAX_DISCOVERED_PER_SOURCE } from '../defaults.js';
 import { PeerchatError } from '../errors.js';
 import { formatAddress, parseAddress } from '../net/address.js';
 import type { Session } from '../net/session.js';
+import { type Contact, describeContact, MIN_PREFIX, matchContacts } from '../store/contacts.js';
 import type { PeerInfo, Protocol, Via } from '../types.js';
 
 export interface PeerRecord {
@@ -37,6 +38,8 @@ export function toInfo(r: PeerRecord): PeerInfo {
 
 export class PeerTable {
   private readonly byAddress = new Map<string, PeerRecord>();
+  /** The contact book, consulted when no live peer matches a target (null: no store). */
+  contacts: (() => Contact[]) | null = null;
 
   get(address: string): PeerRecord | undefined {
     return this.byAddress.get(address);
@@ -116,28 +119,62 @@ export class PeerTable {
 
   /**
    * A send/query target: a known peer (see resolve), else a blank record for a typed "ip:port"
-   * (not added: typing an address discovers nothing); ERR_UNKNOWN_TARGET for anything else.
+   * (not added: typing an address discovers nothing), else a contact (see contact);
+   * ERR_UNKNOWN_TARGET for anything else.
    */
   target(target: string): PeerRecord {
     const t = target.trim();
     const found = this.resolve(t);
     if (found) return found;
     const a = parseAddress(t);
-    if (!a) {
-      throw new PeerchatError(
-        'ERR_UNKNOWN_TARGET',
-        `no known peer is called "${t}" (use "ip:port" or a peer's name)`,
-      );
+    if (a) {
+      const address = formatAddress(a.host, a.port);
+      return this.get(address) ?? PeerTable.blank(address, a.host, a.port);
     }
-    const address = formatAddress(a.host, a.port);
-    return this.get(address) ?? PeerTable.blank(address, a.host, a.port);
+    const known = this.contact(t);
+    if (known) return known;
+    throw new PeerchatError(
+      'ERR_UNKNOWN_TARGET',
+      `no known peer or contact is called "${t}" (use "ip:port", a name or a fingerprint prefix)`,
+    );
+  }
+
+  /**
+   * The contact a name or fingerprint prefix names: its live record when its key is connected, else a
+   * blank record (not added) at its last address carrying its key, so a dial expects that key and a
+   * send queues to it. Address "" when it was only met in rooms. Several contacts: ERR_AMBIGUOUS_TARGET.
+   */
+  contact(target: string): PeerRecord | undefined {
+    const hits = this.contacts ? matchContacts(this.contacts(), target) : [];
+    if (hits.length > 1) {
+      const list = hits.map(describeContact).join(', ');
+      throw new PeerchatError('ERR_AMBIGUOUS_TARGET', `"${target}" names ${hits.length} contacts: ${list}`);
+    }
+    const c = hits[0];
+    if (!c) return undefined;
+    const live = c.key ? this.byKey(c.key) : this.get(c.addresses[0] ?? '');
+    if (live) return live;
+    const address = c.addresses[0] ?? '';
+    const a = parseAddress(address);
+    const rec = PeerTable.blank(a ? address : '', a?.host ?? '', a?.port ?? 0);
+    rec.key = c.key;
+    rec.fingerprint = c.fingerprint;
+    rec.name = c.name;
+    rec.protocol = c.key ? 'native' : 'classic';
+    return rec;
   }
 
   /** Find by exact address, then by name (connected first); ambiguous names list the candidates. */
   resolve(target: string): PeerRecord | undefined {
     const exact = this.byAddress.get(target);
     if (exact) return exact;
-    const named = this.all().filter((r) => r.name === target || r.fingerprint === target || r.key === target);
+    let named = this.all().filter((r) => r.name === target || r.fingerprint === target || r.key === target);
+    const prefix = target.toLowerCase().replace(/:/g, '');
+    if (named.length === 0 && prefix.length >= MIN_PREFIX && /^[0-9a-f]+$/.test(prefix)) {
+      named = this.all().filter(
+        (r) => r.key?.startsWith(prefix) || r.fingerprint?.replace(/:/g, '').startsWith(prefix),
+      );
+    }
     const pool = named.some((r) => r.session) ? named.filter((r) => r.session) : named;
     if (pool.length > 1) {
       const list = pool.map((r) => `${r.address}${r.fingerprint ? ` (${r.fingerprint})` : ''}`).join(', ');

@@ -37,14 +37,18 @@ export class Trust {
    * (else a stranger on a pinned address could claim another, unpinned one); then its key is
    * checked against the pin of its address. Only an address we dialled is pinned on first use: an
    * inbound session's port is a claim, and pins made from claims would raise false alarms once
-   * another peer listens on that port.
+   * another peer listens on that port. `expected`: the key the dial meant (a contact's or a
+   * configured one): presented at a pinned address, the pin moves to it.
    */
-  admit(o: {
-    host: string;
-    port: number;
-    key: string | null;
-    dialled?: { host: string; port: number };
-  }): PeerchatError | null {
+  admit(
+    o: {
+      host: string;
+      port: number;
+      key: string | null;
+      dialled?: { host: string; port: number };
+    },
+    expected: string | null = null,
+  ): PeerchatError | null {
     const address = formatAddress(o.host, o.port);
     if (o.dialled && o.dialled.port !== o.port) {
       const at = formatAddress(o.dialled.host, o.dialled.port);
@@ -54,12 +58,23 @@ export class Trust {
           '(someone else may be listening on that address)',
       );
     }
-    return o.key ? this.pin(address, o.key, o.dialled !== undefined) : null;
+    return o.key ? this.pin(address, o.key, { create: o.dialled !== undefined, expected }) : null;
   }
 
-  /** Pin the key of an address on first use; a changed key is an error naming the way to accept it. */
-  pin(address: string, key: string, create = true): PeerchatError | null {
+  /**
+   * Pin the key of an address on first use (`create`); a changed key is an error naming the way to
+   * accept it, unless it is the key the dial `expected` (docs/security.md "Pins and contacts").
+   */
+  pin(
+    address: string,
+    key: string,
+    opts: { create?: boolean; expected?: string | null } = {},
+  ): PeerchatError | null {
     const state = this.knownHosts.check(address, key);
+    if (state === 'mismatch' && opts.expected?.toLowerCase() === key) {
+      this.knownHosts.trust(address, key);
+      return null;
+    }
     if (state === 'mismatch') {
       return new PeerchatError(
         'ERR_KEY_MISMATCH',
@@ -68,7 +83,7 @@ export class Trust {
           `\`peerchat trust ${address} ${key}\`.`,
       );
     }
-    if (state === 'new' && create) this.knownHosts.pinSoon(address, key);
+    if (state === 'new' && (opts.create ?? true)) this.knownHosts.pinSoon(address, key);
     return null;
   }
 

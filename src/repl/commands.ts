@@ -5,7 +5,16 @@ import type { Warning } from '../errors.js';
 import { PeerchatError } from '../errors.js';
 import type { ChatMessage } from '../types.js';
 import { type ArgsSpec, type OptionSpec, parseCommandArgs, positiveInt } from './args.js';
-import { type Colors, formatMessage, formatPeerTable, formatText, plural, sanitize } from './format.js';
+import {
+  type Colors,
+  formatContacts,
+  formatMessage,
+  formatPeerTable,
+  formatText,
+  formatWhois,
+  plural,
+  sanitize,
+} from './format.js';
 import type { PeerGlobal } from './global.js';
 
 /** A dot-command. `action` gets the text after the command name (trimmed) and resolves to data. */
@@ -36,6 +45,9 @@ export const BUILTIN_COMMANDS: readonly string[] = [
   'join',
   'leave',
   'rooms',
+  'contacts',
+  'whois',
+  'trust',
 ];
 
 /** Every name a plugin command may not take (pass to the plugin host as reservedCommands). */
@@ -281,6 +293,35 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
         return result;
       },
     },
+    contacts: {
+      help: 'Show the contact book: every peer met, with its last address and when it was seen',
+      action() {
+        const list = g.contacts();
+        io.print(list.length ? formatContacts(list, c) : c.dim('no contacts yet (or no store)'));
+        return list;
+      },
+    },
+    whois: {
+      help: 'Show what is known about a peer: .whois <name | ip:port | fingerprint prefix>',
+      action(args) {
+        const [target = ''] = words(args, '.whois <target>', 1);
+        const list = g.contacts(target);
+        io.print(
+          list.length
+            ? list.map((k) => formatWhois(k, c)).join('\n')
+            : c.dim(`no contact matches "${sanitize(target)}"`),
+        );
+        return list;
+      },
+    },
+    trust: {
+      help: 'Accept a (changed) key for an address: .trust <ip:port> <hex key>',
+      action(args) {
+        const [address = '', key = ''] = words(args, '.trust <ip:port> <hex key>', 2);
+        g.trust(address, key);
+        io.print(`${c.green('trusted')} ${key.slice(0, 16)}… for ${address}`);
+      },
+    },
     peers: {
       help: 'Show active (discovered) peers',
       action() {
@@ -290,9 +331,9 @@ export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, Re
       },
     },
     connect: {
-      help: 'Connect to a peer: .connect <ip:port>',
+      help: 'Connect to a peer: .connect <ip:port | contact name>',
       async action(args) {
-        const [address = ''] = words(args, '.connect <ip:port>', 1);
+        const [address = ''] = words(args, '.connect <ip:port | name>', 1);
         const info = await g.connect(address);
         io.print(
           `${c.green('connected')} to ${sanitize(info.name ?? '?')} ${info.address} (${info.protocol ?? '?'})`,

@@ -11,8 +11,8 @@ export type Completion = [completions: string[], substring: string];
 export type CompleterCallback = (err: Error | null, result?: Completion) => void;
 export type Completer = (line: string, cb: CompleterCallback) => void;
 
-const TARGET_COMMANDS = new Set(['send', 'query', 'chat', 'history']);
-const ADDRESS_COMMANDS = new Set(['connect']);
+const TARGET_COMMANDS = new Set(['send', 'query', 'chat', 'history', 'whois']);
+const ADDRESS_COMMANDS = new Set(['connect', 'trust']);
 const TARGET_METHODS = new Set(['send', 'query', 'chat']);
 const ADDRESS_METHODS = new Set(['connect']);
 

@@ -87,6 +87,19 @@ export function formatDiscovered(p: PeerInfo, c: Colors): string {
 
 const FAILED_TEXT_CHARS = 40; // enough of the text to recognise which message failed
 
+/** One's own sent line, as in a chat client: the message, then its delivery state. */
+export function formatSent(msg: ChatMessage, state: string, error: string | undefined, c: Colors): string {
+  const mark =
+    state === 'acked'
+      ? c.green('✓ acked')
+      : state === 'failed'
+        ? c.red(`✗ failed${error ? `: ${oneLine(error)}` : ''}`)
+        : state === 'queued'
+          ? c.yellow('… queued')
+          : c.dim(state);
+  return `${formatMessage(msg, c)}  ${mark}`;
+}
+
 /** `12:00:01 ✓ delivered to bob: hello the…` (a message that waited in the outbox). */
 export function formatDelivered(msg: ChatMessage, c: Colors): string {
   const who = msg.name ? sanitize(msg.name) : msg.from;
@@ -135,6 +148,52 @@ export function formatPeerTable(peers: readonly PeerInfo[], c: Colors): string {
 function oneLine(text: string): string {
   const flat = sanitize(text.replace(/\s*\n\s*/g, ' ').trim());
   return flat.length > MAX_ERROR_CHARS ? `${flat.slice(0, MAX_ERROR_CHARS)}…` : flat;
+}
+
+/** What a contact line needs (Contact, with `connected` when the peer knows it). */
+export interface ContactLine {
+  key: string | null;
+  fingerprint: string | null;
+  name: string | null;
+  addresses: readonly string[];
+  firstSeen: number;
+  lastSeen: number;
+  met: string;
+  connected?: boolean;
+}
+
+/** One aligned row per contact: name, fingerprint, last address, last seen, how met, connected. */
+export function formatContacts(list: readonly ContactLine[], c: Colors, at: number = Date.now()): string {
+  const rows = list.map((k) => [
+    sanitize(k.name ?? '?'),
+    k.fingerprint ?? '(classic)',
+    k.addresses[0] ?? '-',
+    `seen ${formatStamp(k.lastSeen, at)}`,
+    `met ${k.met}`,
+  ]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r, i) => {
+      const [name = '', fp = '', address = '', seen = '', met = ''] = r;
+      const state = list[i]?.connected ? ` ${c.green('connected')}` : '';
+      return `${c.bold(name.padEnd(widths[0] ?? 0))}  ${c.dim(fp.padEnd(widths[1] ?? 0))}  ${c.cyan(
+        address.padEnd(widths[2] ?? 0),
+      )}  ${seen.padEnd(widths[3] ?? 0)}  ${met}${state}`;
+    })
+    .join('\n');
+}
+
+/** Everything known about one contact, one field a line. */
+export function formatWhois(k: ContactLine, c: Colors, at: number = Date.now()): string {
+  return [
+    `${c.bold(sanitize(k.name ?? '?'))}${k.connected ? ` ${c.green('connected')}` : ''}`,
+    `  key          ${k.key ?? '(none: a classic peer, known by its address)'}`,
+    `  fingerprint  ${k.fingerprint ?? '-'}`,
+    `  addresses    ${k.addresses.length ? k.addresses.join(', ') : '-'}`,
+    `  first seen   ${formatStamp(k.firstSeen, at)}`,
+    `  last seen    ${formatStamp(k.lastSeen, at)}`,
+    `  met          ${k.met}`,
+  ].join('\n');
 }
 
 /** Code of a coded error (PeerchatError or a Node system error), else null. Works across vm realms. */

@@ -90,6 +90,8 @@ const MEMBERS = {
   once: 'core',
   off: 'core',
   trust: 'core',
+  contacts: 'core',
+  ready: 'core',
   quit: 'core',
   toJSON: 'core',
   history: 'store',
@@ -230,6 +232,12 @@ export function createPeerGlobal(peer: PeerApi, ctx: PeerGlobalContext): PeerGlo
       requireString(address, 'address ("ip:port")', 'peer.trust(address, key)');
       requireString(key, 'key (hex public key)', 'peer.trust(address, key)');
       peer.trust(address, key);
+    },
+    async ready(opts) {
+      return peer.ready(opts);
+    },
+    contacts(target) {
+      return peer.contacts(target);
     },
     history(target, opts) {
       return peer.history(target, opts);

@@ -18,6 +18,7 @@ import {
   formatError,
   formatFailed,
   formatMessage,
+  formatSent,
   formatText,
   formatWarning,
   now,
@@ -110,6 +111,11 @@ export class Printer {
     this.print(formatDiscovered(peer, this.colors));
   }
 
+  /** One's own sent message with its delivery state (sent, acked, queued, failed). */
+  sent(msg: ChatMessage, state: string, error?: string): void {
+    this.print(formatSent(msg, state, error, this.colors));
+  }
+
   delivered(msg: ChatMessage): void {
     this.print(formatDelivered(msg, this.colors));
   }
@@ -147,7 +153,18 @@ export interface AttachPrinterOptions {
   warnings?: Printer;
   /** Where peer events (connected, discovered, ...) go. @default the same printer */
   events?: Printer;
+  /**
+   * Echo one's own sent messages into the transcript with their delivery state, and a line when a
+   * queued one is delivered later (`message-delivered`). @default false
+   */
+  echo?: boolean;
 }
+
+/** Events a Peer may emit beyond the PeerEvents this build knows (the outbox's `message-delivered`). */
+type LooseEmitter = {
+  on(event: string, fn: (...args: never[]) => void): unknown;
+  off(event: string, fn: (...args: never[]) => void): unknown;
+};
 
 /** Print the peer's incoming messages and events. Returns the function that unsubscribes. */
 export function attachPrinter(peer: PeerApi, printer: Printer, opts: AttachPrinterOptions = {}): () => void {
@@ -165,6 +182,9 @@ export function attachPrinter(peer: PeerApi, printer: Printer, opts: AttachPrint
     'message-delivered': (msg) => events.delivered(msg),
     warning: (w) => warnings.warning(w),
   };
+  if (opts.echo) {
+    handlers.sent = (msg, result) => printer.sent(msg, result.state, result.error);
+  }
   for (const [event, fn] of Object.entries(handlers)) peer.on(event as keyof PeerEvents, fn as never);
   return () => {
     for (const [event, fn] of Object.entries(handlers)) peer.off(event as keyof PeerEvents, fn as never);

@@ -294,7 +294,7 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
     });
   }
 
-  detach.push(attachPrinter(peer, printer, { shows: (msg) => chat.shows(msg) }));
+  detach.push(attachPrinter(peer, printer, { shows: (msg) => chat.shows(msg), echo: true }));
   if (opts.logs) detach.push(opts.logs.attach((level, message) => printer.log(level, message)));
   if (writer) detach.push(attachJson(peer, writer, { announce: opts.announce }));
   const stderr = opts.errorOutput ?? process.stderr;

@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { PeerchatError } from '../errors.js';
+import { CONTACTS_MIGRATION } from './contacts.js';
 
 /** 'pcht': marks the file as a peerchat database. */
 export const APPLICATION_ID = 0x70636874;
@@ -95,6 +96,8 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX messages_outbox ON messages (state, peer_key, seq) WHERE direction = 'out';
     `,
   },
+  // the contact book (issue 17): one row per key (or keyless address), filled from peers seen so far
+  { version: 3, sql: CONTACTS_MIGRATION },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -5,7 +5,8 @@
  */
 import type Database from 'better-sqlite3';
 import { PeerchatError } from '../errors.js';
-import type { ChatMessage } from '../types.js';
+import type { ChatMessage, Via } from '../types.js';
+import { recordContact } from './contacts.js';
 import { awaitsAck, IN_OUTBOX, type MessageState, params, type Row, toMessage, UNVERIFIED } from './rows.js';
 
 export interface RetentionLimits {
@@ -23,7 +24,7 @@ export type Op =
   | { t: 'transition'; id: string; to: MessageState; from: MessageState[]; error: string | null }
   | { t: 'retry'; id: string }
   | { t: 'drop'; id: string }
-  | { t: 'seen'; address: string; key: string; name: string | null; at: number }
+  | { t: 'seen'; address: string; key: string; name: string | null; at: number; via?: Via }
   | { t: 'pend'; id: string; max: number }
   | { t: 'unpend'; seqs: number[]; ids: string[] }
   | { t: 'expire'; ids: string[]; reason: string; now: number }
@@ -76,6 +77,13 @@ export class Ops {
            ON CONFLICT (address, key) DO UPDATE SET name = coalesce(excluded.name, name),
              last_seen = max(last_seen, excluded.last_seen)`,
         ).run(op.address, op.key, op.name, op.at, op.at);
+        recordContact(this.db, {
+          address: op.address,
+          key: op.key === UNVERIFIED ? null : op.key,
+          name: op.name,
+          via: op.via ?? 'tcp',
+          at: op.at,
+        });
         return undefined;
       case 'pend':
         return this.pend(op.id, op.max);

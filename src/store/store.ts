@@ -7,7 +7,8 @@ import { EventEmitter } from 'node:events';
 import type { Writable } from 'node:stream';
 import type Database from 'better-sqlite3';
 import { PeerchatError } from '../errors.js';
-import type { ChatMessage } from '../types.js';
+import type { ChatMessage, Via } from '../types.js';
+import { type Contact, readContacts } from './contacts.js';
 import {
   BUSY_TIMEOUT_MS,
   corruptError,
@@ -105,6 +106,8 @@ export interface SeenPeerInput {
   address: string;
   key?: string | null;
   name?: string | null;
+  /** How the session came: kept as the contact's "met" on first sight. @default 'tcp' */
+  via?: Via;
   /** @default Date.now() */
   at?: number;
 }
@@ -479,7 +482,13 @@ export class Store extends EventEmitter<StoreEvents> {
       key: typeof info.key === 'string' ? info.key : UNVERIFIED,
       name: typeof info.name === 'string' ? info.name : null,
       at: info.at ?? Date.now(),
+      via: info.via ?? 'tcp',
     }).then(() => undefined);
+  }
+
+  /** The contact book (src/store/contacts.ts), the most recently seen first. */
+  contacts(): Contact[] {
+    return this.read(() => readContacts(this.db));
   }
 
   /** Hold a stored incoming message for the user (chat mode). Record the message first. */

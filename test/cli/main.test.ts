@@ -354,9 +354,12 @@ t.test('no name anywhere on a TTY: ask, refusing spaces', async (t) => {
   const stdin = Object.assign(new PassThrough(), { isTTY: true });
   stdin.write('john smith\n');
   stdin.write('john\n');
+  stdin.write('n\n'); // not remembered
   const r = await run([], { stdin });
   t.equal(r.code, 0, r.stderr);
   t.equal(r.call?.config.name, 'john');
+  t.match(r.stdout, /Remember "john" in \S+config\.json\? \[Y\/n\] /, 'offers to save it');
+  t.notMatch(r.stdout, 'Saved:');
   t.equal(r.stdout.split('Enter your name (without any space): ').length - 1, 2, 'asked twice');
   t.match(r.stdout, 'without any space.');
   const named = await run(['--name', 'given'], { stdin: Object.assign(new PassThrough(), { isTTY: true }) });

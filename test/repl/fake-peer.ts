@@ -2,7 +2,14 @@
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { PeerchatError } from '../../src/errors.js';
-import type { ConnectOptions, PeerApi, RoomSummary, SendOptions, StoredMessage } from '../../src/peer/api.js';
+import type {
+  ConnectOptions,
+  ContactInfo,
+  PeerApi,
+  RoomSummary,
+  SendOptions,
+  StoredMessage,
+} from '../../src/peer/api.js';
 import type { ChatMessage, PeerInfo, SendResult } from '../../src/types.js';
 
 let seq = 0;
@@ -135,6 +142,16 @@ export class FakePeer extends EventEmitter implements PeerApi {
     this.chatTargets.push(address);
   }
 
+  async ready(): Promise<PeerInfo[]> {
+    this.calls.push('ready');
+    return this.connectedPeers();
+  }
+  /** The contact book the tests set. */
+  book: ContactInfo[] = [];
+  contacts(target?: string): ContactInfo[] {
+    this.calls.push(`contacts ${target ?? ''}`.trim());
+    return target === undefined ? this.book : this.book.filter((c) => c.name === target);
+  }
   trust(address: string, key: string): void {
     this.calls.push(`trust ${address} ${key}`);
   }

@@ -26,7 +26,7 @@ t.test('fresh open creates a migrated WAL database', async (t) => {
       name: string;
     }[]
   ).map((r) => r.name);
-  t.same(tables, ['messages', 'peers', 'pending']);
+  t.same(tables, ['contacts', 'messages', 'peers', 'pending']);
   db.close();
 });
 

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { MIGRATIONS } from '../../src/store/migrations.js';
+import { LATEST_VERSION, MIGRATIONS } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 import { KEY_A, KEY_B, msg, out } from './helpers.js';
 
@@ -76,7 +76,7 @@ t.test('a version 1 file migrates: rows and pending kept, incremental auto_vacuu
   );
   const check = new Database(store.path, { readonly: true });
   t.teardown(() => check.close());
-  t.equal(check.pragma('user_version', { simple: true }), 2);
+  t.equal(check.pragma('user_version', { simple: true }), LATEST_VERSION);
   t.equal(check.pragma('auto_vacuum', { simple: true }), 2, 'INCREMENTAL');
 });
 

@@ -5,6 +5,7 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.js';
 import { completionCommand } from './completion.js';
+import { contactsCommand } from './contacts.js';
 import { exportCommand } from './export.js';
 import { historyCommand } from './history.js';
 import { idCommand } from './id.js';
@@ -25,6 +26,7 @@ export const commands: CommandModule<GlobalArgs, any>[] = [
   idCommand,
   historyCommand,
   exportCommand,
+  contactsCommand,
   trustCommand,
   initCommand,
   pluginCommand,

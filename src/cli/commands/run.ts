@@ -4,8 +4,10 @@ import type { CommandModule } from 'yargs';
 import { PeerchatError } from '../../errors.js';
 import type { GlobalArgs } from '../context.js';
 import { loadForCommand, peerRunner } from '../context.js';
+import { waitMs } from './start.js';
 
 interface RunArgs extends GlobalArgs {
+  waitConnected?: number;
   script: string;
   args?: (string | number)[];
   '--'?: (string | number)[];
@@ -21,6 +23,10 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
         type: 'string',
         array: true,
         describe: 'Passed to the default export as its second argument; put options after --',
+      })
+      .option('wait-connected', {
+        type: 'number',
+        describe: 'Wait up to <ms> for the autoConnect peers before running code',
       })
       .parserConfiguration({ 'populate--': true })
       .example(
@@ -42,6 +48,7 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
       baseDir,
       configFile: filepath,
       args,
+      waitConnected: waitMs(argv.waitConnected),
     });
   },
 };

@@ -11,7 +11,8 @@ interface SendArgs extends GlobalArgs {
 
 export const sendCommand: CommandModule<GlobalArgs, SendArgs> = {
   command: 'send <target> <text..>',
-  describe: 'Connect, send one message, wait for delivery and exit',
+  describe:
+    'Connect, send one message, wait for delivery and exit (stored in the history when no peer runs on the data directory)',
   builder: (y) =>
     y
       .positional('target', { type: 'string', demandOption: true, describe: '"ip:port" of the peer' })
@@ -21,11 +22,14 @@ export const sendCommand: CommandModule<GlobalArgs, SendArgs> = {
     const { config } = await loadForCommand(argv, true);
     const runPeer = await peerRunner(argv.ctx);
     const text = argv.text.map(String).join(' ');
+    // --port is where this one-shot listens (its replies and the receiver's view of it); default any
+    const port = argv.port === undefined ? undefined : config.port;
     argv.ctx.exitCode = await runPeer(config, {
       kind: 'send',
       target: String(argv.target),
       text,
       json: argv.json,
+      port,
     });
   },
 };

@@ -4,7 +4,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { PeerchatError } from '../../../src/errors.js';
-import type { PeerApi, PeerEvents, RoomSummary, SendOptions, StoredMessage } from '../../../src/peer/api.js';
+import type {
+  ContactInfo,
+  PeerApi,
+  PeerEvents,
+  RoomSummary,
+  SendOptions,
+  StoredMessage,
+} from '../../../src/peer/api.js';
 import type { Interceptors } from '../../../src/peer/options.js';
 import type { ChatMessage, PeerInfo, SendResult } from '../../../src/types.js';
 
@@ -126,6 +133,12 @@ export class FakePeer extends EventEmitter implements PeerApi {
   }
 
   trust(): void {}
+  async ready(): Promise<PeerInfo[]> {
+    return [];
+  }
+  contacts(): ContactInfo[] {
+    return [];
+  }
 
   // no store and no rooms: what a peer with `store: false` that joined nothing answers
   history(): StoredMessage[] {

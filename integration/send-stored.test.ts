@@ -1,0 +1,68 @@
+/**
+ * The one-shot `peerchat send` through the real binary: stored in the sender's history when no
+ * peer holds the data directory (else it says it was not stored), and it listens on --port.
+ */
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { execa } from 'execa';
+import t from 'tap';
+import { Store } from '../src/store/store.js';
+import { BIN, Cluster, isolatedEnv } from './harness.js';
+
+t.setTimeout(60_000);
+
+/** A port the OS just gave out and took back (what --port 0 would pick). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+t.test(
+  'peerchat send: stored in the history, from --port; beside a running peer it says not stored',
+  async (t) => {
+    const cluster = new Cluster(t);
+    const bob = await cluster.spawn({ name: 'bob' });
+    const dir = mkdtempSync(path.join(cluster.root, 'sender-'));
+    const dataDir = path.join(dir, 'data');
+    const cli = (args: string[]) =>
+      execa(
+        process.execPath,
+        [BIN, ...args, '--data-dir', dataDir, '--host', '127.0.0.1', '--name', 'alice'],
+        {
+          env: isolatedEnv(dir),
+          extendEnv: false,
+          reject: false,
+          timeout: 30_000,
+        },
+      );
+    const port = await freePort();
+    const sent = await cli(['send', bob.address, 'hello from a one-shot', '--port', String(port)]);
+    t.equal(sent.exitCode, 0, sent.stderr);
+    t.match(sent.stdout, /^acked native message to /);
+    t.notMatch(sent.stderr, /not stored/);
+    const got = await bob.waitFor('message', (e) => e.text === 'hello from a one-shot');
+    t.equal(got.from, `127.0.0.1:${port}`, 'the one-shot listened on --port');
+    const history = await cli(['history', '--json']);
+    t.match(JSON.parse(history.stdout), {
+      direction: 'out',
+      peer: bob.address,
+      text: 'hello from a one-shot',
+      state: 'acked',
+    });
+
+    // a peer running on the same data directory holds its lock (here: its store, opened by this test)
+    const held = Store.open({ dataDir });
+    t.teardown(() => held.close());
+    const beside = await cli(['send', bob.address, 'beside a running peer']);
+    t.equal(beside.exitCode, 0, beside.stderr);
+    t.match(beside.stderr, /^peerchat: not stored in the history: a running peer holds the data directory /m);
+    await bob.waitFor('message', (e) => e.text === 'beside a running peer');
+  },
+);

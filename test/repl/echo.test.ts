@@ -1,0 +1,71 @@
+/**
+ * One's own sent lines in the REPL transcript, as a chat client shows them, with their delivery
+ * state: acked at once, queued for a peer that is away and then delivered (`message-delivered`).
+ * Streams-driven REPL over real loopback Peers with stores.
+ */
+import { PassThrough } from 'node:stream';
+import t, { type Test } from 'tap';
+import { loadIdentity } from '../../src/net/native/identity.js';
+import { Peer } from '../../src/peer/peer.js';
+import { startRepl } from '../../src/repl/start.js';
+import { Store } from '../../src/store/store.js';
+import type { ChatMessage } from '../../src/types.js';
+import { tempDir } from '../helpers/peers.js';
+import { until } from '../helpers/wait.js';
+import { collect, waitFor } from './fake-peer.js';
+
+async function storedPeer(t: Test, name: string) {
+  const dataDir = tempDir(t);
+  const store = Store.open({ dataDir });
+  const peer = new Peer({ name, host: '127.0.0.1', identity: await loadIdentity(dataDir), dataDir, store });
+  await peer.listen();
+  t.teardown(() => peer.exit());
+  return peer;
+}
+
+t.test('own lines are echoed with their delivery state: acked, queued, then delivered', async (t) => {
+  const alice = await storedPeer(t, 'alice');
+  const bob = await storedPeer(t, 'bob');
+  const input = new PassThrough();
+  const output = new PassThrough();
+  const out = collect(output);
+  const handle = await startRepl({
+    peer: alice,
+    input,
+    output,
+    errorOutput: new PassThrough(),
+    terminal: false,
+    color: false,
+    json: false,
+    onQuit: async () => {},
+  });
+  t.teardown(() => handle.quit());
+  const type = async (line: string, until: RegExp) => {
+    const start = out.text().length;
+    input.write(line);
+    return waitFor(output, () => out.text().slice(start), until);
+  };
+  await alice.connect(bob.address);
+  await type(
+    '.send bob hello there\n',
+    new RegExp(`\\] to ${bob.address.replace(/\./g, '\\.')} bob \\([0-9a-f:]+\\): hello there  ✓ acked\\n`),
+  );
+
+  const bobAddress = bob.address;
+  await bob.exit();
+  await until(() => alice.connectedPeers().length === 0);
+  await type('.send bob are you there\n', /: are you there {2}… queued\n/);
+
+  // the outbox's later delivery (the delivery work emits `message-delivered` when the ack comes)
+  const [queued] = alice.outbox();
+  const start = out.text().length;
+  (alice.emit as (e: string, ...a: unknown[]) => boolean)('message-delivered', {
+    ...(queued as ChatMessage),
+    from: bobAddress,
+  });
+  await waitFor(
+    output,
+    () => out.text().slice(start),
+    new RegExp(`✓ delivered to bob ${bobAddress.replace(/\./g, '\\.')} \\("are you there"\\)\n`),
+  );
+});
