@@ -35,9 +35,9 @@ export class Trust {
   /**
    * Whether a ready session may be attached: an outbound one must state the port it was dialled at
    * (else a stranger on a pinned address could claim another, unpinned one); then its key is
-   * checked against the pin of its address. Only an address we dialled is pinned on first use: an
-   * inbound session's port is a claim, and pins made from claims would raise false alarms once
-   * another peer listens on that port. `expected`: the key the dial meant (a contact's or a
+   * checked against the pin of its address. Only an address we dialled is pinned on first use and
+   * enforced: an inbound session's port is a claim, so a pin made from it, or enforced on it, would
+   * raise false alarms once another peer listens on that port (docs/security.md "Pins and contacts"). `expected`: the key the dial meant (a contact's or a
    * configured one): presented at a pinned address, the pin moves to it.
    */
   admit(
@@ -58,7 +58,14 @@ export class Trust {
           '(someone else may be listening on that address)',
       );
     }
-    return o.key ? this.pin(address, o.key, { create: o.dialled !== undefined, expected }) : null;
+    if (!o.key) return null;
+    // an inbound address is the remote's claim: a changed key there is another peer on a reused
+    // port, known by its own key; only a dialled address's pin is enforced (and created)
+    if (!o.dialled)
+      return this.knownHosts.check(address, o.key) === 'mismatch'
+        ? null
+        : this.pin(address, o.key, { create: false });
+    return this.pin(address, o.key, { create: true, expected });
   }
 
   /**

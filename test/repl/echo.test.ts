@@ -63,9 +63,5 @@ t.test('own lines are echoed with their delivery state: acked, queued, then deli
     ...(queued as ChatMessage),
     from: bobAddress,
   });
-  await waitFor(
-    output,
-    () => out.text().slice(start),
-    new RegExp(`✓ delivered to bob ${bobAddress.replace(/\./g, '\\.')} \\("are you there"\\)\n`),
-  );
+  await waitFor(output, () => out.text().slice(start), /✓ delivered to bob: are you there\n/);
 });
