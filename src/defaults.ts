@@ -16,7 +16,7 @@ export const DEFAULT_LIMITS = {
   /** Keys one PEERLIST / peers answer may add. */
   maxPeerlistKeys: 256,
   /** Incoming chats one sender (key, or classic IP) may send per second; bursts of 5 s' worth. */
-  messagesPerSecond: 20,
+  messagesPerSecond: 200,
   /** Incoming text bytes one sender may send per second; bursts of 5 s' worth. */
   bytesPerSecond: 256 * 1024,
 } as const;

@@ -7,9 +7,9 @@ import t from 'tap';
 import { Cluster, until } from '../harness.js';
 import { dialNative, encodeChat, MSG } from '../native-client.js';
 
-const FLOOD = 2000;
-/** src/defaults.ts: 20 messages a second, a burst of 5 seconds' worth. */
-const BURST = 100;
+const FLOOD = 5000;
+/** src/defaults.ts: 200 messages a second, a burst of 5 seconds worth. */
+const BURST = 1000;
 
 t.setTimeout(60_000);
 

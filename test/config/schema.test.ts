@@ -42,7 +42,7 @@ t.test('defaults match the peer options documented in src/peer/options.ts', asyn
     maxInboundPerIp: 32,
     maxUnauthenticated: 64,
     maxPeerlistKeys: 256,
-    messagesPerSecond: 20,
+    messagesPerSecond: 200,
     bytesPerSecond: 262144,
   });
   t.equal(defaults.dht.bootstrap, null, 'no bootstrap unless chosen');
