@@ -15,10 +15,13 @@ export const DEFAULT_LIMITS = {
   maxUnauthenticated: 64,
   /** Keys one PEERLIST / peers answer may add. */
   maxPeerlistKeys: 256,
-  /** Incoming chats one sender (key, or classic IP) may send per second; bursts of 5 s' worth. */
-  messagesPerSecond: 200,
-  /** Incoming text bytes one sender may send per second; bursts of 5 s' worth. */
-  bytesPerSecond: 256 * 1024,
+  /**
+   * Incoming chats one sender (key, or classic IP) may send per second; bursts of 5 s' worth. High
+   * enough that a script pipelining 20,000 sends to a connected peer is never refused.
+   */
+  messagesPerSecond: 10_000,
+  /** Incoming text bytes one sender may send per second; bursts of 5 s' worth: what bounds the disk. */
+  bytesPerSecond: 1024 * 1024,
 } as const;
 
 /** Timeouts in milliseconds. */

@@ -42,8 +42,8 @@ t.test('defaults match the peer options documented in src/peer/options.ts', asyn
     maxInboundPerIp: 32,
     maxUnauthenticated: 64,
     maxPeerlistKeys: 256,
-    messagesPerSecond: 200,
-    bytesPerSecond: 262144,
+    messagesPerSecond: 10_000,
+    bytesPerSecond: 1_048_576,
   });
   t.equal(defaults.dht.bootstrap, null, 'no bootstrap unless chosen');
   t.equal(defaults.pluginTimeoutMs, 5000);
