@@ -1,5 +1,5 @@
 /** Export formats: JSON Lines and CSV (RFC 4180, formula triggers neutralised). */
-import type { StoredMessage } from './store.js';
+import type { StoredMessage } from './rows.js';
 
 export type ExportFormat = 'jsonl' | 'csv';
 
