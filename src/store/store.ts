@@ -10,7 +10,7 @@ import type { Writable } from 'node:stream';
 import type Database from 'better-sqlite3';
 import { PeerchatError } from '../errors.js';
 import type { ChatMessage } from '../types.js';
-import { bump, OutboxCounts } from './counts.js';
+import { OutboxCounts } from './counts.js';
 import {
   BUSY_TIMEOUT_MS,
   corruptError,
@@ -38,12 +38,12 @@ import {
   type SeenPeerInput,
   type StoreOptions,
 } from './options.js';
+import { Outgoing } from './outgoing.js';
 import { Pending } from './pending.js';
 import { historySql } from './query.js';
 import { Reader } from './reader.js';
 import {
   AWAITING,
-  IN_OUTBOX,
   type MessageState,
   plainMessage,
   type Row,
@@ -60,15 +60,6 @@ export type {
   SeenPeer,
   SeenPeerInput,
   StoreOptions,
-} from './options.js';
-export {
-  DEFAULT_EXPIRE_MS,
-  DEFAULT_MAX_BYTES,
-  DEFAULT_MAX_MESSAGES,
-  DEFAULT_MAX_PENDING,
-  DEFAULT_MAX_PER_PEER,
-  DEFAULT_MAX_TOTAL,
-  RETAIN_EVERY_ROWS,
 } from './options.js';
 export type { ExportFormat, MessageState, StoredMessage, WriterStats };
 export { newId, UNVERIFIED };
@@ -91,13 +82,7 @@ export class Store extends EventEmitter<StoreEvents> {
   private readonly writer: Writer | null;
   private readonly counts: OutboxCounts;
   private readonly pending: Pending;
-  private readonly expireMs: number;
-  /** Outgoing ids with a write in flight: expire() leaves them to that write. */
-  private readonly busy = new Map<string, number>();
-  /** Enqueues not committed yet, with the time they were queued (expire() sees them too). */
-  private readonly enqueuing = new Map<string, { msg: StoredMessage; at: number }>();
-  /** Ids being expired (written failed, not committed yet): reads show them failed already. */
-  private readonly expiring = new Map<string, string>();
+  private readonly outgoing: Outgoing;
   /** Every id stored (writer stores only): lets get() answer "never stored" without a query. */
   private ids: IdFilter | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
@@ -119,7 +104,16 @@ export class Store extends EventEmitter<StoreEvents> {
       opts.outbox?.maxPerPeer ?? DEFAULT_MAX_PER_PEER,
       opts.outbox?.maxTotal ?? DEFAULT_MAX_TOTAL,
     );
-    this.expireMs = opts.outbox?.expireMs ?? DEFAULT_EXPIRE_MS;
+    this.outgoing = new Outgoing({
+      reader: this.reader,
+      counts: this.counts,
+      write: (op) => this.write(op),
+      assertWritable: () => this.assertWritable(),
+      writable: () => !this.readonly && !this.closed,
+      remember: (id) => this.remember(id),
+      warn: (err) => this.emit('warning', err),
+      expireMs: opts.outbox?.expireMs ?? DEFAULT_EXPIRE_MS,
+    });
     this.pending = new Pending({
       reader: this.reader,
       write: (op) => this.write(op),
@@ -218,7 +212,7 @@ export class Store extends EventEmitter<StoreEvents> {
     );
   }
 
-  // ---- outgoing ----
+  // ---- outgoing (outgoing.ts) ----
 
   /**
    * Store an outgoing message as queued, before it is written to a session. With a peerKey (native)
@@ -226,53 +220,26 @@ export class Store extends EventEmitter<StoreEvents> {
    * without one (classic) it is never resent.
    */
   enqueue(msg: ChatMessage, peerKey: string | null): Promise<void> {
-    try {
-      this.assertWritable();
-      if (peerKey !== null) this.counts.check(peerKey);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (peerKey !== null) this.counts.reserve(peerKey);
-    const m = plainMessage(msg);
-    const at = Date.now();
-    const row: StoredMessage = {
-      ...m,
-      direction: 'out',
-      key: peerKey,
-      state: 'queued',
-      error: null,
-      createdAt: at,
-      updatedAt: at,
-    };
-    this.enqueuing.set(m.id, { msg: row, at });
-    return this.track(m.id, this.write({ t: 'enqueue', msg: m, key: peerKey }))
-      .then(() => this.remember(m.id))
-      .finally(() => {
-        this.enqueuing.delete(m.id);
-        if (peerKey !== null) this.counts.release(peerKey);
-      });
+    return this.outgoing.enqueue(msg, peerKey);
   }
 
   /** Written to a session. Native rows stay resendable until acked. Resolves false if nothing changed. */
   markSent(id: string): Promise<boolean> {
-    return this.transition(id, 'sent', ['queued'], null);
+    return this.outgoing.transition(id, 'sent', ['queued'], null);
   }
 
   /** The peer acknowledged it: delivered. */
   markAcked(id: string): Promise<boolean> {
-    return this.transition(id, 'acked', ['queued', 'sent', 'failed'], null);
+    return this.outgoing.transition(id, 'acked', ['queued', 'sent', 'failed'], null);
   }
 
   markFailed(id: string, reason: string): Promise<boolean> {
-    return this.transition(id, 'failed', ['queued', 'sent'], reason);
+    return this.outgoing.transition(id, 'failed', ['queued', 'sent'], reason);
   }
 
   /** Native messages to this key not acked yet, oldest first: resend them, same id, on a new session. */
   queuedFor(peerKey: string): StoredMessage[] {
-    return this.reader
-      .all<Row>(`SELECT * FROM messages WHERE ${AWAITING} AND peer_key = ? ORDER BY seq`, peerKey)
-      .filter((r) => !this.expiring.has(r.id))
-      .map(toMessage);
+    return this.outgoing.queuedFor(peerKey);
   }
 
   /**
@@ -280,41 +247,12 @@ export class Store extends EventEmitter<StoreEvents> {
    * A message with a write in flight (its ack, say) is left to that write.
    */
   expire(now: number = Date.now()): StoredMessage[] {
-    this.assertWritable();
-    const cutoff = now - this.expireMs;
-    const reason = `expired: not delivered within ${Math.round(this.expireMs / 1000)} s`;
-    const rows = this.reader
-      .all<Row>(
-        "SELECT * FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND queued_at < ? " +
-          "AND (acks = 1 OR state = 'queued') ORDER BY seq",
-        cutoff,
-      )
-      .filter((r) => !this.busy.has(r.id) && !this.expiring.has(r.id));
-    // enqueues still committing: the expiry op runs after them (one queue), so it finds their rows
-    const young = [...this.enqueuing.values()].filter(
-      (e) => e.at < cutoff && (this.busy.get(e.msg.id) ?? 0) <= 1 && !this.expiring.has(e.msg.id),
-    );
-    if (rows.length === 0 && young.length === 0) return [];
-    const ids = [...rows.map((r) => r.id), ...young.map((e) => e.msg.id)];
-    for (const id of ids) this.expiring.set(id, reason);
-    this.write({ t: 'expire', ids, reason, now })
-      .catch((err) => this.emit('warning', err))
-      .finally(() => {
-        for (const id of ids) this.expiring.delete(id);
-      });
-    return [...rows.map(toMessage), ...young.map((e) => e.msg)].map((m) => ({
-      ...m,
-      state: 'failed' as const,
-      error: reason,
-      updatedAt: now,
-    }));
+    return this.outgoing.expire(now);
   }
 
   /** Undelivered and failed outgoing messages, oldest first. */
   outbox(): StoredMessage[] {
-    return this.reader
-      .all<Row>(`SELECT * FROM messages WHERE ${IN_OUTBOX} ORDER BY seq`)
-      .map((r) => this.overlaid(toMessage(r)));
+    return this.outgoing.list();
   }
 
   /**
@@ -322,22 +260,12 @@ export class Store extends EventEmitter<StoreEvents> {
    * a classic one must be sent by the caller now. ERR_USAGE if it is not a failed outgoing message.
    */
   retry(id: string): Promise<StoredMessage> {
-    try {
-      this.assertWritable();
-      const r = this.reader.get<Row>(
-        "SELECT * FROM messages WHERE seq = (SELECT min(seq) FROM messages WHERE id = ? AND direction = 'out')",
-        String(id),
-      );
-      if (r?.acks === 1 && r.state === 'failed') this.counts.check(r.peer_key);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.track(id, this.write({ t: 'retry', id: String(id) })) as Promise<StoredMessage>;
+    return this.outgoing.retry(id);
   }
 
   /** Remove a message from the outbox (and history) so it is never resent. Resolves false if not in the outbox. */
   drop(id: string): Promise<boolean> {
-    return this.track(id, this.write({ t: 'drop', id: String(id) })) as Promise<boolean>;
+    return this.outgoing.drop(id);
   }
 
   // ---- reading ----
@@ -354,7 +282,7 @@ export class Store extends EventEmitter<StoreEvents> {
         ? undefined
         : (this.reader.stmt('SELECT * FROM messages WHERE seq = ?').get(hit.seq) as Row | undefined);
     });
-    return r ? this.overlaid(toMessage(r)) : null;
+    return r ? this.outgoing.overlaid(toMessage(r)) : null;
   }
 
   /** The newest `limit` matching messages, oldest first; every filter runs in SQL. */
@@ -363,7 +291,7 @@ export class Store extends EventEmitter<StoreEvents> {
     return this.reader
       .all<Row>(sql, args)
       .reverse()
-      .map((r) => this.overlaid(toMessage(r)));
+      .map((r) => this.outgoing.overlaid(toMessage(r)));
   }
 
   peers(): SeenPeer[] {
@@ -446,35 +374,6 @@ export class Store extends EventEmitter<StoreEvents> {
       this.counts.apply(r.deltas);
       return r.value;
     });
-  }
-
-  private transition(
-    id: string,
-    to: MessageState,
-    from: MessageState[],
-    error: string | null,
-  ): Promise<boolean> {
-    const op: Op = {
-      t: 'transition',
-      id: String(id),
-      to,
-      from,
-      error: error === null ? null : String(error),
-    };
-    return this.track(String(id), this.write(op)) as Promise<boolean>;
-  }
-
-  /** Mark `id` busy until `p` settles. */
-  private track<T>(id: string, p: Promise<T>): Promise<T> {
-    if (this.readonly || this.closed) return p;
-    bump(this.busy, id, 1);
-    return p.finally(() => bump(this.busy, id, -1));
-  }
-
-  /** A row as reads should show it, with an expiry not committed yet. */
-  private overlaid(m: StoredMessage): StoredMessage {
-    const reason = m.direction === 'out' ? this.expiring.get(m.id) : undefined;
-    return reason === undefined ? m : { ...m, state: 'failed', error: reason };
   }
 
   private assertWritable(): void {
