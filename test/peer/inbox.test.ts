@@ -66,6 +66,7 @@ t.test(
     // a store whose writes fail (a full disk)
     const store = {
       get: () => null,
+      hasIncoming: () => false, // the inbox asks this since the store merge; the fake lacked it
       recordIncoming: async () => {
         throw new Error('disk full');
       },
