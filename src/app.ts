@@ -191,10 +191,7 @@ async function createHost(
     hookTimeoutMs: config.pluginTimeoutMs,
     reservedCommands: RESERVED_COMMANDS,
     log,
-    history: (target, q) =>
-      peer()
-        .history(target, { limit: q?.limit, before: q?.before })
-        .filter((m) => q?.since === undefined || m.ts >= q.since),
+    history: (target, q) => peer().history(target, q),
   });
   host.on('warning', warnings.sink);
   return host;

@@ -60,6 +60,7 @@ export const codes = {
   ERR_EXPORT_WRITE: 'the export output could not be written',
   ERR_USAGE: 'the command was used wrongly',
   ERR_SCRIPT: 'a script, --eval code or REPL input raised an uncoded error',
+  ERR_PLUGIN_DROPPED: 'a plugin transform dropped the outgoing message',
   ERR_INTERNAL: 'an uncoded error inside peerchat (a bug): the message says where',
 } as const;
 
@@ -84,6 +85,17 @@ export interface Warning {
   code: Code;
   message: string;
   cause?: unknown;
+}
+
+/** A failure as it travels in results and events: a code scripts branch on, and the text. */
+export interface Failure {
+  code: Code;
+  message: string;
+}
+
+/** Anything thrown as a Failure: a PeerchatError keeps its code, anything else is `fallback`. */
+export function toFailure(err: unknown, fallback: Code = 'ERR_INTERNAL'): Failure {
+  return { code: err instanceof PeerchatError ? err.code : fallback, message: errorMessage(err) };
 }
 
 /** The text of anything thrown: an Error's message, else its string form. */

@@ -1,4 +1,5 @@
-/** Shared types. This module imports nothing internal. */
+/** Shared types. This module imports nothing internal but the error codes' type. */
+import type { Code } from './errors.js';
 
 export type Protocol = 'classic' | 'native';
 export type DisconnectReason = 'exit' | 'lost' | 'closed';
@@ -50,7 +51,10 @@ export interface SendResult {
   protocol: Protocol;
   /** "acked" once a native peer acknowledged it; "sent" once a classic frame was written. */
   state: 'acked' | 'sent' | 'queued' | 'failed';
+  /** Why it failed, or why it is still queued: the message text (a string, as it always was). */
   error?: string;
+  /** The code of `error` (ERR_INTERNAL for an uncoded one): `{ code, error }` is the failure. */
+  code?: Code;
 }
 
 /** The peer's Ed25519 identity (hypercore-crypto key pair: 32-byte public, 64-byte secret). */

@@ -95,3 +95,23 @@ t.test('auto-connect failures and room failures reach the sink as coded warnings
   const [r] = await room;
   t.match(r, { code: /^ERR_ROOM/ });
 });
+
+t.test('the peer interceptors cannot be replaced after construction', async (t) => {
+  const { Peer } = await import('../src/peer/peer.js');
+  const incoming = async (m: ChatMessageLike) => m;
+  const peer = new Peer({
+    name: 'p',
+    host: '127.0.0.1',
+    port: 0,
+    identity: null,
+    dataDir: null,
+    interceptors: { incoming },
+  });
+  t.equal(peer.interceptors.incoming, incoming);
+  t.throws(() => {
+    (peer as unknown as { interceptors: object }).interceptors = {};
+  }, TypeError);
+  t.equal(peer.interceptors.incoming, incoming, 'still the one given');
+});
+
+type ChatMessageLike = import('../src/types.js').ChatMessage;

@@ -61,6 +61,30 @@ t.test('store on: history is kept in the temp data dir, which stop removes', asy
   t.notOk(existsSync(dataDir), 'the temporary data dir is gone');
 });
 
+t.test("a plugin's api.history takes the store's query: since and limit run in SQL", async (t) => {
+  let history: ((target?: string, q?: object) => unknown) | undefined;
+  const grab = definePlugin({
+    name: 'grab',
+    setup: (api) => {
+      history = api.history;
+    },
+  });
+  const alice = await startPeer({ name: 'alice', store: true, plugins: [{ plugin: grab }] });
+  const bob = await startPeer({ name: 'bob' });
+  t.teardown(() => stopAll(alice, bob));
+  await alice.send(bob, 'old');
+  const cut = Date.now() + 1;
+  while (Date.now() <= cut) await new Promise((r) => setImmediate(r));
+  await alice.send(bob, 'new1');
+  await alice.send(bob, 'new2');
+  t.ok(history, 'api.history is given with a store');
+  const texts = async (q: object) =>
+    ((await history!(undefined, q)) as { text: string }[]).map((m) => m.text);
+  t.same(await texts({ since: cut }), ['new1', 'new2']);
+  t.same(await texts({ since: cut, limit: 1 }), ['new2']);
+  t.same(await texts({ limit: 2, search: 'NEW' }), ['new1', 'new2'], 'search too');
+});
+
 t.test('plugins by spec, with options checked by their schema; a bad one fails startPeer', async (t) => {
   const cwd = fileURLToPath(new URL('..', import.meta.url));
   const alice = await startPeer({ plugins: [['peerchat:bot', { prefix: '?' }]], baseDir: cwd });

@@ -69,7 +69,11 @@ t.test('a pinned peer behind a blackhole never gets a plaintext one-shot', async
   // the one-shot opens alice's store (its lock is free): the text waits, encrypted-only, in her
   // outbox for bob's key instead of failing; without a store it fails with ERR_DOWNGRADE (above)
   t.equal(cli.exitCode, 0, `peerchat send exits 0: ${cli.stderr.trim()}`);
-  t.match(cli.stdout, /^queued native message/m, `queued for bob's key, not sent in clear: ${cli.stdout.trim()}`);
+  t.match(
+    cli.stdout,
+    /^queued native message/m,
+    `queued for bob's key, not sent in clear: ${cli.stdout.trim()}`,
+  );
   t.notMatch(captured, /launch code/, 'still nothing in clear');
 });
 

@@ -2,7 +2,7 @@
  * The public surface of a running peer: what the REPL exposes as the global `peer`,
  * what scripts receive and what plugins build on. A public contract: keep it stable.
  */
-import type { Warning } from '../errors.js';
+import type { Failure, Warning } from '../errors.js';
 import type { RoomSummary } from '../rooms/swarm.js';
 import type { Contact } from '../store/contacts.js';
 import type { HistoryOptions, StoredMessage } from '../store/store.js';
@@ -34,7 +34,7 @@ export interface PeerEvents {
   'peer-disconnected': [peer: PeerInfo, reason: DisconnectReason];
   'peer-discovered': [peer: PeerInfo];
   /** An outgoing message that will not be delivered (expired in the outbox, or failed for good). */
-  'message-failed': [msg: ChatMessage, error: string];
+  'message-failed': [msg: ChatMessage, error: string, failure: Failure];
   /**
    * An outgoing message whose send() did not wait for its ack (queued for an away peer, resent on a
    * new session, `.retry`, or `wait: false`) was acknowledged: delivered. `msg` is the stored message.

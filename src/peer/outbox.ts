@@ -8,7 +8,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { MAX_SEND_TEXT_BYTES } from '../defaults.js';
-import { errorMessage, isPeerchatError, PeerchatError } from '../errors.js';
+import { type Code, errorMessage, isPeerchatError, PeerchatError, toFailure } from '../errors.js';
 import { parseAddress } from '../net/address.js';
 import { sendOneShot } from '../net/classic/client.js';
 import { encodeFrame, ORIGINAL_READ_BYTES } from '../net/classic/codec.js';
@@ -147,6 +147,7 @@ export class Outbox {
         protocol: rec.protocol ?? 'classic',
         state: 'failed',
         error: 'dropped by a plugin',
+        code: 'ERR_PLUGIN_DROPPED',
       };
     const result = await this.deliver(rec, session, msg, opts);
     core.emit('sent', msg, result);
@@ -165,7 +166,7 @@ export class Outbox {
             to: targets[i]!.address,
             protocol: targets[i]!.protocol ?? 'classic',
             state: 'failed' as const,
-            error: errorMessage(res.reason),
+            ...sendError(res.reason),
           },
     );
   }
@@ -239,7 +240,7 @@ export class Outbox {
       } catch (err) {
         // with a store the message stays queued and is resent on the next session with this key
         if (!store) throw err;
-        return { ...base, state: 'queued', error: errorMessage(err) };
+        return { ...base, state: 'queued', ...sendError(err) };
       }
       return { ...base, state: 'acked' };
     }
@@ -288,7 +289,7 @@ export class Outbox {
     for (const m of expired) {
       const error = `not delivered to ${m.from} before it expired`;
       this.core.warnings.warn('ERR_MESSAGE_EXPIRED', `message ${m.id}: ${error}`);
-      this.core.emit('message-failed', plain(m), error);
+      this.core.emit('message-failed', plain(m), error, { code: 'ERR_MESSAGE_EXPIRED', message: error });
     }
     if (expired.length > 0) this.backpressure.wake();
   }
@@ -421,4 +422,10 @@ export function plain(m: ChatMessage): ChatMessage {
     ts: m.ts,
     direction: m.direction,
   };
+}
+
+/** A failure as SendResult carries it: `error` stays the text, `code` says which (ERR_INTERNAL if uncoded). */
+function sendError(err: unknown): { error: string; code: Code } {
+  const { code, message } = toFailure(err);
+  return { error: message, code };
 }

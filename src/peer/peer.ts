@@ -50,8 +50,8 @@ export class Peer extends EventEmitter implements PeerApi {
   readonly classic: boolean;
   readonly identity: Identity | null;
   readonly store: Store | null;
-  /** Pass them in PeerOptions; assigning them later is kept for tests that spy on the path. */
-  interceptors: Interceptors;
+  /** Given in PeerOptions, fixed for the Peer's life (read-only, also at run time). */
+  declare readonly interceptors: Readonly<Interceptors>;
   readonly warnings: Warnings;
 
   #name: string;
@@ -85,7 +85,13 @@ export class Peer extends EventEmitter implements PeerApi {
     this.classic = opts.classic ?? true;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
-    this.interceptors = opts.interceptors ?? {};
+    // not writable: plugins reach the message path only through what the composition root passed in
+    Object.defineProperty(this, 'interceptors', {
+      value: opts.interceptors ?? {},
+      writable: false,
+      enumerable: true,
+      configurable: false,
+    });
     this.store = opts.store ?? null;
     this.#expireCheckMs = opts.expireCheckMs ?? EXPIRE_CHECK_MS;
     this.#allowList = (opts.allow ?? null) !== null;

@@ -2,7 +2,7 @@
  * The plugin contract: hook kinds, the api a plugin gets, and the plugin object itself.
  * A public contract (docs/plugins.md): change it only on purpose.
  */
-import type { SendOptions } from '../peer/api.js';
+import type { HistoryOptions, SendOptions } from '../peer/api.js';
 import type { ChatMessage, DisconnectReason, PeerInfo, SendResult } from '../types.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -70,15 +70,11 @@ export interface PluginLogger {
 
 export type LogLevel = keyof PluginLogger;
 
-/** A history query; the store decides what it supports. */
-export interface HistoryQuery {
-  /** Most recent messages first, at most this many. */
-  limit?: number;
-  /** Only messages at or after this time (ms since the epoch). */
-  since?: number;
-  /** Only messages before this time (ms since the epoch). */
-  before?: number;
-}
+/**
+ * A history query: the same type as the `peer` global's and the store's (`HistoryOptions`):
+ * `{ peer?, limit?, before?, since?, search? }`, every filter applied in SQL before the limit.
+ */
+export type HistoryQuery = HistoryOptions;
 
 export type HistoryReader = (target?: string, query?: HistoryQuery) => MaybePromise<ChatMessage[]>;
 

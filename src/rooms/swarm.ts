@@ -2,16 +2,17 @@
  * Rooms on the Hyperswarm DHT. This module finds peers by room and hands each authenticated swarm
  * connection (a NoiseSecretStream) to a callback; it knows nothing about chat.
  *
- * hyperswarm and hyperdht are loaded on the first join only (dynamic import), so a peer that never
- * joins a room loads no DHT code and sends nothing to the DHT. Keep every import of them here
- * type-only or dynamic.
+ * hyperswarm and hyperdht are loaded on the first join only, in dht.ts (dynamic import), so a peer
+ * that never joins a room loads no DHT code and sends nothing to the DHT. Keep every import of them
+ * here type-only. Which rooms explain a connection: membership.ts.
  */
 import { EventEmitter } from 'node:events';
 import type NoiseSecretStream from '@hyperswarm/secret-stream';
-import type HyperDHT from 'hyperdht';
 import type Hyperswarm from 'hyperswarm';
 import { PeerchatError, type Warning } from '../errors.js';
 import { type BootstrapNode, resolveBootstrap } from './bootstrap.js';
+import { startSwarm, withDeadline } from './dht.js';
+import { keysClosedByLeave, type Room, roomsOf, type Tracked, topicRooms } from './membership.js';
 import { checkRoomName, roomTopic } from './topic.js';
 
 /** A connection whose channel has not opened by then is one-sided (dht-notes.md) and is destroyed. */
@@ -78,27 +79,6 @@ export interface RoomsEvents {
   /** A room became known for a connection that arrived without one (several rooms joined). */
   'peer-room': [remoteKey: string, room: string];
   warning: [warning: Warning];
-}
-
-interface Room {
-  name: string;
-  secret: boolean;
-  topicHex: string;
-  discovery: Hyperswarm.PeerDiscoverySession | null;
-  /** Settles when the first join of this room finished. */
-  joined: Promise<void>;
-}
-
-interface Tracked {
-  conn: NoiseSecretStream;
-  key: string;
-  peerInfo: Hyperswarm.PeerInfo;
-  /** The room named when the connection arrived. */
-  room: string | null;
-  /** Rooms our own extra lookups found this peer in. */
-  rooms: Set<string>;
-  opened: boolean;
-  watchdog: NodeJS.Timeout | null;
 }
 
 export class Rooms extends EventEmitter<RoomsEvents> {
@@ -203,7 +183,7 @@ export class Rooms extends EventEmitter<RoomsEvents> {
     return [...this.#rooms.values()].map((r) => ({
       name: r.name,
       secret: r.secret,
-      peers: [...this.#byKey.values()].filter((t) => t.opened && this.#roomsOfTracked(t).includes(r.name))
+      peers: [...this.#byKey.values()].filter((t) => t.opened && roomsOf(this.#rooms, t).includes(r.name))
         .length,
     }));
   }
@@ -211,28 +191,18 @@ export class Rooms extends EventEmitter<RoomsEvents> {
   /** Remote keys of the live connections associated with a room. */
   peers(name: string): string[] {
     const room = checkRoomName(name);
-    return [...this.#byKey.values()].filter((t) => this.#roomsOfTracked(t).includes(room)).map((t) => t.key);
+    return [...this.#byKey.values()].filter((t) => roomsOf(this.#rooms, t).includes(room)).map((t) => t.key);
   }
 
   /** The joined rooms a remote key is known in (empty when unknown or not connected). */
   roomsOf(remoteKey: string): string[] {
     const t = this.#byKey.get(remoteKey);
-    return t ? this.#roomsOfTracked(t) : [];
+    return t ? roomsOf(this.#rooms, t) : [];
   }
 
   /** The remote keys whose connections `leave(room)` will close: those no other joined room explains. */
   keysClosedByLeave(name: string): string[] {
-    const room = checkRoomName(name);
-    if (!this.#rooms.has(room)) return [];
-    const last = this.#rooms.size === 1;
-    const keys: string[] = [];
-    for (const t of this.#byKey.values()) {
-      const rooms = this.#roomsOfTracked(t);
-      const others = rooms.filter((r) => r !== room);
-      // a connection no room explains is closed only with the last room
-      if (rooms.includes(room) ? others.length === 0 : rooms.length === 0 && last) keys.push(t.key);
-    }
-    return keys;
+    return keysClosedByLeave(this.#rooms, this.#byKey.values(), checkRoomName(name));
   }
 
   /** Tell the watchdog that this connection's channel opened. */
@@ -261,7 +231,12 @@ export class Rooms extends EventEmitter<RoomsEvents> {
 
   #ensureSwarm(bootstrap: BootstrapNode[] | 'public'): Promise<Hyperswarm> {
     if (!this.#starting) {
-      const starting = this.#startSwarm(bootstrap);
+      const starting = startSwarm({
+        bootstrap,
+        keyPair: this.#opts.keyPair,
+        testOnly: this.#opts.testOnly,
+        onConnection: (swarm, conn, info) => this.#onConnection(swarm, conn, info),
+      });
       this.#starting = starting;
       starting.then(
         (swarm) => {
@@ -273,36 +248,6 @@ export class Rooms extends EventEmitter<RoomsEvents> {
       );
     }
     return this.#starting;
-  }
-
-  async #startSwarm(bootstrap: BootstrapNode[] | 'public'): Promise<Hyperswarm> {
-    const [{ default: HyperswarmClass }, { default: HyperDHTClass }] = await Promise.all([
-      import('hyperswarm'),
-      import('hyperdht'),
-    ]);
-    // pass the public list explicitly: hyperdht must never choose it by default
-    const nodes: Array<string | BootstrapNode> =
-      bootstrap === 'public' ? [...HyperDHTClass.BOOTSTRAP] : bootstrap.map((n) => ({ ...n }));
-    if (nodes.length === 0) throw new PeerchatError('ERR_ROOM_BOOTSTRAP');
-    const dhtOpts: HyperDHT.Options = { bootstrap: nodes, keyPair: this.#opts.keyPair };
-    if (this.#opts.testOnly?.firewalled === false) dhtOpts.firewalled = false;
-    const dht = new HyperDHTClass(dhtOpts);
-    const swarm = new HyperswarmClass({ keyPair: this.#opts.keyPair, dht });
-    swarm.on('connection', (conn, info) => this.#onConnection(swarm, conn, info));
-    await dht.fullyBootstrapped();
-    // without this check a join with dead bootstrap nodes "succeeds" after ~18 s, announced nowhere
-    if (dht.toArray().length === 0) {
-      await swarm.destroy({ force: true }).catch(() => {});
-      const list =
-        bootstrap === 'public'
-          ? 'the public bootstrap nodes'
-          : bootstrap.map((n) => `${n.host}:${n.port}`).join(', ');
-      throw new PeerchatError(
-        'ERR_ROOM',
-        `no DHT node answered (dht.bootstrap: ${list}); check the list and that UDP to it is not blocked`,
-      );
-    }
-    return swarm;
   }
 
   async #stopSwarm(): Promise<void> {
@@ -340,7 +285,7 @@ export class Rooms extends EventEmitter<RoomsEvents> {
       conn.destroy();
       return;
     }
-    const known = this.#topicRooms(peerInfo);
+    const known = topicRooms(this.#rooms, peerInfo);
     if (known.length === 0 && this.#leftKeys.has(key)) {
       conn.destroy(); // a peer of a room we left, redialling
       return;
@@ -428,30 +373,17 @@ export class Rooms extends EventEmitter<RoomsEvents> {
       this.#resolveAgain = false;
       for (const r of [...this.#rooms.values()]) {
         if (swarm !== this.#swarm || swarm.dht.destroyed) return;
-        if (![...this.#byKey.values()].some((t) => this.#roomsOfTracked(t).length === 0)) return;
+        if (![...this.#byKey.values()].some((t) => roomsOf(this.#rooms, t).length === 0)) return;
         for await (const reply of swarm.dht.lookup(Buffer.from(r.topicHex, 'hex'))) {
           for (const p of reply.peers) {
             const t = this.#byKey.get(p.publicKey.toString('hex'));
-            if (!t || this.#rooms.get(r.name) !== r || this.#roomsOfTracked(t).includes(r.name)) continue;
+            if (!t || this.#rooms.get(r.name) !== r || roomsOf(this.#rooms, t).includes(r.name)) continue;
             t.rooms.add(r.name);
             this.emit('peer-room', t.key, r.name);
           }
         }
       }
     } while (this.#resolveAgain);
-  }
-
-  /** Joined rooms whose topic our own lookups found this peer under. */
-  #topicRooms(peerInfo: Hyperswarm.PeerInfo): string[] {
-    const topics = new Set(peerInfo.topics.map((tp) => tp.toString('hex')));
-    return [...this.#rooms.values()].filter((r) => topics.has(r.topicHex)).map((r) => r.name);
-  }
-
-  #roomsOfTracked(t: Tracked): string[] {
-    const rooms = this.#topicRooms(t.peerInfo);
-    for (const r of t.rooms) if (this.#rooms.has(r) && !rooms.includes(r)) rooms.push(r);
-    if (t.room !== null && this.#rooms.has(t.room) && !rooms.includes(t.room)) rooms.unshift(t.room);
-    return rooms;
   }
 
   #warn(code: Warning['code'], message: string, cause?: unknown): void {
@@ -461,23 +393,4 @@ export class Rooms extends EventEmitter<RoomsEvents> {
 
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
-}
-
-/** Resolves true when `p` settles in time, false when the deadline passes first. */
-async function withDeadline(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([
-      p.then(
-        () => true as const,
-        () => true as const,
-      ),
-      deadline,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -48,6 +48,20 @@ export function corruptError(path: string, err: unknown): PeerchatError {
   );
 }
 
+/** A failed read or write that is not corruption, coded, with the SQLite error as its cause. */
+export function storeError(
+  code: 'ERR_STORE_WRITE' | 'ERR_STORE_READ',
+  path: string,
+  err: unknown,
+): PeerchatError {
+  const verb = code === 'ERR_STORE_READ' ? 'read' : 'write';
+  return new PeerchatError(
+    code,
+    `cannot ${verb} ${path}: ${err instanceof Error ? err.message : String(err)}`,
+    { cause: err },
+  );
+}
+
 /** Take the exclusive lock of a data directory, or throw ERR_STORE_LOCKED naming it. */
 export function lockDataDir(dataDir: string): Database.Database {
   const path = join(dataDir, LOCK_FILE);

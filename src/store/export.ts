@@ -1,5 +1,8 @@
-/** Export formats: JSON Lines and CSV (RFC 4180, formula triggers neutralised). */
-import type { StoredMessage } from './store.js';
+/** Export: JSON Lines and CSV (RFC 4180, formula triggers neutralised), paged so writes run between pages. */
+import type { Writable } from 'node:stream';
+import { PeerchatError } from '../errors.js';
+import type { Reader } from './reader.js';
+import { type Row, type StoredMessage, toMessage } from './rows.js';
 
 export type ExportFormat = 'jsonl' | 'csv';
 
@@ -66,4 +69,47 @@ export function formatRow(format: ExportFormat, m: StoredMessage): string {
   const r = record(m);
   if (format === 'jsonl') return `${JSON.stringify(r)}\n`;
   return `${COLUMNS.map((c) => csvField(r[c])).join(',')}\r\n`;
+}
+
+const EXPORT_PAGE = 500; // rows read per query while exporting (writes may run between pages)
+
+/** Write every message (oldest first) to `out` without ending it. Resolves the number written. */
+export async function exportMessages(
+  reader: Reader,
+  format: ExportFormat,
+  out: Writable,
+  opts: { peer?: string } = {},
+): Promise<number> {
+  reader.assertOpen();
+  if (format !== 'jsonl' && format !== 'csv') {
+    throw new PeerchatError('ERR_USAGE', `unknown export format "${String(format)}" (jsonl or csv)`);
+  }
+  await writeOut(out, header(format));
+  let last = 0;
+  let count = 0;
+  const peer = opts.peer === undefined ? '' : 'AND (peer_address = @peer OR peer_key = @peer)';
+  const sql = `SELECT * FROM messages WHERE seq > @last ${peer} ORDER BY seq LIMIT ${EXPORT_PAGE}`;
+  for (;;) {
+    const rows = reader.all<Row>(sql, opts.peer === undefined ? { last } : { last, peer: opts.peer });
+    if (rows.length === 0) return count;
+    await writeOut(out, rows.map((r) => formatRow(format, toMessage(r))).join(''));
+    count += rows.length;
+    last = rows[rows.length - 1]!.seq;
+  }
+}
+
+/** Write a chunk, waiting for 'drain' when the stream asks for it. */
+function writeOut(out: Writable, chunk: string): Promise<void> {
+  if (chunk === '') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    out.once('error', onError);
+    const ok = out.write(chunk, () => {});
+    const done = () => {
+      out.off('error', onError);
+      resolve();
+    };
+    if (ok) done();
+    else out.once('drain', done);
+  });
 }

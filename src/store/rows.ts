@@ -56,6 +56,22 @@ export function toMessage(r: Row): StoredMessage {
   };
 }
 
+/** The fields of a message as plain data (a plugin's transform may hand over anything). */
+export function plainMessage(msg: ChatMessage): ChatMessage {
+  return {
+    id: String(msg.id),
+    from: String(msg.from),
+    name: typeof msg.name === 'string' ? msg.name : null,
+    text: String(msg.text),
+    protocol: msg.protocol === 'native' ? 'native' : 'classic',
+    verified: msg.verified === true,
+    key: typeof msg.key === 'string' ? msg.key : null,
+    fingerprint: typeof msg.fingerprint === 'string' ? msg.fingerprint : null,
+    ts: typeof msg.ts === 'number' ? msg.ts : Number.NaN,
+    direction: msg.direction === 'out' ? 'out' : 'in',
+  };
+}
+
 /** True while a native row still counts against the outbox limits and is resent. */
 export function awaitsAck(r: Pick<Row, 'acks' | 'state'>): boolean {
   return r.acks === 1 && (r.state === 'queued' || r.state === 'sent');

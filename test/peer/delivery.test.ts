@@ -178,13 +178,14 @@ t.test('an expired outbox message is reported as message-failed by the Peer', as
   await a.connect(bAddress);
   await b.exit();
   await until(() => a.connectedPeers().length === 0);
-  const failed = waitFor<[ChatMessage, string]>(a, 'message-failed');
+  const failed = waitFor<[ChatMessage, string, { code: string; message: string }]>(a, 'message-failed');
   const warned = waitFor(a, 'warning', { filter: (w: { code: string }) => w.code === 'ERR_MESSAGE_EXPIRED' });
   const res = await a.send(bAddress, 'too late');
   t.equal(res.state, 'queued');
-  const [msg, error] = await failed;
+  const [msg, error, failure] = await failed;
   t.match(msg, { id: res.id, text: 'too late', direction: 'out' });
   t.match(error, /expired/);
+  t.same(failure, { code: 'ERR_MESSAGE_EXPIRED', message: error }, 'and as { code, message }');
   await warned;
   t.same(
     a.outbox().filter((m) => m.state === 'queued'),
@@ -280,6 +281,7 @@ t.test('broadcast never rejects for one peer: a failed peer gets a failed result
   const byTo = Object.fromEntries(results.map((r) => [r.to, r]));
   t.match(byTo[`127.0.0.1:${good.port}`], { state: 'sent', protocol: 'classic' });
   t.match(byTo[`127.0.0.1:${bad.port}`], { state: 'failed', protocol: 'classic', id: '', error: /./ });
+  t.match(byTo[`127.0.0.1:${bad.port}`], { code: /^ERR_[A-Z_]+$/ }, 'the failure has a code beside its text');
   t.equal(sent.length, 1, 'only the delivered one is reported sent');
   await until(() => good.frames.some((f) => f.text === `MESSAGE:pc:${a.port}:to all`));
 });
@@ -311,6 +313,7 @@ t.test('an outgoing transform returning null drops the message on a real Peer', 
     protocol: 'native',
     state: 'failed',
     error: 'dropped by a plugin',
+    code: 'ERR_PLUGIN_DROPPED',
   });
   const shouted = await a.send('bob', 'hello');
   t.equal(shouted.state, 'acked');

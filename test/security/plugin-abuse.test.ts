@@ -74,10 +74,20 @@ t.test('auto-reply refuses an interval under its 1 s floor', async (t) => {
 });
 
 async function awayPeer(t: Test, name: string) {
-  const peer = new Peer({ name, host: '127.0.0.1', port: 0, identity: null, dataDir: null });
+  // wired like src/app.ts: the host first (it reaches the peer lazily), the peer with its interceptors
+  let ref: Peer | undefined;
+  const host = new PluginHost({ peer: () => ref!, dataDir: t.testdir(), hookTimeoutMs: 2000, log: () => {} });
+  const peer = new Peer({
+    name,
+    host: '127.0.0.1',
+    port: 0,
+    identity: null,
+    dataDir: null,
+    interceptors: host.interceptors,
+  });
+  ref = peer;
   await peer.listen();
   t.teardown(() => peer.exit());
-  const host = new PluginHost({ peer, dataDir: t.testdir(), hookTimeoutMs: 2000, log: () => {} });
   const warnings: Warning[] = [];
   host.on('warning', (w) => warnings.push(w));
   await host.load([
@@ -87,7 +97,6 @@ async function awayPeer(t: Test, name: string) {
       baseDir: process.cwd(),
     },
   ]);
-  peer.interceptors = host.interceptors;
   host.attach();
   await host.start();
   t.teardown(() => host.stop());

@@ -295,6 +295,24 @@ t.test('history: peer, limit, before, search', async (t) => {
   );
 });
 
+t.test('history: since is filtered in SQL, before the limit', async (t) => {
+  const store = open(t);
+  await store.recordIncoming(msg({ text: 'old' }));
+  const cut = Date.now() + 1;
+  while (Date.now() <= cut) await new Promise((r) => setImmediate(r));
+  for (let i = 0; i < 3; i++) await store.recordIncoming(msg({ text: `new${i}` }));
+  t.same(
+    store.history({ since: cut, limit: 2 }).map((m) => m.text),
+    ['new1', 'new2'],
+  );
+  t.same(
+    store.history({ since: cut, limit: 10 }).map((m) => m.text),
+    ['new0', 'new1', 'new2'],
+    'the old row is not counted against the limit',
+  );
+  t.same(store.history({ since: 0 }).length, 4);
+});
+
 t.test('peers seen', async (t) => {
   const store = open(t);
   await store.seenPeer({ address: '127.0.0.1:1', key: KEY_A, name: 'alice', at: 1000 });

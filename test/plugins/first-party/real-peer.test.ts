@@ -7,26 +7,36 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import type { Warning } from '../../../src/errors.js';
+import type { Interceptors } from '../../../src/peer/options.js';
 import { Peer } from '../../../src/peer/peer.js';
 import { PluginHost } from '../../../src/plugins/index.js';
 import type { ChatMessage } from '../../../src/types.js';
 import { until, waitFor } from '../../helpers/wait.js';
 
-async function startPeer(t: Test, name: string): Promise<Peer> {
-  const peer = new Peer({ name, host: '127.0.0.1', port: 0, identity: null, dataDir: null });
+async function startPeer(t: Test, name: string, interceptors?: Interceptors): Promise<Peer> {
+  const peer = new Peer({ name, host: '127.0.0.1', port: 0, identity: null, dataDir: null, interceptors });
   await peer.listen();
   t.teardown(() => peer.exit());
   return peer;
 }
 
-/** Alice with plugins, wired the way the CLI wires them. */
-async function startAlice(t: Test, plugins: Array<[string, unknown?]>, dataDir: string) {
-  const alice = await startPeer(t, 'alice');
-  const host = new PluginHost({ peer: alice, dataDir, hookTimeoutMs: 2000, log: () => {} });
+/**
+ * Alice with plugins, wired the way src/app.ts wires them: the host first (it reaches the peer
+ * lazily), then the peer with the host's interceptors, or `wrap` of them (a spy on the path).
+ */
+async function startAlice(
+  t: Test,
+  plugins: Array<[string, unknown?]>,
+  dataDir: string,
+  wrap: (i: Interceptors) => Interceptors = (i) => i,
+) {
+  let peer: Peer | undefined;
+  const host = new PluginHost({ peer: () => peer!, dataDir, hookTimeoutMs: 2000, log: () => {} });
+  const alice = await startPeer(t, 'alice', wrap(host.interceptors));
+  peer = alice;
   const warnings: Warning[] = [];
   host.on('warning', (w) => warnings.push(w));
   await host.load(plugins.map(([spec, options]) => ({ spec, options, baseDir: dataDir })));
-  alice.interceptors = host.interceptors;
   host.attach();
   await host.start();
   t.teardown(() => host.stop());
@@ -89,22 +99,21 @@ t.test('bot, auto-reply, logger and notify answer and record a real conversation
 
 t.test('filter drops a blocked real peer before anything else sees it', async (t) => {
   const dataDir = t.testdir();
-  const { alice, host } = await startAlice(t, [['peerchat:filter'], ['peerchat:bot']], dataDir);
+  // see what reaches the transform chain, to know bob's message arrived (and was dropped, not late)
+  const reached: string[] = [];
+  const spy = (i: Interceptors): Interceptors => ({
+    ...i,
+    incoming: (m) => {
+      reached.push(m.text);
+      return i.incoming!(m);
+    },
+  });
+  const { alice, host } = await startAlice(t, [['peerchat:filter'], ['peerchat:bot']], dataDir, spy);
   const bob = await startPeer(t, 'bob');
   const carol = await startPeer(t, 'carol');
   const aliceGot = messagesOf(alice);
   const bobGot = messagesOf(bob);
   t.equal(await host.commands.get('block')?.action(bob.address), `blocked: ${bob.address}`);
-  // see what reaches the transform chain, to know bob's message arrived (and was dropped, not late)
-  const reached: string[] = [];
-  const incoming = host.interceptors.incoming!;
-  alice.interceptors = {
-    ...host.interceptors,
-    incoming: (m) => {
-      reached.push(m.text);
-      return incoming(m);
-    },
-  };
 
   await bob.send(alice.address, '!ping');
   const fromCarol = waitFor(alice, 'message');

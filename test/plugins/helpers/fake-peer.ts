@@ -65,7 +65,7 @@ export class FakePeer extends EventEmitter implements PeerApi {
   /** Incoming messages that reached 'message' (after transformIncoming). */
   readonly delivered: ChatMessage[] = [];
   peers: PeerInfo[] = [];
-  interceptors: Interceptors;
+  readonly interceptors: Readonly<Interceptors>;
 
   constructor(options: { name?: string; interceptors?: Interceptors } = {}) {
     super();

@@ -1,0 +1,95 @@
+/** The api a plugin's setup receives: the peer through PeerApi, its logger, state dir, commands and helpers. */
+import { format } from 'node:util';
+import { PeerchatError } from '../errors.js';
+import type { PeerApi, SendOptions } from '../peer/api.js';
+import { sanitize } from '../sanitize.js';
+import type { ChatMessage } from '../types.js';
+import type { Registry, Staged } from './registry.js';
+import type { HistoryReader, LogLevel, PluginApi, PluginHelper, PluginLogger } from './types.js';
+
+export interface ApiContext {
+  plugin: string;
+  spec: string;
+  options: unknown;
+  baseDir: string;
+  /** Where addCommand/addHelper stage until setup succeeded. */
+  staged: Staged;
+  peer: PeerApi;
+  log: (level: LogLevel, message: string) => void;
+  /** Every plugin's helpers (the plugin gets a read-only view). */
+  helpers: Record<string, PluginHelper>;
+  registry: Registry;
+  history: HistoryReader | undefined;
+  isDisabled(): boolean;
+  /** The plugin's state directory, created on first use. */
+  stateDir(): string;
+}
+
+export function makeApi(ctx: ApiContext): PluginApi {
+  const { plugin: pluginName, options, baseDir, staged, spec, peer, registry } = ctx;
+  const logger = makeLogger(pluginName, ctx.log);
+  const live = (): void => {
+    if (ctx.isDisabled())
+      throw new PeerchatError('ERR_PLUGIN_DISABLED', `plugin "${pluginName}" is disabled`);
+  };
+  const readonlyHelpers = new Proxy(ctx.helpers, {
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+  });
+  let stateDir: string | null = null;
+  const api: PluginApi = {
+    plugin: pluginName,
+    get name() {
+      return peer.name;
+    },
+    get id() {
+      return peer.id;
+    },
+    get address() {
+      return peer.address;
+    },
+    options,
+    baseDir,
+    get stateDir() {
+      stateDir ??= ctx.stateDir();
+      return stateDir;
+    },
+    log: logger,
+    helpers: readonlyHelpers,
+    async send(target: string, text: string, opts?: SendOptions) {
+      live();
+      return peer.send(target, text, opts);
+    },
+    async reply(msg: ChatMessage, text: string, opts?: SendOptions) {
+      live();
+      return peer.send(msg.from, text, opts);
+    },
+    async broadcast(text: string) {
+      live();
+      return peer.broadcast(text);
+    },
+    peers: () => peer.activePeers(),
+    connectedPeers: () => peer.connectedPeers(),
+    addCommand: (name, command) => {
+      registry.stageCommand(pluginName, spec, staged, name, command);
+    },
+    addHelper: (name, fn) => {
+      registry.stageHelper(pluginName, spec, staged, name, fn);
+    },
+  };
+  if (ctx.history) {
+    const history = ctx.history;
+    api.history = (target, query) => history(target, query);
+  }
+  return api;
+}
+
+function makeLogger(plugin: string, log: (level: LogLevel, message: string) => void): PluginLogger {
+  const at =
+    (level: LogLevel) =>
+    (...args: unknown[]) =>
+      // plugins log what peers said: escape controls before it reaches a terminal or a log file
+      log(level, sanitize(`[${plugin}] ${format(...args)}`));
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}

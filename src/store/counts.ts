@@ -1,0 +1,81 @@
+/**
+ * The outbox limits without a query: native rows awaiting an ack, per peer key, kept beside the
+ * database (committed rows) plus the enqueues accepted but not committed yet (reserved).
+ */
+import { PeerchatError } from '../errors.js';
+import type { Deltas } from './ops.js';
+
+export class OutboxCounts {
+  private committed = new Map<string, number>();
+  private readonly reserved = new Map<string, number>();
+  /** Acks received whose `acked` is not committed yet: no longer awaiting an ack, so not counted. */
+  private readonly releasing = new Map<string, number>();
+
+  constructor(
+    readonly maxPerPeer: number,
+    readonly maxTotal: number,
+  ) {}
+
+  /** Start from the committed rows in the file (at open). */
+  reset(rows: Iterable<{ peer_key: string; n: number }>): void {
+    this.committed = new Map([...rows].map((r) => [r.peer_key, r.n]));
+  }
+
+  /** What a commit changed (the writer reports it). */
+  apply(deltas: Deltas): void {
+    for (const [key, d] of deltas) bump(this.committed, key, d);
+  }
+
+  reserve(key: string): void {
+    bump(this.reserved, key, 1);
+  }
+
+  release(key: string): void {
+    bump(this.reserved, key, -1);
+  }
+
+  /** Messages awaiting an ack for `key`, or for all keys. */
+  count(key?: string): number {
+    const sum = (m: Map<string, number>) => {
+      if (key !== undefined) return m.get(key) ?? 0;
+      let n = 0;
+      for (const v of m.values()) n += v;
+      return n;
+    };
+    return sum(this.committed) + sum(this.reserved) - sum(this.releasing);
+  }
+
+  /** Whether one more native message to this key fits the limits (what check() enforces). */
+  hasRoom(key: string): boolean {
+    return this.count(key) < this.maxPerPeer && this.count() < this.maxTotal;
+  }
+
+  /** An ack for `key` arrived, its commit has not: it stops counting now. Returns the undo (after the commit). */
+  acking(key: string): () => void {
+    bump(this.releasing, key, 1);
+    return () => bump(this.releasing, key, -1);
+  }
+
+  /** Throws ERR_OUTBOX_FULL when one more message for `peerKey` would pass a limit. */
+  check(peerKey: string): void {
+    if (this.count(peerKey) >= this.maxPerPeer) {
+      throw new PeerchatError(
+        'ERR_OUTBOX_FULL',
+        `the outbox holds ${this.maxPerPeer} undelivered messages for ${peerKey} (outbox.maxPerPeer)`,
+      );
+    }
+    if (this.count() >= this.maxTotal) {
+      throw new PeerchatError(
+        'ERR_OUTBOX_FULL',
+        `the outbox holds ${this.maxTotal} undelivered messages in total (outbox.maxTotal)`,
+      );
+    }
+  }
+}
+
+/** Add `delta` to a counter, deleting it at zero. */
+export function bump(map: Map<string, number>, key: string, delta: number): void {
+  const n = (map.get(key) ?? 0) + delta;
+  if (n <= 0) map.delete(key);
+  else map.set(key, n);
+}
