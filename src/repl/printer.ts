@@ -160,11 +160,6 @@ export interface AttachPrinterOptions {
   echo?: boolean;
 }
 
-/** Events a Peer may emit beyond the PeerEvents this build knows (the outbox's `message-delivered`). */
-type LooseEmitter = {
-  on(event: string, fn: (...args: never[]) => void): unknown;
-  off(event: string, fn: (...args: never[]) => void): unknown;
-};
 
 /** Print the peer's incoming messages and events. Returns the function that unsubscribes. */
 export function attachPrinter(peer: PeerApi, printer: Printer, opts: AttachPrinterOptions = {}): () => void {
