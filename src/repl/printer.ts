@@ -160,7 +160,6 @@ export interface AttachPrinterOptions {
   echo?: boolean;
 }
 
-
 /** Print the peer's incoming messages and events. Returns the function that unsubscribes. */
 export function attachPrinter(peer: PeerApi, printer: Printer, opts: AttachPrinterOptions = {}): () => void {
   const warnings = opts.warnings ?? printer;
