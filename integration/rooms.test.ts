@@ -110,6 +110,13 @@ async function main(): Promise<void> {
     t.ok(allPairsMs < ALL_PAIRS_MS, `all pairs connected ${allPairsMs} ms after the first join`);
 
     for (const p of lobby) {
+      // under load a simultaneous pair of swarm connections can be replaced once (hyperswarm keeps
+      // one of the two); the peer stays within the room grace, so wait for the table to settle
+      await until(
+        async () => (await connected(p)).length === ROOM_SIZE - 1,
+        ALL_PAIRS_MS,
+        `${p.name} connected to every other`,
+      ).catch(() => {}); // the assertions below say what is missing
       const list = await connected(p);
       const others = lobby.filter((q) => q !== p);
       t.equal(list.length, ROOM_SIZE - 1, `${p.name} is connected to ${ROOM_SIZE - 1} peers`);

@@ -33,8 +33,9 @@ export class Trust {
   }
 
   /**
-   * Whether a ready session may be attached: an outbound one must state the port it was dialled at
-   * (else a stranger on a pinned address could claim another, unpinned one); then its key is
+   * Whether a ready session may be attached: an outbound one that states another port than it was
+   * dialled at is checked against the dialled address (a stranger on a pinned address cannot claim
+   * another, unpinned one; a port forward still works); then its key is
    * checked against the pin of its address. Only an address we dialled is pinned on first use and
    * enforced: an inbound session's port is a claim, so a pin made from it, or enforced on it, would
    * raise false alarms once another peer listens on that port (docs/security.md "Pins and contacts"). `expected`: the key the dial meant (a contact's or a
@@ -51,12 +52,19 @@ export class Trust {
   ): PeerchatError | null {
     const address = formatAddress(o.host, o.port);
     if (o.dialled && o.dialled.port !== o.port) {
+      // a port forward or a relay (a NAT) reaches a peer at another port than it listens on: the
+      // address we dialled is what its key is checked against and pinned to; a pin of that address
+      // to another key means someone else is there, claiming to be elsewhere
       const at = formatAddress(o.dialled.host, o.dialled.port);
-      return new PeerchatError(
-        'ERR_ADDRESS_MISMATCH',
-        `${at} says it listens on port ${o.port}: refused, a peer must state the port it was reached at ` +
-          '(someone else may be listening on that address)',
-      );
+      const pinned = this.knownHosts.get(at);
+      if (pinned && pinned !== o.key) {
+        return new PeerchatError(
+          'ERR_ADDRESS_MISMATCH',
+          `${at} says it listens on port ${o.port} with another key than the one pinned there: refused ` +
+            '(someone else may be listening on that address)',
+        );
+      }
+      return o.key ? this.pin(at, o.key, { create: true, expected }) : null;
     }
     if (!o.key) return null;
     // an inbound address is the remote's claim: a changed key there is another peer on a reused

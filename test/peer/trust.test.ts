@@ -35,18 +35,26 @@ t.test('pin: first use pins, the same key passes, a changed key names the way to
 });
 
 t.test(
-  'admit: the dialled port must be the stated one; only dialled addresses are pinned (issue 15 #2)',
+  'admit: a stated port other than the dialled one is checked at the dialled address; only dialled addresses are pinned (issue 15 #2)',
   async (t) => {
     const trust = new Trust({ dataDir: tempDir(t), allow: null });
     const dialled = { host: '127.0.0.1', port: 5000 };
-    t.match(trust.admit({ host: '127.0.0.1', port: 5001, key: A, dialled }), {
-      code: 'ERR_ADDRESS_MISMATCH',
-    });
-    t.equal(trust.pinned('127.0.0.1:5001'), null, 'a refused claim pins nothing');
     t.equal(trust.admit({ host: '127.0.0.1', port: 6000, key: A }), null, 'an inbound session is accepted');
     t.equal(trust.pinned('127.0.0.1:6000'), null, 'but its claimed port is not pinned');
     t.equal(trust.admit({ host: '127.0.0.1', port: 5000, key: A, dialled }), null);
     t.equal(trust.pinned('127.0.0.1:5000'), A, 'the dialled address is pinned on first use');
+    t.match(trust.admit({ host: '127.0.0.1', port: 5001, key: B, dialled }), {
+      code: 'ERR_ADDRESS_MISMATCH',
+    });
+    t.equal(trust.pinned('127.0.0.1:5001'), null, 'a refused claim pins nothing');
+    const forwarded = { host: '127.0.0.1', port: 7000 };
+    t.equal(
+      trust.admit({ host: '127.0.0.1', port: 7001, key: B, dialled: forwarded }),
+      null,
+      'a port forward works',
+    );
+    t.equal(trust.pinned('127.0.0.1:7000'), B, 'and pins the address that was dialled');
+    t.equal(trust.pinned('127.0.0.1:7001'), null, 'not the claimed one');
     t.match(trust.admit({ host: '127.0.0.1', port: 5000, key: B, dialled }), { code: 'ERR_KEY_MISMATCH' });
     t.equal(
       trust.admit({ host: '127.0.0.1', port: 5000, key: B }),
