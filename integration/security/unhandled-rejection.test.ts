@@ -13,7 +13,7 @@ t.test('a plugin leaving an unhandled rejection: coded error, clean shutdown, ex
     `export default {
   name: 'leaky',
   setup: () => ({
-    onPeerConnected() {
+    onMessage() {
       // fire and forget, the mistake this test is about
       Promise.reject(new Error('leaked rejection from a hook'));
     },
@@ -23,7 +23,11 @@ t.test('a plugin leaving an unhandled rejection: coded error, clean shutdown, ex
   );
   const victim = await cluster.spawn({ name: 'victim', plugins: [plugin] });
   const friend = await cluster.spawn({ name: 'friend', connect: [victim.address] });
-  const gone = await friend.waitFor('peer-disconnected', (e) => e.name === 'victim');
+  // the session is up on both sides before the hook runs: its EXIT then reaches an attached peer
+  await friend.waitFor('peer-connected', (e) => e.name === 'victim');
+  const going = friend.waitFor('peer-disconnected', (e) => e.name === 'victim');
+  await friend.eval(`await peer.send(${JSON.stringify(victim.address)}, "trigger", { wait: false })`);
+  const gone = await going;
   const exit = await victim.waitExit();
   t.equal(exit.exitCode, 1, 'exit code 1');
   const said = [...victim.stderr, ...victim.events.map((e) => JSON.stringify(e))].join('\n');
