@@ -114,7 +114,7 @@ t.test('send to an address without a port is a usage error (exit 2)', async (t) 
   const port = await peerchat(['send', '127.0.0.1:99999', 'hi']);
   t.equal(port.exitCode, 2);
   t.match(port.stderr, /the port must be a number from 1 to 65535 \(ERR_USAGE\)/);
-  const json = await peerchat(['send', '--json', '10.0.0.1', 'hi']);
+  const json = await peerchat(['send', '--json', '127.10.0.1', 'hi']);
   t.equal(json.exitCode, 2);
   t.match(JSON.parse(json.stdout), { type: 'error', code: 'ERR_USAGE', message: /has no port/ });
 });

@@ -14,20 +14,20 @@ t.test('learn: valid, distinct, not ourselves, within maxPeerlistKeys; names fil
   });
   const learned = d.learn(
     [
-      { address: '10.0.0.1:1', key: null, name: 'one' },
+      { address: '127.10.0.1:1', key: null, name: 'one' },
       { address: 'not an address', key: null, name: null },
       { address: '127.0.0.1:4000', key: null, name: 'me' },
-      { address: '10.0.0.1:1', key: null, name: null },
-      { address: '10.0.0.2:2', key: null, name: null },
-      { address: '10.0.0.3:3', key: null, name: null },
-      { address: '10.0.0.4:4', key: null, name: null },
+      { address: '127.10.0.1:1', key: null, name: null },
+      { address: '127.10.0.2:2', key: null, name: null },
+      { address: '127.10.0.3:3', key: null, name: null },
+      { address: '127.10.0.4:4', key: null, name: null },
     ],
-    '10.0.0.9:9',
+    '127.10.0.9:9',
   );
-  t.same(learned, ['10.0.0.1:1', '10.0.0.2:2', '10.0.0.3:3']);
-  t.equal(f.core.table.get('10.0.0.1:1')?.name, 'one');
+  t.same(learned, ['127.10.0.1:1', '127.10.0.2:2', '127.10.0.3:3']);
+  t.equal(f.core.table.get('127.10.0.1:1')?.name, 'one');
   t.equal(f.named('peer-discovered').length, 3);
-  t.match(f.warned, [{ code: 'ERR_BAD_FRAME', message: /10\.0\.0\.9:9 has more than 3 keys/ }]);
+  t.match(f.warned, [{ code: 'ERR_BAD_FRAME', message: /127\.10\.0\.9:9 has more than 3 keys/ }]);
 });
 
 t.test(
@@ -38,13 +38,13 @@ t.test(
       throw new Error('not used');
     });
     for (const port of [1, 2]) {
-      const [rec] = f.core.table.upsert(`10.0.0.1:${port}`, '10.0.0.1', port);
+      const [rec] = f.core.table.upsert(`127.10.0.1:${port}`, '127.10.0.1', port);
       rec.session = new FakeSession('classic') as unknown as Session;
       rec.name = `p${port}`;
     }
-    f.core.table.upsert('10.0.0.1:3', '10.0.0.1', 3);
-    t.same(d.entriesFor('10.0.0.1:1'), [{ address: '10.0.0.1:2', key: null, name: 'p2' }]);
-    t.same(d.peerlist(), ['10.0.0.1:1', '10.0.0.1:2']);
+    f.core.table.upsert('127.10.0.1:3', '127.10.0.1', 3);
+    t.same(d.entriesFor('127.10.0.1:1'), [{ address: '127.10.0.1:2', key: null, name: 'p2' }]);
+    t.same(d.peerlist(), ['127.10.0.1:1', '127.10.0.1:2']);
   },
 );
 
@@ -53,19 +53,19 @@ t.test('connectAll: every unconnected peer but ourselves; failures become warnin
   const tried: string[] = [];
   const d = new Discovery(f.core, async (address) => {
     tried.push(address);
-    if (address === '10.0.0.2:2') throw new Error('refused');
+    if (address === '127.10.0.2:2') throw new Error('refused');
     return { address } as PeerInfo;
   });
-  f.core.table.upsert('10.0.0.1:1', '10.0.0.1', 1);
-  f.core.table.upsert('10.0.0.2:2', '10.0.0.2', 2);
+  f.core.table.upsert('127.10.0.1:1', '127.10.0.1', 1);
+  f.core.table.upsert('127.10.0.2:2', '127.10.0.2', 2);
   f.core.table.upsert('127.0.0.1:4000', '127.0.0.1', 4000);
-  const [on] = f.core.table.upsert('10.0.0.3:3', '10.0.0.3', 3);
+  const [on] = f.core.table.upsert('127.10.0.3:3', '127.10.0.3', 3);
   on.session = new FakeSession('classic') as unknown as Session;
-  t.match(await d.connectAll(), [{ address: '10.0.0.1:1' }]);
-  t.same(tried.sort(), ['10.0.0.1:1', '10.0.0.2:2']);
+  t.match(await d.connectAll(), [{ address: '127.10.0.1:1' }]);
+  t.same(tried.sort(), ['127.10.0.1:1', '127.10.0.2:2']);
   t.match(
     f.warned,
-    [{ code: 'ERR_INTERNAL', message: /connect to 10\.0\.0\.2:2 failed: refused/ }],
+    [{ code: 'ERR_INTERNAL', message: /connect to 127\.10\.0\.2:2 failed: refused/ }],
     'uncoded: a bug',
   );
 });
@@ -89,10 +89,10 @@ t.test('connectAll dials with bounded concurrency (issue 15 #1)', async (t) => {
 
 t.test('learned and claimed entries are bounded per source and in all (issue 15 #1)', async (t) => {
   const f = fakeCore({ port: 4000 });
-  for (let i = 1; i <= 500; i++) f.core.table.discover(`10.0.2.1:${i}`, '10.0.2.1', i, '10.0.2.1');
+  for (let i = 1; i <= 500; i++) f.core.table.discover(`127.10.2.1:${i}`, '127.10.2.1', i, '127.10.2.1');
   t.equal(f.core.table.all().length, MAX_DISCOVERED_PER_SOURCE, 'one source keeps its newest entries only');
-  t.ok(f.core.table.get('10.0.2.1:500'), 'the newest is kept');
-  t.notOk(f.core.table.get('10.0.2.1:1'), 'the oldest was evicted');
+  t.ok(f.core.table.get('127.10.2.1:500'), 'the newest is kept');
+  t.notOk(f.core.table.get('127.10.2.1:1'), 'the oldest was evicted');
   for (let s = 0; s < 40; s++)
     for (let i = 1; i <= 60; i++) f.core.table.discover(`10.3.${s}.1:${i}`, `10.3.${s}.1`, i, `src${s}`);
   t.equal(

@@ -38,18 +38,18 @@ t.test('a native chat becomes a verified message from its session peer, acked on
 t.test('a classic chat is from the claimed address, discovered there, never verified', async (t) => {
   const f = fakeCore();
   const inbox = new Inbox(f.core, keep);
-  inbox.fromClaim({ id: 'c1', ts: 1, text: 'yo' }, () => {}, { host: '10.0.0.2', port: 7000, name: 'old' });
+  inbox.fromClaim({ id: 'c1', ts: 1, text: 'yo' }, () => {}, { host: '127.10.0.2', port: 7000, name: 'old' });
   await until(() => f.named('message').length === 1);
-  t.match(f.named('peer-discovered'), [[{ address: '10.0.0.2:7000', name: 'old', protocol: 'classic' }]]);
-  t.match(f.named('message')[0], [{ from: '10.0.0.2:7000', name: 'old', verified: false, key: null }]);
+  t.match(f.named('peer-discovered'), [[{ address: '127.10.0.2:7000', name: 'old', protocol: 'classic' }]]);
+  t.match(f.named('message')[0], [{ from: '127.10.0.2:7000', name: 'old', verified: false, key: null }]);
   const { rec, session } = nativeRecord(f);
   inbox.fromSession(rec, session, { id: 'c2', ts: 1, text: 'via a session' }, () => {}, {
-    host: '10.0.0.2',
+    host: '127.10.0.2',
     port: 7000,
     name: 'renamed',
   });
   await until(() => f.named('message').length === 2);
-  t.match(f.named('message')[1], [{ from: '10.0.0.2:7000', name: 'renamed', protocol: 'classic' }]);
+  t.match(f.named('message')[1], [{ from: '127.10.0.2:7000', name: 'renamed', protocol: 'classic' }]);
 });
 
 t.test(
@@ -100,9 +100,9 @@ t.test('with a store, a resend of a kept message is acked and not shown twice', 
 t.test('chat mode: messages from other peers are held (and still emitted), then taken once', async (t) => {
   const f = fakeCore();
   const inbox = new Inbox(f.core, keep);
-  inbox.setChatTarget('10.0.0.1:1');
-  inbox.fromClaim({ id: 'h1', ts: 1, text: 'from b' }, () => {}, { host: '10.0.0.2', port: 2, name: 'b' });
-  inbox.fromClaim({ id: 'h2', ts: 1, text: 'from a' }, () => {}, { host: '10.0.0.1', port: 1, name: 'a' });
+  inbox.setChatTarget('127.10.0.1:1');
+  inbox.fromClaim({ id: 'h1', ts: 1, text: 'from b' }, () => {}, { host: '127.10.0.2', port: 2, name: 'b' });
+  inbox.fromClaim({ id: 'h2', ts: 1, text: 'from a' }, () => {}, { host: '127.10.0.1', port: 1, name: 'a' });
   await until(() => f.named('message').length === 2);
   t.same(
     inbox.peekHeld().map((m) => m.text),

@@ -43,7 +43,7 @@ t.test('attach: discovered, connected, wired and established, in that order', as
 t.test('one key is one peer: met at another address it keeps its entry', async (t) => {
   const { open, core } = setup();
   open(new FakeSession('native', KEY_A), 5000);
-  const info = open(new FakeSession('native', KEY_A), 6000, 'tcp', '10.0.0.9');
+  const info = open(new FakeSession('native', KEY_A), 6000, 'tcp', '127.10.0.9');
   t.equal(info.address, '127.0.0.1:5000');
   t.equal(core.table.all().length, 1);
 });

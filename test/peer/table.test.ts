@@ -24,23 +24,23 @@ function table() {
 
 t.test('upsert creates once; blank records stay out of the table', async (t) => {
   const { tb } = table();
-  const [a, isNew] = tb.upsert('10.0.0.1:1', '10.0.0.1', 1);
+  const [a, isNew] = tb.upsert('127.10.0.1:1', '127.10.0.1', 1);
   t.equal(isNew, true);
-  const [again, isNewAgain] = tb.upsert('10.0.0.1:1', '10.0.0.1', 1);
+  const [again, isNewAgain] = tb.upsert('127.10.0.1:1', '127.10.0.1', 1);
   t.equal(again, a);
   t.equal(isNewAgain, false);
-  const blank = PeerTable.blank('10.0.0.2:2', '10.0.0.2', 2);
-  t.match(toInfo(blank), { address: '10.0.0.2:2', connected: false, via: 'tcp', protocol: null });
-  t.equal(tb.get('10.0.0.2:2'), undefined);
-  tb.delete('10.0.0.1:1');
+  const blank = PeerTable.blank('127.10.0.2:2', '127.10.0.2', 2);
+  t.match(toInfo(blank), { address: '127.10.0.2:2', connected: false, via: 'tcp', protocol: null });
+  t.equal(tb.get('127.10.0.2:2'), undefined);
+  tb.delete('127.10.0.1:1');
   t.same(tb.all(), []);
 });
 
 t.test('resolve: exact address first, then name, fingerprint or key', async (t) => {
   const { tb, add } = table();
-  const alice = add('10.0.0.1:1', { name: 'alice', key: 'aaaa'.repeat(16) });
-  add('10.0.0.2:2', { name: '10.0.0.1:1' });
-  t.equal(tb.resolve('10.0.0.1:1'), alice, 'an address beats a name that looks like it');
+  const alice = add('127.10.0.1:1', { name: 'alice', key: 'aaaa'.repeat(16) });
+  add('127.10.0.2:2', { name: '127.10.0.1:1' });
+  t.equal(tb.resolve('127.10.0.1:1'), alice, 'an address beats a name that looks like it');
   t.equal(tb.resolve('alice'), alice);
   t.equal(tb.resolve('fp-aaaa'), alice);
   t.equal(tb.resolve('aaaa'.repeat(16)), alice);
@@ -49,29 +49,29 @@ t.test('resolve: exact address first, then name, fingerprint or key', async (t) 
 
 t.test('resolve: a connected peer wins over namesakes that are not; ties are ambiguous', async (t) => {
   const { tb, add } = table();
-  add('10.0.0.1:1', { name: 'bob' });
-  const on = add('10.0.0.2:2', { name: 'bob', connected: true });
+  add('127.10.0.1:1', { name: 'bob' });
+  const on = add('127.10.0.2:2', { name: 'bob', connected: true });
   t.equal(tb.resolve('bob'), on, 'connected first');
-  add('10.0.0.3:3', { name: 'bob', connected: true, key: 'cccc'.repeat(16) });
+  add('127.10.0.3:3', { name: 'bob', connected: true, key: 'cccc'.repeat(16) });
   t.throws(() => tb.resolve('bob'), {
     code: 'ERR_AMBIGUOUS_TARGET',
-    message: /"bob" names 2 peers: 10\.0\.0\.2:2, 10\.0\.0\.3:3 \(fp-cccc\)/,
+    message: /"bob" names 2 peers: 127\.10\.0\.2:2, 127\.10\.0\.3:3 \(fp-cccc\)/,
   });
   const { tb: tb2, add: add2 } = table();
-  add2('10.0.0.1:1', { name: 'carol' });
-  add2('10.0.0.2:2', { name: 'carol' });
+  add2('127.10.0.1:1', { name: 'carol' });
+  add2('127.10.0.2:2', { name: 'carol' });
   t.throws(() => tb2.resolve('carol'), { code: 'ERR_AMBIGUOUS_TARGET' }, 'two unconnected namesakes');
 });
 
 t.test('byKey prefers the record with a session; connected() lists only those', async (t) => {
   const { tb, add } = table();
   const key = 'dddd'.repeat(16);
-  add('10.0.0.1:1', { key });
-  const on = add('10.0.0.2:2', { key, connected: true });
+  add('127.10.0.1:1', { key });
+  const on = add('127.10.0.2:2', { key, connected: true });
   t.equal(tb.byKey(key), on);
   t.same(
     tb.connected().map((r) => r.address),
-    ['10.0.0.2:2'],
+    ['127.10.0.2:2'],
   );
   t.equal(tb.byKey('eeee'), undefined);
 });
@@ -98,10 +98,10 @@ t.test('a real Peer resolves targets: ambiguous names, unknown names, typed addr
 
 t.test('target: a known peer, a blank record for a typed address, else ERR_UNKNOWN_TARGET', async (t) => {
   const { tb, add } = table();
-  const alice = add('10.0.0.1:1', { name: 'alice' });
+  const alice = add('127.10.0.1:1', { name: 'alice' });
   t.equal(tb.target(' alice '), alice);
-  const typed = tb.target('10.0.0.2:2');
-  t.match(typed, { address: '10.0.0.2:2', host: '10.0.0.2', port: 2, session: null });
-  t.equal(tb.get('10.0.0.2:2'), undefined, 'typing an address discovers nothing');
+  const typed = tb.target('127.10.0.2:2');
+  t.match(typed, { address: '127.10.0.2:2', host: '127.10.0.2', port: 2, session: null });
+  t.equal(tb.get('127.10.0.2:2'), undefined, 'typing an address discovers nothing');
   t.throws(() => tb.target('nobody'), { code: 'ERR_UNKNOWN_TARGET', message: /"nobody"/ });
 });

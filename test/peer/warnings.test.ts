@@ -32,12 +32,12 @@ t.test(
     const out: Warning[] = [];
     warnings.on('warning', (w) => out.push(w));
     const coded = new PeerchatError('ERR_CONNECT_TIMEOUT', 'no answer');
-    warnings.fail(coded, 'connect to 10.0.0.1:1 failed');
+    warnings.fail(coded, 'connect to 127.10.0.1:1 failed');
     const bug = new TypeError('x is undefined');
     warnings.fail(bug, 'outgoing transform failed');
     warnings.warn('ERR_BAD_FRAME', 'odd frame');
     t.same(out, [
-      { code: 'ERR_CONNECT_TIMEOUT', message: 'connect to 10.0.0.1:1 failed: no answer', cause: coded },
+      { code: 'ERR_CONNECT_TIMEOUT', message: 'connect to 127.10.0.1:1 failed: no answer', cause: coded },
       { code: 'ERR_INTERNAL', message: 'outgoing transform failed: x is undefined', cause: bug },
       { code: 'ERR_BAD_FRAME', message: 'odd frame', cause: undefined },
     ]);

@@ -9,8 +9,8 @@ import type { ClaimedSender, WireChat } from '../../../src/net/session.js';
 function route(line: string) {
   const written: string[] = [];
   const conn = {
-    remoteHost: '10.0.0.7',
-    socket: { remoteAddress: '::ffff:10.0.0.7' },
+    remoteHost: '127.10.0.7',
+    socket: { remoteAddress: '::ffff:127.10.0.7' },
     write: async (s: string) => {
       written.push(s);
     },
@@ -29,8 +29,8 @@ function route(line: string) {
       ack();
       seen.chats.push([chat, claimed]);
     },
-    peerlist: () => ['10.0.0.1:1', '10.0.0.2:2'],
-    exit: (port, host) => seen.exits.push(port) && host === '10.0.0.7',
+    peerlist: () => ['127.10.0.1:1', '127.10.0.2:2'],
+    exit: (port, host) => seen.exits.push(port) && host === '127.10.0.7',
     warning: (w) => seen.warnings.push(w),
   });
   return { ...seen, written };
@@ -41,27 +41,27 @@ t.test('MESSAGE and BARE: a chat from the claimed sender, with a fresh id', asyn
   t.match(m.chats, [
     [
       { text: 'hello: there', id: /^[0-9a-f-]{36}$/ },
-      { host: '10.0.0.7', port: 7000, name: 'old' },
+      { host: '127.10.0.7', port: 7000, name: 'old' },
     ],
   ]);
   t.ok(Math.abs(m.chats[0]![0].ts - Date.now()) < 5000);
-  const b = route('10.0.0.8:7001 bare hi there');
+  const b = route('127.10.0.8:7001 bare hi there');
   t.match(
     b.chats,
-    [[{ text: 'hi there' }, { host: '10.0.0.7', port: 7001, name: 'bare', statedHost: '10.0.0.8' }]],
+    [[{ text: 'hi there' }, { host: '127.10.0.7', port: 7001, name: 'bare', statedHost: '127.10.0.8' }]],
     'BARE: the socket IP, the claimed port, and the IP it states (the inbox compares them)',
   );
 });
 
 t.test('QUERY is answered with the peer list; CONNECT and EXIT go to the route', async (t) => {
-  t.same(route('QUERY').written, ['PEERLIST:10.0.0.1:1,10.0.0.2:2\n']);
-  t.same(route('CONNECT:bob:5000').connect, ['bob@10.0.0.7:5000']);
+  t.same(route('QUERY').written, ['PEERLIST:127.10.0.1:1,127.10.0.2:2\n']);
+  t.same(route('CONNECT:bob:5000').connect, ['bob@127.10.0.7:5000']);
   t.same(route('EXIT:5000').exits, [5000]);
 });
 
 t.test('ACK and PEERLIST out of place are warnings', async (t) => {
   t.match(route('ACK:bob:5000').warnings, [
-    { code: 'ERR_BAD_FRAME', message: /unexpected ACK from 10\.0\.0\.7/ },
+    { code: 'ERR_BAD_FRAME', message: /unexpected ACK from 127\.10\.0\.7/ },
   ]);
-  t.match(route('PEERLIST:10.0.0.1:1').warnings, [{ code: 'ERR_UNSOLICITED_PEERLIST' }]);
+  t.match(route('PEERLIST:127.10.0.1:1').warnings, [{ code: 'ERR_UNSOLICITED_PEERLIST' }]);
 });
