@@ -56,7 +56,10 @@ t.test(
     const cluster = new Cluster(t);
     const dir = cluster.dir('typo');
     const config = path.join(dir, 'peerchat.config.json');
-    writeFileSync(config, JSON.stringify({ plugins: [['peerchat:filter', { blocekd: ['127.10.0.1:5000'] }]] }));
+    writeFileSync(
+      config,
+      JSON.stringify({ plugins: [['peerchat:filter', { blocekd: ['127.10.0.1:5000'] }]] }),
+    );
     const res = await cluster.run(['--config', config, '-e', '1']);
     t.equal(res.exitCode, 2);
     t.match(
