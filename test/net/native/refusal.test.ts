@@ -102,3 +102,29 @@ t.test('a 0.1.0 peer (no refusal capability in its hello) gets no refusal, only 
   await until(() => acks.length > 0, 5000);
   t.strictSame(acks, ['o2'], 'only the kept one is acked; the refused one gets nothing');
 });
+
+t.test(
+  'two Peers without a store: a send past the receiver rate rejects with ERR_RATE_LIMITED',
+  async (t) => {
+    const { nativePeer } = await import('../../helpers/peers.js');
+    const target = await nativePeer(t, 'target', { limits: { messagesPerSecond: 1 } });
+    const sender = await nativePeer(t, 'sender');
+    const to = `127.0.0.1:${target.port}`;
+    await sender.connect(to);
+    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => sender.send(to, `m${i}`)));
+    const acked = results.filter((r) => r.status === 'fulfilled');
+    const refused = results
+      .filter((r) => r.status === 'rejected')
+      .map((r) => (r as PromiseRejectedResult).reason);
+    t.equal(acked.length, 5, 'the burst (5 s at 1 a second) is acked');
+    t.equal(refused.length, 3, 'the rest is refused');
+    t.ok(
+      refused.every(
+        (e) => isPeerchatError(e, 'ERR_RATE_LIMITED') && e instanceof RefusedError && e.retryAfterMs > 0,
+      ),
+      'each rejects with ERR_RATE_LIMITED and the wait the receiver stated',
+    );
+    const again = await sender.send(to, 'at once again').catch((e: unknown) => e);
+    t.ok(again instanceof RefusedError, 'and so is the next one while the bucket is empty');
+  },
+);
