@@ -7,7 +7,7 @@
 
 import { SEEN_IDS } from '../defaults.js';
 import { formatAddress } from '../net/address.js';
-import type { ClaimedSender, Session, WireChat } from '../net/session.js';
+import type { AckChat, ClaimedSender, Session, WireChat } from '../net/session.js';
 import type { ChatMessage } from '../types.js';
 import type { PeerCore } from './core.js';
 import { SenderRates } from './rate.js';
@@ -34,7 +34,7 @@ export class Inbox {
     rec: PeerRecord,
     session: Session,
     chat: WireChat,
-    ack: () => void,
+    ack: AckChat,
     claimed?: ClaimedSender,
   ): void {
     if (claimed) return this.fromClaim(chat, ack, claimed);
@@ -60,7 +60,7 @@ export class Inbox {
    * A classic chat: the sender is the socket's IP and the port its frame claims, and becomes
    * a discovered peer under that address (as the original does).
    */
-  fromClaim(chat: WireChat, ack: () => void, claimed: ClaimedSender): void {
+  fromClaim(chat: WireChat, ack: AckChat, claimed: ClaimedSender): void {
     const { host, port, name, statedHost } = claimed;
     const address = formatAddress(host, port);
     if (statedHost !== undefined && statedHost !== host) {
@@ -94,14 +94,17 @@ export class Inbox {
   }
 
   /** `sender`: whose rate it counts against (a key, or a classic sender's IP). */
-  private admit(msg: ChatMessage, ack: () => void, sender: string): void {
-    if (!this.rates.take(sender, Buffer.byteLength(msg.text))) {
-      // not acked: a native sender keeps it queued and resends it later, within the rate
+  private admit(msg: ChatMessage, ack: AckChat, sender: string): void {
+    const bytes = Buffer.byteLength(msg.text);
+    if (!this.rates.take(sender, bytes)) {
+      // not kept: a native sender is told when to resend (one that cannot read it resends unacked ones)
+      const retryAfterMs = this.rates.retryAfterMs(sender, bytes);
       this.core.warnings.warn(
         'ERR_RATE_LIMITED',
         `refused a message from ${msg.from}: over ${this.core.limits.messagesPerSecond} messages or ` +
-          `${this.core.limits.bytesPerSecond} bytes a second`,
+          `${this.core.limits.bytesPerSecond} bytes a second (retry after ${retryAfterMs} ms)`,
       );
+      ack({ reason: 'rate-limited', retryAfterMs });
       return;
     }
     if (!this.seen.has(msg.id)) this.remember(msg.id);
@@ -123,7 +126,7 @@ export class Inbox {
     this.seen.add(id);
   }
 
-  private async receive(msg: ChatMessage, ack: () => void): Promise<void> {
+  private async receive(msg: ChatMessage, ack: AckChat): Promise<void> {
     const { store, warnings } = this.core;
     if (store && msg.protocol === 'native') {
       let kept: boolean;
