@@ -13,6 +13,7 @@ import type Protomux from 'protomux';
 import { v7 as uuidv7 } from 'uuid';
 import { PeerchatError } from '../../errors.js';
 import { type Announce, announce, MAX_ANNOUNCED_AUTHORS } from './announce.js';
+import { ANNOUNCE_PROTOCOL } from './channels.js';
 import { decodeEntry, type EntryBody, encodeEntry } from './entry.js';
 import { announceChannelId } from './keys.js';
 import { compareEntries, insertionPoint } from './order.js';
@@ -29,7 +30,6 @@ import {
   type Session,
 } from './types.js';
 
-export const ANNOUNCE_PROTOCOL = 'peerchat/room-log/1';
 /** Entries kept per room (all authors together) unless `maxEntries` says otherwise. */
 export const DEFAULT_MAX_ENTRIES = 10_000;
 const AUTHORS_FILE = 'authors.json';
@@ -166,8 +166,9 @@ export class RoomLog extends EventEmitter {
       own: null,
     };
     this.sessions.set(mux, session);
-    for (const a of this.authors.values()) a.core.replicate(mux);
+    // the announce channel first: the remote accepts hypercore channels once the room is carried
     channel.open(this.announcement());
+    for (const a of this.authors.values()) a.core.replicate(mux);
   }
 
   /** Every entry in read order, oldest first; `before`/`limit` page back from the newest. */
