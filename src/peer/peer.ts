@@ -17,6 +17,7 @@ import { Listener } from '../net/listener.js';
 import type { KnownHosts } from '../net/native/known-hosts.js';
 import type { Session } from '../net/session.js';
 import { type Opened, Upgrade } from '../net/upgrade.js';
+import type { RoomMember } from '../rooms/log/index.js';
 import type { RoomSummary } from '../rooms/swarm.js';
 import { matchContacts } from '../store/contacts.js';
 import type { HistoryOptions, Store, StoredMessage } from '../store/store.js';
@@ -29,6 +30,7 @@ import type {
   PeerApi,
   PeerEvents,
   ReadyOptions,
+  SayResult,
   SendOptions,
 } from './api.js';
 import type { PeerCore } from './core.js';
@@ -36,6 +38,7 @@ import { Discovery } from './discovery.js';
 import { Inbox } from './inbox.js';
 import type { Interceptors, Limits, PeerOptions, Timeouts } from './options.js';
 import { Outbox } from './outbox.js';
+import { RoomLogs } from './room-log.js';
 import { PeerRooms } from './rooms.js';
 import { Sessions } from './sessions.js';
 import { type PeerRecord, PeerTable, toInfo } from './table.js';
@@ -73,6 +76,7 @@ export class Peer extends EventEmitter implements PeerApi {
   readonly #outbox: Outbox;
   readonly #discovery: Discovery;
   readonly #rooms: PeerRooms;
+  readonly #roomLogs: RoomLogs;
   /** The configured peers' first connection round (see AutoConnect); ready() waits for it. */
   #firstRound: Promise<unknown> = Promise.resolve();
 
@@ -153,7 +157,14 @@ export class Peer extends EventEmitter implements PeerApi {
       verifyKey: (remote, expected) => this.#trust.verifyKey(remote, expected),
       peerlist: () => this.#classicPeerlist(),
     });
+    this.#roomLogs = new RoomLogs(core, {
+      dataDir: opts.dataDir ?? null,
+      maxEntries: opts.roomMaxEntries,
+      roomsOf: (key) => this.#rooms.roomsOf(key),
+      transform: transform('incoming'),
+    });
     this.#rooms = new PeerRooms(core, {
+      logs: this.#roomLogs,
       identity: this.identity,
       dht: opts.dht,
       hello: () => this.#upgrade.hello(),
@@ -235,6 +246,7 @@ export class Peer extends EventEmitter implements PeerApi {
   async #shutdown(): Promise<void> {
     this.#outbox.stop();
     await Promise.all(this.table.connected().map((r) => r.session!.exit()));
+    await this.#roomLogs.destroy();
     await this.#rooms.destroy();
     await this.#listener.close();
     if (this.#expireTimer) clearInterval(this.#expireTimer);
@@ -382,8 +394,12 @@ export class Peer extends EventEmitter implements PeerApi {
     return this.#outbox.drop(id);
   }
 
-  /** Stored messages, oldest first (see HistoryOptions). Empty without a store. */
-  history(target?: string, opts: HistoryOptions = {}): StoredMessage[] {
+  /**
+   * Stored messages, oldest first (see HistoryOptions); `history({ room })` takes the options
+   * alone. Empty without a store (a room's messages then stay in its room log only).
+   */
+  history(target?: string | HistoryOptions, opts: HistoryOptions = {}): StoredMessage[] {
+    if (typeof target === 'object' && target !== null) return this.history(undefined, target);
     if (!this.store) return [];
     let peer = opts.peer;
     if (target !== undefined && target !== null) {
@@ -397,14 +413,24 @@ export class Peer extends EventEmitter implements PeerApi {
 
   // ---- rooms -------------------------------------------------------------------------------------
 
-  /** Join a room on the Hyperswarm DHT. The DHT code is loaded on the first join only. */
+  /** Join a room on the Hyperswarm DHT and open its shared history. DHT code loads on the first join. */
   async join(room: string, opts: { secret?: string } = {}): Promise<RoomSummary[]> {
     this.#assertOpen();
-    return this.#rooms.join(room, opts);
+    return this.#roomLogs.join(room, opts.secret, () => this.#rooms.join(room, opts));
   }
-  /** Send EXIT on the room's sessions, withdraw the announcement and close its connections. */
-  leave(room: string): Promise<RoomSummary[]> {
+  /** Stop replicating the room, send EXIT on its sessions, withdraw and close; `forget` deletes its history. */
+  async leave(room: string, opts: { forget?: boolean } = {}): Promise<RoomSummary[]> {
+    await this.#roomLogs.leave(room, opts.forget === true);
     return this.#rooms.leave(room);
+  }
+  /** Say `text` in a joined room; resolves once appended to this member's room log. */
+  say(room: string, text: string): Promise<SayResult> {
+    this.#assertOpen();
+    return this.#roomLogs.say(room, text);
+  }
+  /** Every member known to a joined room, online or not. */
+  members(room: string): RoomMember[] {
+    return this.#roomLogs.members(room);
   }
   /** The rooms joined, with how many peers each has. */
   rooms(): RoomSummary[] {

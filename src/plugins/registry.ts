@@ -18,7 +18,8 @@ const RESERVED = {
     name: true, host: true, port: true, address: true, id: true, fingerprint: true, send: true,
     broadcast: true, connect: true, connectAll: true, query: true, activePeers: true,
     connectedPeers: true, takePending: true, setChatTarget: true, resolve: true, trust: true, contacts: true, ready: true,
-    history: true, outbox: true, retry: true, drop: true, join: true, leave: true, rooms: true,
+    history: true, outbox: true, retry: true, drop: true, join: true, leave: true, rooms: true, say: true,
+    members: true,
     on: true, once: true, off: true, exit: true,
   } satisfies Record<keyof PeerApi, true>),
   // the EventEmitter underneath, and the global's own names

@@ -320,7 +320,7 @@ export class RoomLog extends EventEmitter {
       return;
     }
     if (author.indexed.has(seq)) return;
-    const entry = await this.read(author.key, seq, from);
+    const entry = await this.read(author.key, seq);
     if (!entry || author.indexed.has(seq)) return;
     const session = this.sessions.get(from.protomux);
     entry.late = session ? entry.ts < session.attachedAt : true;
@@ -328,7 +328,7 @@ export class RoomLog extends EventEmitter {
   }
 
   /** Reads and checks one block; a bad entry is reported and skipped. */
-  private async read(key: string, seq: number, from?: Hypercore.Peer): Promise<RoomEntry | null> {
+  private async read(key: string, seq: number): Promise<RoomEntry | null> {
     const author = this.authors.get(key);
     if (!author || this.closing) return null;
     let block: Buffer | null;
@@ -344,13 +344,8 @@ export class RoomLog extends EventEmitter {
       const body = decodeEntry(block, this.now());
       return { ...body, author: key, seq, local: key === this.key, late: false };
     } catch (err) {
-      // signed by its author, so the author wrote it: the claim is the author's, not the relay's
-      this.warn(
-        'ERR_BAD_FRAME',
-        `room author ${key.slice(0, 16)} wrote an invalid entry at ${seq}`,
-        err,
-        from,
-      );
+      // signed by its author, so the author wrote it: the author is reported, not the relay
+      this.warn('ERR_BAD_FRAME', `room author ${key.slice(0, 16)} wrote an invalid entry at ${seq}`, err);
       return null;
     }
   }

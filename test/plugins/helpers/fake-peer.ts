@@ -8,7 +8,9 @@ import type {
   ContactInfo,
   PeerApi,
   PeerEvents,
+  RoomMember,
   RoomSummary,
+  SayResult,
   SendOptions,
   StoredMessage,
 } from '../../../src/peer/api.js';
@@ -161,6 +163,15 @@ export class FakePeer extends EventEmitter implements PeerApi {
   }
   rooms(): RoomSummary[] {
     return [];
+  }
+  /** Room messages said through this peer, in order. */
+  readonly said: Array<{ room: string; text: string }> = [];
+  async say(room: string, text: string): Promise<SayResult> {
+    this.said.push({ room, text });
+    return { id: `say-${this.said.length}`, room, ts: Date.now(), holders: 1 };
+  }
+  members(room: string): RoomMember[] {
+    throw new PeerchatError('ERR_ROOM', `room "${room}" is not joined; join it first`);
   }
 
   async exit(): Promise<void> {
