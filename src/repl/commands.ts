@@ -16,6 +16,7 @@ import {
   sanitize,
 } from './format.js';
 import type { PeerGlobal } from './global.js';
+import { ROOM_COMMANDS, roomCommands } from './room-commands.js';
 
 /** A dot-command. `action` gets the text after the command name (trimmed) and resolves to data. */
 export interface ReplCommand {
@@ -48,6 +49,7 @@ export const BUILTIN_COMMANDS: readonly string[] = [
   'contacts',
   'whois',
   'trust',
+  ...ROOM_COMMANDS,
 ];
 
 /** Every name a plugin command may not take (pass to the plugin host as reservedCommands). */
@@ -205,6 +207,7 @@ export function connectAllSummary(
 export function builtinCommands(g: PeerGlobal, io: CommandIo): Record<string, ReplCommand> {
   const c = io.colors;
   return {
+    ...roomCommands(g, io),
     history: {
       help: `Show stored messages: ${HISTORY_ARGS.usage} (the last ${HISTORY_LIMIT})`,
       action(args) {

@@ -367,7 +367,7 @@ export class Store extends EventEmitter<StoreEvents> {
   }
 
   /** Write every message (oldest first) to `out` without ending it. Resolves the number written. */
-  export(format: ExportFormat, out: Writable, opts: { peer?: string } = {}): Promise<number> {
+  export(format: ExportFormat, out: Writable, opts: { peer?: string; room?: string } = {}): Promise<number> {
     return exportMessages(this.reader, format, out, opts);
   }
 
