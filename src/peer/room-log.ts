@@ -66,7 +66,14 @@ export class RoomLogs {
 
   /** The channel policy of a new room connection: the room log channels of the rooms joined. */
   policy(): RoomChannels {
-    return new RoomChannels((hex) => this.announceIds.has(hex));
+    return new RoomChannels(
+      (hex) => this.announceIds.has(hex),
+      (hex, transport) => {
+        // the remote opens a joined room's channel: open ours first, so protomux pairs them
+        const r = [...this.open.values()].find((o) => o.announceHex === hex);
+        if (r?.log && transport.userData) r.log.replicate(transport.userData as Protomux);
+      },
+    );
   }
 
   /** Open the room's log, then join the swarm (`swarmJoin`); a failed join closes the log again. */
@@ -159,6 +166,7 @@ export class RoomLogs {
         });
         log.on('warning', (w: RoomLogWarning) => this.onWarning(name, w));
         this.sync();
+        void this.backfill(name, log);
       },
       () => {},
     );
@@ -207,6 +215,20 @@ export class RoomLogs {
     if (!out || this.closed) return;
     if (!(await this.record(out))) return;
     this.core.emit('message', out);
+  }
+
+  /**
+   * What the log holds goes to the history too (already stored rows are kept as they are): a
+   * crash between a block's write and its history row leaves no gap.
+   */
+  private async backfill(name: string, log: RoomLog): Promise<void> {
+    if (!this.core.store) return;
+    try {
+      const all = await log.entries();
+      await Promise.all(all.map((e) => this.record(this.toMessage(name, e))));
+    } catch (err) {
+      if (!this.closed && this.open.has(name)) this.core.warnings.fail(err, `room ${name}: history backfill`);
+    }
   }
 
   /** Store the message with its room; false when it was stored before. */

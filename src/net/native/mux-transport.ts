@@ -37,9 +37,11 @@ const CONTROL_CLOSE = 3;
 export interface ChannelPolicy {
   /**
    * Message types a remote channel of `protocol` (with its protomux `id`) may send: a count,
-   * 0 for a protocol this session does not speak, or an error that fails the session.
+   * 0 for a protocol this session does not speak, or an error that fails the session. Called
+   * before protomux sees the open, with the transport (its `userData` is the protomux), so the
+   * owner can create the matching channel first and protomux pairs them.
    */
-  messages(protocol: string, id: Uint8Array | null): number | PeerchatError;
+  messages(protocol: string, id: Uint8Array | null, transport: MuxTransport): number | PeerchatError;
   /** Channels the remote may hold open at once. */
   maxOpen(): number;
 }
@@ -169,7 +171,8 @@ export class MuxTransport extends EventEmitter {
       return new PeerchatError('ERR_CHANNEL_FLOOD', `more than ${max} channel opens on one session`);
     }
     let count: number | PeerchatError = this.opts.messageCount;
-    if (protocol !== (this.opts.protocol ?? 'peerchat/1')) count = policy?.messages(protocol, channelId) ?? 0;
+    if (protocol !== (this.opts.protocol ?? 'peerchat/1'))
+      count = policy?.messages(protocol, channelId, this) ?? 0;
     if (typeof count !== 'number') return count;
     this.channels.set(id, count);
     this.opts.onOpen?.(protocol);

@@ -4,7 +4,7 @@
  * such a room. Each carried room allows one channel per author it may list, and no more.
  */
 import { PeerchatError } from '../../errors.js';
-import { type ChannelPolicy, MAX_CHANNEL_OPENS } from '../../net/native/mux-transport.js';
+import { type ChannelPolicy, MAX_CHANNEL_OPENS, type MuxTransport } from '../../net/native/mux-transport.js';
 import { MAX_ANNOUNCED_AUTHORS } from './announce.js';
 
 export const ANNOUNCE_PROTOCOL = 'peerchat/room-log/1';
@@ -18,14 +18,22 @@ export class RoomChannels implements ChannelPolicy {
   /** Announce channel ids (hex) of joined rooms the remote opened on this connection. */
   private readonly carried = new Set<string>();
 
-  /** `joined(idHex)`: the announce channel id is one of a room this peer joined. */
-  constructor(private readonly joined: (announceIdHex: string) => boolean) {}
+  /**
+   * `joined(idHex)`: the announce channel id is one of a room this peer joined. `onRoom` is told
+   * when the remote opens one, before protomux handles the open: replicating the room's log on
+   * `transport.userData` (the protomux) then pairs our channel with the remote's.
+   */
+  constructor(
+    private readonly joined: (announceIdHex: string) => boolean,
+    private readonly onRoom?: (announceIdHex: string, transport: MuxTransport) => void,
+  ) {}
 
-  messages(protocol: string, id: Uint8Array | null): number | PeerchatError {
+  messages(protocol: string, id: Uint8Array | null, transport?: MuxTransport): number | PeerchatError {
     if (protocol === ANNOUNCE_PROTOCOL) {
       const hex = id ? Buffer.from(id).toString('hex') : '';
       if (!id || !this.joined(hex)) return 0; // a room we are not in: never paired, nothing may flow
       this.carried.add(hex);
+      if (transport) this.onRoom?.(hex, transport);
       return ANNOUNCE_MESSAGES;
     }
     if (HYPERCORE_PROTOCOLS.has(protocol)) {
@@ -42,8 +50,8 @@ export class RoomChannels implements ChannelPolicy {
     return MAX_CHANNEL_OPENS + this.carried.size * (1 + MAX_ANNOUNCED_AUTHORS);
   }
 
-  /** Rooms (announce ids, hex) the remote opened on this connection. */
-  get rooms(): number {
-    return this.carried.size;
+  /** Announce ids (hex) of the joined rooms the remote opened on this connection. */
+  has(announceIdHex: string): boolean {
+    return this.carried.has(announceIdHex);
   }
 }

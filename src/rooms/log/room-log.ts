@@ -15,6 +15,7 @@ import { PeerchatError } from '../../errors.js';
 import { type Announce, announce, MAX_ANNOUNCED_AUTHORS } from './announce.js';
 import { ANNOUNCE_PROTOCOL } from './channels.js';
 import { decodeEntry, type EntryBody, encodeEntry } from './entry.js';
+import { InOrder } from './in-order.js';
 import { announceChannelId } from './keys.js';
 import { compareEntries, insertionPoint } from './order.js';
 import {
@@ -44,6 +45,7 @@ export class RoomLog extends EventEmitter {
   private readonly authors = new Map<string, Author>();
   private readonly index: Item[] = [];
   private readonly sessions = new Map<Protomux, Session>();
+  private readonly paired = new Set<Protomux>();
   private readonly seen = new Map<string, number>();
   /** Author keys being opened, so two announces naming one key open it once. */
   private readonly adding = new Set<string>();
@@ -148,6 +150,14 @@ export class RoomLog extends EventEmitter {
   replicate(mux: Protomux): void {
     this.checkOpen();
     if (this.sessions.has(mux)) return;
+    if (!this.paired.has(mux)) {
+      // a remote that opens the channel again later (it joined the room later) is answered
+      this.paired.add(mux);
+      mux.pair({ protocol: ANNOUNCE_PROTOCOL, id: this.channelId }, () => {
+        if (!this.closing) this.replicate(mux);
+      });
+      mux.stream.once('close', () => this.paired.delete(mux));
+    }
     const channel = mux.createChannel({
       protocol: ANNOUNCE_PROTOCOL,
       id: this.channelId,
@@ -217,7 +227,12 @@ export class RoomLog extends EventEmitter {
       this.closing = (async () => {
         for (const s of this.sessions.values()) s.channel.close();
         this.sessions.clear();
-        for (const a of this.authors.values()) a.range?.destroy();
+        for (const mux of this.paired) mux.unpair({ protocol: ANNOUNCE_PROTOCOL, id: this.channelId });
+        this.paired.clear();
+        for (const a of this.authors.values()) {
+          a.range?.destroy();
+          a.order?.close();
+        }
         await this.appending;
         await this.persisting.catch(() => {});
         await this.store.close();
@@ -272,13 +287,17 @@ export class RoomLog extends EventEmitter {
       rangeStart: 0,
       name: null,
       lastTs: null,
+      order: core === this.own ? null : new InOrder((e) => this.emit('entry', e)),
     };
     this.authors.set(key, author);
     // what is on disk: the newest `maxEntries` blocks this member holds
-    for (let seq = Math.max(0, core.length - this.maxEntries); seq < core.length; seq++) {
+    const first = Math.max(0, core.length - this.maxEntries);
+    author.order?.skipTo(first);
+    for (let seq = first; seq < core.length; seq++) {
       if (!(await core.has(seq))) continue;
       const entry = await this.read(key, seq);
       if (entry) this.indexEntry(author, entry);
+      author.order?.pass(seq); // shown before this run, or unreadable
     }
     if (core !== this.own) {
       core.on('download', (seq: number, _bytes: number, from: Hypercore.Peer) => {
@@ -311,6 +330,7 @@ export class RoomLog extends EventEmitter {
     if (author.range && start <= author.rangeStart) return;
     author.range?.destroy();
     author.rangeStart = start;
+    author.order?.skipTo(start);
     author.range = author.core.download({ start, end: -1 });
   }
 
@@ -321,10 +341,12 @@ export class RoomLog extends EventEmitter {
     }
     if (author.indexed.has(seq)) return;
     const entry = await this.read(author.key, seq);
-    if (!entry || author.indexed.has(seq)) return;
+    if (author.indexed.has(seq)) return;
+    if (!entry) return author.order?.pass(seq);
     const session = this.sessions.get(from.protomux);
     entry.late = session ? entry.ts < session.attachedAt : true;
-    if (this.indexEntry(author, entry)) this.emit('entry', entry);
+    if (this.indexEntry(author, entry)) author.order?.push(entry);
+    else author.order?.pass(seq);
   }
 
   /** Reads and checks one block; a bad entry is reported and skipped. */
@@ -376,6 +398,7 @@ export class RoomLog extends EventEmitter {
     if (item.seq + 1 > author.floor) {
       // an author's older entries go with it, so the download range can move past them
       author.floor = item.seq + 1;
+      author.order?.skipTo(author.floor);
       for (const seq of author.indexed) {
         if (seq < author.floor) {
           author.indexed.delete(seq);

@@ -5,6 +5,7 @@ import type Protomux from 'protomux';
 import type { Warning } from '../../errors.js';
 import type { Announce } from './announce.js';
 import type { EntryBody } from './entry.js';
+import type { InOrder } from './in-order.js';
 
 export interface RoomLogOptions {
   /** The peer's data directory; the log lives in `<dataDir>/rooms/<topic hex>`. */
@@ -60,6 +61,8 @@ export interface Author {
   rangeStart: number;
   name: string | null;
   lastTs: number | null;
+  /** Emits this author's downloaded entries in the order written. */
+  order: InOrder | null;
 }
 
 export interface PendingAppend {
