@@ -90,4 +90,40 @@ async function main(): Promise<void> {
     await t.rejects(a.p.say('scratch', 'x'), { code: 'ERR_ROOM' });
     t.throws(() => a.p.members('scratch'), { code: 'ERR_ROOM' });
   });
+
+  t.test('a forged block is rejected and the session that sent it is failed', async (t) => {
+    const forger = await member(t, 'mallory');
+    const victim = await member(t, 'victim');
+    await Promise.all([forger, victim].map((m) => m.p.join('forge')));
+    await until(() => roomPeers(victim.p, 'forge') === 1, 20_000, 'connected');
+    // change the block's bytes on their way out of the forger (after signing, before Noise)
+    type Rec = { session: { mux: { stream: { write(b: Buffer): boolean } } | null } | null };
+    const table = (forger.p as unknown as { table: { connected(): Rec[] } }).table;
+    for (const rec of table.connected()) {
+      const stream = rec.session?.mux?.stream;
+      if (!stream) continue;
+      const write = stream.write.bind(stream);
+      stream.write = (buf: Buffer) => {
+        const at = buf.indexOf('TAMPER');
+        if (at < 0) return write(buf);
+        const copy = Buffer.from(buf);
+        copy[at] = 'X'.charCodeAt(0);
+        return write(copy);
+      };
+    }
+    const warnings: Array<{ code: string; message: string }> = [];
+    victim.p.on('warning', (w) => warnings.push(w));
+    const lost = new Promise<void>((resolve) => victim.p.once('peer-disconnected', () => resolve()));
+    await forger.p.say('forge', 'TAMPER-ME please');
+    await until(() => warnings.some((w) => /failed verification/.test(w.message)), 10_000, 'the warning');
+    const w = warnings.find((x) => /failed verification/.test(x.message));
+    t.equal(w?.code, 'ERR_BAD_FRAME', w?.message);
+    t.same(
+      victim.got.filter((m) => m.room === 'forge'),
+      [],
+      'nothing forged was shown',
+    );
+    await Promise.race([lost, until(() => roomPeers(victim.p, 'forge') === 0, 10_000, 'session failed')]);
+    t.pass('the session that sent it was failed');
+  });
 }
