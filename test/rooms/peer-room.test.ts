@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     await forger.p.say('forge', 'TAMPER-ME please');
     await until(() => warnings.some((w) => /failed verification/.test(w.message)), 10_000, 'the warning');
     const w = warnings.find((x) => /failed verification/.test(x.message));
-    t.equal(w?.code, 'ERR_BAD_FRAME', w?.message);
+    t.equal(w?.code, 'ERR_BAD_FRAME', w?.message ?? 'no warning');
     t.same(
       victim.got.filter((m) => m.room === 'forge'),
       [],
