@@ -5,37 +5,34 @@
  * exist. See docs/rooms.md ("Shared history").
  */
 import { EventEmitter } from 'node:events';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
 import Corestore from 'corestore';
 import type Hypercore from 'hypercore';
 import type Protomux from 'protomux';
 import { v7 as uuidv7 } from 'uuid';
-import { PeerchatError } from '../../errors.js';
+import { type Code, PeerchatError } from '../../errors.js';
 import { type Announce, announce, MAX_ANNOUNCED_AUTHORS } from './announce.js';
+import { Appender } from './appender.js';
+import { AuthorsFile } from './authors-file.js';
 import { ANNOUNCE_PROTOCOL } from './channels.js';
-import { decodeEntry, type EntryBody, encodeEntry } from './entry.js';
+import { decodeEntry } from './entry.js';
 import { InOrder } from './in-order.js';
 import { announceChannelId } from './keys.js';
+import { checkOptions, DEFAULT_MAX_ENTRIES, listMembers } from './members.js';
 import { compareEntries, insertionPoint } from './order.js';
 import {
   type Author,
   type Item,
-  type PendingAppend,
+  newAuthor,
   type RoomEntry,
   type RoomLogOptions,
-  type RoomLogWarning,
   type RoomMember,
-  remoteOf,
   roomLogDir,
+  roomLogWarning,
   type Session,
 } from './types.js';
 
-/** Entries kept per room (all authors together) unless `maxEntries` says otherwise. */
-export const DEFAULT_MAX_ENTRIES = 10_000;
-const AUTHORS_FILE = 'authors.json';
-/** Most blocks written in one core append. */
-const MAX_APPEND_BATCH = 1000;
+export { DEFAULT_MAX_ENTRIES };
 
 export class RoomLog extends EventEmitter {
   readonly dir: string;
@@ -53,9 +50,8 @@ export class RoomLog extends EventEmitter {
   private readonly encryption: { key: Buffer } | null;
   private readonly now: () => number;
   private closing: Promise<void> | null = null;
-  private persisting: Promise<void> = Promise.resolve();
-  private appending: Promise<void> = Promise.resolve();
-  private readonly pending: PendingAppend[] = [];
+  private readonly appender: Appender;
+  private readonly authorsFile: AuthorsFile;
 
   private constructor(opts: RoomLogOptions, dir: string) {
     super();
@@ -66,18 +62,22 @@ export class RoomLog extends EventEmitter {
     this.encryption = opts.encryptionKey ? { key: opts.encryptionKey } : null;
     this.store = new Corestore(dir);
     this.own = this.store.get({ name: 'author', encryption: this.encryption });
+    this.appender = new Appender(
+      this.own,
+      (entry) => {
+        this.indexEntry(this.authors.get(entry.author) as Author, entry);
+        this.emit('entry', entry);
+      },
+      () => this.closing !== null,
+    );
+    this.authorsFile = new AuthorsFile(dir, (err) =>
+      this.warn('ERR_STORE_WRITE', 'the room author list could not be saved', err),
+    );
   }
 
   /** Opens (or creates) the room's log and indexes what is on disk. */
   static async open(opts: RoomLogOptions): Promise<RoomLog> {
-    if (opts.topic.byteLength !== 32) throw new PeerchatError('ERR_INVALID_ROOM', 'a room topic is 32 bytes');
-    const max = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
-    if (!Number.isSafeInteger(max) || max < 1) {
-      throw new PeerchatError('ERR_CONFIG_INVALID', 'maxEntries must be a positive integer');
-    }
-    if (opts.encryptionKey && opts.encryptionKey.byteLength !== 32) {
-      throw new PeerchatError('ERR_INVALID_ROOM', 'a room encryption key is 32 bytes');
-    }
+    checkOptions(opts);
     const dir = roomLogDir(opts.dataDir, opts.topic);
     await mkdir(dir, { recursive: true });
     const log = new RoomLog(opts, dir);
@@ -102,36 +102,14 @@ export class RoomLog extends EventEmitter {
   append(text: string, meta: { name: string; id?: string; ts?: number }): Promise<RoomEntry> {
     try {
       this.checkOpen();
-      const body: EntryBody = { id: meta.id ?? uuidv7(), ts: meta.ts ?? this.now(), name: meta.name, text };
-      const block = encodeEntry(body);
-      return new Promise((resolve, reject) => {
-        this.pending.push({ body, block, resolve, reject });
-        if (this.pending.length === 1) this.appending = this.appending.then(() => this.flushAppends());
+      return this.appender.append({
+        id: meta.id ?? uuidv7(),
+        ts: meta.ts ?? this.now(),
+        name: meta.name,
+        text,
       });
     } catch (err) {
       return Promise.reject(err);
-    }
-  }
-
-  private async flushAppends(): Promise<void> {
-    const batch = this.pending.splice(0, MAX_APPEND_BATCH);
-    if (this.pending.length > 0) this.appending = this.appending.then(() => this.flushAppends());
-    if (batch.length === 0) return;
-    try {
-      const { length } = await this.own.append(batch.map((p) => p.block));
-      const own = this.authors.get(this.key) as Author;
-      const first = length - batch.length;
-      batch.forEach((p, i) => {
-        const entry: RoomEntry = { ...p.body, author: this.key, seq: first + i, local: true, late: false };
-        this.indexEntry(own, entry);
-        this.emit('entry', entry);
-        p.resolve(entry);
-      });
-    } catch (err) {
-      const e = this.closing
-        ? new PeerchatError('ERR_CLOSED', 'the room log closed before the message was stored', { cause: err })
-        : new PeerchatError('ERR_STORE_WRITE', 'the room message could not be stored', { cause: err });
-      for (const p of batch) p.reject(e);
     }
   }
 
@@ -204,21 +182,7 @@ export class RoomLog extends EventEmitter {
 
   /** Every author known to the room, online or not. */
   members(): RoomMember[] {
-    const online = new Map<string, string[]>();
-    for (const s of this.sessions.values()) {
-      const remote = remoteOf(s.mux);
-      if (s.own) online.set(s.own, [...(online.get(s.own) ?? []), ...(remote ? [remote] : [])]);
-    }
-    return [...this.authors.values()].map((a) => {
-      const seen = Math.max(a.lastTs ?? -1, this.seen.get(a.key) ?? -1);
-      return {
-        key: a.key,
-        name: a.name,
-        lastSeen: seen < 0 ? null : seen,
-        online: a.key === this.key || online.has(a.key),
-        peers: online.get(a.key) ?? [],
-      };
-    });
+    return listMembers(this.authors.values(), this.sessions.values(), this.seen, this.key);
   }
 
   /** Stops replicating and closes the store; the data stays on disk. */
@@ -233,8 +197,8 @@ export class RoomLog extends EventEmitter {
           a.range?.destroy();
           a.order?.close();
         }
-        await this.appending;
-        await this.persisting.catch(() => {});
+        await this.appender.idle;
+        await this.authorsFile.saved;
         await this.store.close();
       })();
     }
@@ -256,14 +220,7 @@ export class RoomLog extends EventEmitter {
   private async load(): Promise<void> {
     await this.own.ready();
     await this.addAuthor(this.own, false);
-    let keys: string[] = [];
-    try {
-      const raw: unknown = JSON.parse(await readFile(path.join(this.dir, AUTHORS_FILE), 'utf8'));
-      if (Array.isArray(raw))
-        keys = raw.filter((k): k is string => typeof k === 'string' && /^[0-9a-f]{64}$/.test(k));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+    const keys = await this.authorsFile.read();
     for (const k of keys.slice(0, MAX_ANNOUNCED_AUTHORS)) {
       if (k === this.key) continue;
       await this.addAuthor(
@@ -278,17 +235,7 @@ export class RoomLog extends EventEmitter {
     const key = core.key.toString('hex');
     const existing = this.authors.get(key);
     if (existing) return existing;
-    const author: Author = {
-      key,
-      core,
-      indexed: new Set(),
-      floor: 0,
-      range: null,
-      rangeStart: 0,
-      name: null,
-      lastTs: null,
-      order: core === this.own ? null : new InOrder((e) => this.emit('entry', e)),
-    };
+    const author = newAuthor(key, core, core === this.own ? null : new InOrder((e) => this.emit('entry', e)));
     this.authors.set(key, author);
     // what is on disk: the newest `maxEntries` blocks this member holds
     const first = Math.max(0, core.length - this.maxEntries);
@@ -316,7 +263,7 @@ export class RoomLog extends EventEmitter {
     }
     for (const s of this.sessions.values()) core.replicate(s.mux);
     if (announceIt) {
-      this.persist();
+      this.authorsFile.save([...this.authors.keys()]);
       const msg = this.announcement();
       for (const s of this.sessions.values()) if (s.channel.opened) s.send.send(msg);
     }
@@ -442,28 +389,7 @@ export class RoomLog extends EventEmitter {
     return { own: this.own.key, authors };
   }
 
-  /** Writes the known author keys atomically; writes are chained so the newest list wins. */
-  private persist(): void {
-    const keys = [...this.authors.keys()];
-    const file = path.join(this.dir, AUTHORS_FILE);
-    this.persisting = this.persisting
-      .then(async () => {
-        await writeFile(`${file}.tmp`, JSON.stringify(keys));
-        await rename(`${file}.tmp`, file);
-      })
-      .catch((err) => this.warn('ERR_STORE_WRITE', 'the room author list could not be saved', err));
-  }
-
-  private warn(
-    code: RoomLogWarning['code'],
-    message: string,
-    cause?: unknown,
-    from?: Hypercore.Peer,
-    session?: Session,
-  ): void {
-    const mux = session?.mux ?? from?.protomux ?? null;
-    const key = (mux && remoteOf(mux)) ?? from?.remotePublicKey?.toString('hex') ?? null;
-    const warning: RoomLogWarning = { code, message, cause, remote: key, mux };
-    this.emit('warning', warning);
+  private warn(code: Code, message: string, cause?: unknown, from?: Hypercore.Peer, session?: Session): void {
+    this.emit('warning', roomLogWarning(code, message, cause, session?.mux ?? from?.protomux ?? null, from));
   }
 }
