@@ -14,9 +14,14 @@ export const CAPABILITY = 'peerchat/1';
 /** Message indexes on the channel. */
 export const MSG = { chat: 0, ack: 1, peersRequest: 2, peersAnswer: 3, exit: 4 } as const;
 
-export function encodeHello(h: { name: string; port: number; version?: string }): Buffer {
+export function encodeHello(h: {
+  name: string;
+  port: number;
+  version?: string;
+  capabilities?: string[];
+}): Buffer {
   const state = c.state();
-  const caps = [CAPABILITY];
+  const caps = h.capabilities ?? [CAPABILITY];
   const version = h.version ?? '0.0.0-raw';
   c.string.preencode(state, h.name);
   c.uint.preencode(state, h.port);
@@ -60,6 +65,8 @@ export interface RawNative {
   chats: { id: string; ts: number; text: string }[];
   /** Ids of the acks received. */
   acks: string[];
+  /** Acks with a refusal tail (`reason` uint, `retryAfterMs` uint) received. */
+  refusals: { id: string; reason: number; retryAfterMs: number }[];
   publicKey: Buffer;
 }
 
@@ -73,14 +80,18 @@ function channelOn(
   const mux = Protomux.from(stream);
   let onChat: (b: Uint8Array) => void = () => {};
   const acks: string[] = [];
+  const refusals: RawNative['refusals'] = [];
+  const onAck = (b: Uint8Array): void => {
+    const state = { start: 0, end: b.length, buffer: b };
+    const id = c.string.decode(state);
+    if (state.start === state.end) acks.push(id);
+    else refusals.push({ id, reason: c.uint.decode(state), retryAfterMs: c.uint.decode(state) });
+  };
   const messages = Array.from({ length: 5 }, (_, i) =>
     i === MSG.chat
       ? { encoding: c.raw, onmessage: (b: Uint8Array) => onChat(b) }
       : i === MSG.ack
-        ? {
-            encoding: c.raw,
-            onmessage: (b: Uint8Array) => acks.push(c.string.decode({ start: 0, end: b.length, buffer: b })),
-          }
+        ? { encoding: c.raw, onmessage: onAck }
         : { encoding: c.raw },
   );
   let resolveOpen!: (b: Buffer) => void;
@@ -94,7 +105,17 @@ function channelOn(
     messages,
     onopen: (h: Uint8Array) => resolveOpen(Buffer.from(h)),
   })!;
-  const r: RawNative = { socket, stream, mux, channel, opened, chats, acks, publicKey: keyPair.publicKey };
+  const r: RawNative = {
+    socket,
+    stream,
+    mux,
+    channel,
+    opened,
+    chats,
+    acks,
+    refusals,
+    publicKey: keyPair.publicKey,
+  };
   onChat = (b: Uint8Array) => {
     const chat = decodeChat(b);
     chats.push(chat);
@@ -127,6 +148,8 @@ export async function dialNative(
     helloPort?: number;
     keyPair?: { publicKey: Buffer; secretKey: Buffer };
     corkWith?: (r: RawNative) => void;
+    /** The hello's capabilities (default: `peerchat/1` alone, as a 0.1.0 peer says). */
+    capabilities?: string[];
   },
 ): Promise<RawNative> {
   const socket = connect(port, LOOPBACK);
@@ -139,7 +162,11 @@ export async function dialNative(
   const stream = new SecretStream(true, socket, { keyPair });
   stream.on('error', () => {});
   await stream.opened;
-  const hello = encodeHello({ name, port: opts.helloPort ?? opts.claimedPort });
+  const hello = encodeHello({
+    name,
+    port: opts.helloPort ?? opts.claimedPort,
+    capabilities: opts.capabilities,
+  });
   return channelOn(stream, socket, keyPair, hello, opts);
 }
 

@@ -46,8 +46,6 @@ export const DEFAULT_TIMEOUTS = {
 export const MAX_SEND_TEXT_BYTES = 16 * 1024;
 /** Message ids remembered for de-duplication. */
 export const SEEN_IDS = 10_000;
-/** Two sessions with one peer opened this close together are a simultaneous connect, not a restart. */
-export const SIMULTANEOUS_MS = 2000;
 /** Listen backlog: the original's 5 stalls bursts on SYN retransmits. */
 export const LISTEN_BACKLOG = 1024;
 /** Discovered peers without a session kept in the table; the oldest is evicted past it. */

@@ -25,6 +25,7 @@ export const codes = {
   ERR_ADDRESS_MISMATCH: 'the peer dialled states another listening port than the one dialled',
   ERR_OUTPUT_BUDGET: 'a peer that does not read its output passed the session output budget',
   ERR_RATE_LIMITED: 'a sender passed its message or byte rate',
+  ERR_REFUSED: 'the peer refused the message for a reason this version does not know; it stays queued',
   ERR_FORGED_SENDER: 'a classic line named a sender at another IP than its socket',
   ERR_DOWNGRADE: 'a peer known by its key would get plaintext',
   ERR_UNKNOWN_MESSAGE: 'an unknown message type was received',

@@ -1,7 +1,9 @@
 /**
  * Issue 15 #6: per-peer rate limits in the inbox. An authenticated peer sending 2,000 chats at
  * once gets only what its token bucket allows acked; the rest is refused (not acked, not stored,
- * not shown), and another peer is still heard. A raw native session against a real peerchat process.
+ * not shown), and another peer is still heard. A sender whose hello lists `refusal` is told, with a
+ * wait; a peerchat sender keeps the refused queued, warns, and delivers them after the wait.
+ * Raw native sessions and real peerchat processes.
  */
 import t from 'tap';
 import { Cluster, until } from '../harness.js';
@@ -45,3 +47,82 @@ t.test('a chat flood from one key is refused past its rate, another peer is stil
   t.equal(shown, r.acks.length, 'exactly the acked chats were shown');
   t.ok(target.all('warning', (e) => e.code === 'ERR_RATE_LIMITED').length > 0, 'the refusal is a warning');
 });
+
+t.test('a sender that reads refusals is told, with a wait, for every chat refused', async (t) => {
+  const cluster = new Cluster(t);
+  const target = await cluster.spawn({ name: 'target', config: { limits: { messagesPerSecond: RATE } } });
+  const port = Number(target.address.split(':')[1]);
+  const r = await dialNative(port, {
+    name: 'flooder',
+    claimedPort: 23_001,
+    capabilities: ['peerchat/1', 'refusal'],
+  });
+  t.teardown(() => r.socket.destroy());
+  await r.opened;
+  r.stream.setKeepAlive(1000);
+  const n = 3000;
+  for (let i = 0; i < n; i++) {
+    r.channel.messages[MSG.chat]!.send(
+      encodeChat({
+        id: `01900000-0000-7000-8001-${String(i).padStart(12, '0')}`,
+        ts: Date.now(),
+        text: `f ${i}`,
+      }),
+    );
+  }
+  await until(() => r.acks.length + r.refusals.length >= n, 20_000, 'an answer to every chat');
+  t.comment(`${n} chats: ${r.acks.length} acked, ${r.refusals.length} refused`);
+  t.ok(r.acks.length >= BURST, `the burst was acked (${r.acks.length})`);
+  t.ok(r.refusals.length >= n / 2, `the rest was refused (${r.refusals.length})`);
+  t.equal(r.acks.length + r.refusals.length, n, 'each chat got exactly one answer');
+  t.ok(
+    r.refusals.every((x) => x.reason === 1 && x.retryAfterMs >= 1 && x.retryAfterMs <= 5000),
+    'every refusal says "rate limited" and a wait within a burst',
+  );
+  t.equal(new Set([...r.acks, ...r.refusals.map((x) => x.id)]).size, n, 'answers name the chats sent');
+});
+
+t.test(
+  'peerchat to peerchat: the sender warns, keeps the refused queued and delivers them after the wait',
+  async (t) => {
+    const cluster = new Cluster(t);
+    const slow = 5; // a burst of 25
+    const target = await cluster.spawn({ name: 'target', config: { limits: { messagesPerSecond: slow } } });
+    const sender = await cluster.spawn({ name: 'sender' });
+    const to = JSON.stringify(target.address);
+    await sender.eval(`await peer.connect(${to})`);
+    const n = 40;
+    const results = (await sender.eval(
+      `await Promise.all(Array.from({ length: ${n} }, (_, i) => peer.send(${to}, "r " + i)))`,
+      20_000,
+    )) as { state: string; code?: string; error?: string }[];
+    const refused = results.filter((x) => x.state === 'queued');
+    t.comment(
+      `${n} sends: ${results.filter((x) => x.state === 'acked').length} acked, ${refused.length} queued`,
+    );
+    t.ok(
+      refused.length >= n - slow * 5 - slow * 2,
+      `past the burst the sends stay queued (${refused.length})`,
+    );
+    t.ok(
+      refused.every((x) => x.code === 'ERR_RATE_LIMITED' && /over its rate limit/.test(x.error ?? '')),
+      'each with ERR_RATE_LIMITED and why',
+    );
+    await sender.waitFor('warning', (e) => e.code === 'ERR_RATE_LIMITED', 5000);
+    t.pass('the sender warns');
+    await until(
+      () => sender.all('message-delivered').length >= refused.length,
+      30_000,
+      'the refused ones delivered',
+    );
+    await until(
+      () => target.all('message', (e) => String(e.text).startsWith('r ')).length >= n,
+      10_000,
+      'all shown on the target',
+    );
+    const all = target.all('message', (e) => String(e.text).startsWith('r ')).map((e) => String(e.text));
+    t.equal(new Set(all).size, n, `each of the ${n} shown`);
+    t.equal(all.length, n, 'none twice');
+    t.same(await sender.eval('peer.outbox().length'), 0, "the sender's outbox is empty");
+  },
+);

@@ -15,6 +15,18 @@ export interface WireChat {
 }
 
 /**
+ * Why a received chat is refused instead of acked, and when the sender may try again. A native
+ * sender that understands refusals is told (see docs/protocol.md); any other gets no ack.
+ */
+export interface Refusal {
+  reason: 'rate-limited';
+  retryAfterMs: number;
+}
+
+/** Acknowledge a chat once it is kept, or refuse it (a native session tells the sender). */
+export type AckChat = (refusal?: Refusal) => void;
+
+/**
  * Who a classic frame says sent it: the IP of the socket it came on, and the port and name the
  * frame claims. Nothing proves it (see peer/inbox.ts, where the sender is decided).
  */
@@ -40,10 +52,10 @@ export interface SessionEvents {
   hello: [hello: Hello];
   /**
    * `ack` acknowledges the message to the sender (native; a no-op for classic); call it once the
-   * message is safely kept. A classic chat names the sender its frame claims; a native chat comes
+   * message is safely kept, or with a refusal to refuse it. A classic chat names the sender its frame claims; a native chat comes
    * from the session's authenticated peer and has no claim.
    */
-  chat: [chat: WireChat, ack: () => void, claimed?: ClaimedSender];
+  chat: [chat: WireChat, ack: AckChat, claimed?: ClaimedSender];
   /** The remote asks for our peers; call `reply` with the answer (native; classic answers QUERY itself). */
   'peers-request': [reply: (entries: PeerEntry[]) => void];
   /** The remote said EXIT. A close with reason "exit" follows. */

@@ -3,8 +3,16 @@
  * retries with capped exponential backoff and jitter, and reconnects a peer that leaves.
  */
 import { EventEmitter } from 'node:events';
+import { DEFAULT_READY_TIMEOUT_MS } from '../defaults.js';
+import { PeerchatError } from '../errors.js';
 import type { PeerInfo } from '../types.js';
-import type { Peer } from './peer.js';
+import type { PeerApi } from './api.js';
+
+/** What auto-connect needs of a Peer. */
+export type AutoConnectPeer = Pick<PeerApi, 'connect' | 'on' | 'off'> & {
+  readonly closed: boolean;
+  awaitFirstRound(round: Promise<Promise<unknown>>): void;
+};
 
 export const BACKOFF_BASE_MS = 250;
 export const BACKOFF_CAP_MS = 30_000;
@@ -35,6 +43,26 @@ export function backoff(attempt: number, base = BACKOFF_BASE_MS, cap = BACKOFF_C
   return Math.round(delay / 2 + Math.random() * (delay / 2));
 }
 
+/** Wait for the first round (what peer.ready() does), at most `timeout` ms; a failed round counts as over. */
+export async function awaitRound(round: Promise<unknown>, opts: { timeout?: number } = {}): Promise<void> {
+  const timeout = opts.timeout ?? DEFAULT_READY_TIMEOUT_MS;
+  if (!Number.isFinite(timeout) || timeout < 0) {
+    throw new PeerchatError(
+      'ERR_USAGE',
+      'ready({ timeout }): timeout is a number of milliseconds, 0 or more',
+    );
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeout);
+  });
+  try {
+    await Promise.race([round.catch(() => {}), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class AutoConnect extends EventEmitter<AutoConnectEvents> {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly attempts = new Map<string, number>();
@@ -47,7 +75,7 @@ export class AutoConnect extends EventEmitter<AutoConnectEvents> {
   private startRound: (round: Promise<unknown>) => void = () => {};
 
   constructor(
-    private readonly peer: Peer,
+    private readonly peer: AutoConnectPeer,
     private readonly entries: AutoConnectEntry[],
     private readonly opts: { baseMs?: number; capMs?: number } = {},
   ) {

@@ -93,4 +93,23 @@ export class Discovery {
   peerlist(): string[] {
     return this.core.table.connected().map((r) => r.address);
   }
+
+  /**
+   * A classic QUERY has no key: it is answered only when classic peers are accepted and no allow
+   * list restricts who may talk to this peer (native peers ask over their authenticated session).
+   */
+  classicAnswer(policy: { classic: boolean; allowList: boolean }): string[] | null {
+    if (!policy.classic) {
+      this.core.warnings.warn('ERR_CLASSIC_REFUSED', 'refused a classic QUERY (classic is off)');
+      return null;
+    }
+    if (policy.allowList) {
+      this.core.warnings.warn(
+        'ERR_NOT_ALLOWED',
+        'refused a classic QUERY: an allow list is set, and it has no key',
+      );
+      return null;
+    }
+    return this.peerlist();
+  }
 }

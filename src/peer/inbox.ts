@@ -1,15 +1,15 @@
 /**
  * The one road of every incoming chat message, classic or native: decide the sender, de-duplicate,
- * plugin transforms, store, ack (a message is kept before the sender may forget it), then emit it,
- * held aside while chat mode shows another peer. The place for per-sender limits on what comes in.
+ * plugin transforms, store, ack (a message is kept before the sender may forget it), then emit it
+ * (every message: chat-mode holding is the REPL's, src/repl/pending.ts). The place for per-sender
+ * limits on what comes in.
  */
 
-import { MAX_PENDING, SEEN_IDS } from '../defaults.js';
+import { SEEN_IDS } from '../defaults.js';
 import { formatAddress } from '../net/address.js';
-import type { ClaimedSender, Session, WireChat } from '../net/session.js';
+import type { AckChat, ClaimedSender, Session, WireChat } from '../net/session.js';
 import type { ChatMessage } from '../types.js';
 import type { PeerCore } from './core.js';
-import { plain } from './outbox.js';
 import { SenderRates } from './rate.js';
 import { type PeerRecord, toInfo } from './table.js';
 
@@ -20,8 +20,6 @@ export class Inbox {
   /** The ids of `seen` in arrival order, as a ring: evicting the oldest stays O(1). */
   private readonly seenRing: (string | undefined)[] = new Array(SEEN_IDS);
   private seenNext = 0;
-  private held: ChatMessage[] = [];
-  private chatTarget: string | null = null;
   private readonly rates: SenderRates;
 
   constructor(
@@ -36,7 +34,7 @@ export class Inbox {
     rec: PeerRecord,
     session: Session,
     chat: WireChat,
-    ack: () => void,
+    ack: AckChat,
     claimed?: ClaimedSender,
   ): void {
     if (claimed) return this.fromClaim(chat, ack, claimed);
@@ -62,7 +60,7 @@ export class Inbox {
    * A classic chat: the sender is the socket's IP and the port its frame claims, and becomes
    * a discovered peer under that address (as the original does).
    */
-  fromClaim(chat: WireChat, ack: () => void, claimed: ClaimedSender): void {
+  fromClaim(chat: WireChat, ack: AckChat, claimed: ClaimedSender): void {
     const { host, port, name, statedHost } = claimed;
     const address = formatAddress(host, port);
     if (statedHost !== undefined && statedHost !== host) {
@@ -95,32 +93,18 @@ export class Inbox {
     );
   }
 
-  /** Messages held so far in chat mode, without clearing them. */
-  peekHeld(): readonly ChatMessage[] {
-    return this.held;
-  }
-
-  /** The held messages, cleared; with a store also those held before a restart. */
-  takeHeld(): ChatMessage[] {
-    const out = this.held;
-    this.held = [];
-    return this.core.store ? this.core.store.takePending().map(plain) : out;
-  }
-
-  /** While set, incoming messages from any other peer are held instead of shown. */
-  setChatTarget(address: string | null): void {
-    this.chatTarget = address;
-  }
-
   /** `sender`: whose rate it counts against (a key, or a classic sender's IP). */
-  private admit(msg: ChatMessage, ack: () => void, sender: string): void {
-    if (!this.rates.take(sender, Buffer.byteLength(msg.text))) {
-      // not acked: a native sender keeps it queued and resends it later, within the rate
+  private admit(msg: ChatMessage, ack: AckChat, sender: string): void {
+    const bytes = Buffer.byteLength(msg.text);
+    if (!this.rates.take(sender, bytes)) {
+      // not kept: a native sender is told when to resend (one that cannot read it resends unacked ones)
+      const retryAfterMs = this.rates.retryAfterMs(sender, bytes);
       this.core.warnings.warn(
         'ERR_RATE_LIMITED',
         `refused a message from ${msg.from}: over ${this.core.limits.messagesPerSecond} messages or ` +
-          `${this.core.limits.bytesPerSecond} bytes a second`,
+          `${this.core.limits.bytesPerSecond} bytes a second (retry after ${retryAfterMs} ms)`,
       );
+      ack({ reason: 'rate-limited', retryAfterMs });
       return;
     }
     if (!this.seen.has(msg.id)) this.remember(msg.id);
@@ -142,7 +126,7 @@ export class Inbox {
     this.seen.add(id);
   }
 
-  private async receive(msg: ChatMessage, ack: () => void): Promise<void> {
+  private async receive(msg: ChatMessage, ack: AckChat): Promise<void> {
     const { store, warnings } = this.core;
     if (store && msg.protocol === 'native') {
       let kept: boolean;
@@ -175,11 +159,6 @@ export class Inbox {
       }
     }
     ack();
-    if (this.chatTarget !== null && out.from !== this.chatTarget) {
-      this.held.push(out);
-      if (this.held.length > MAX_PENDING) this.held.shift();
-      store?.addPending(out.id).catch((err) => warnings.fail(err, 'store'));
-    }
     this.core.emit('message', out);
   }
 }

@@ -13,6 +13,7 @@ import { parseAddress } from '../net/address.js';
 import { sendOneShot } from '../net/classic/client.js';
 import { encodeFrame, ORIGINAL_READ_BYTES } from '../net/classic/codec.js';
 import { fingerprint } from '../net/native/identity.js';
+import { RefusedError } from '../net/native/session.js';
 import type { Session } from '../net/session.js';
 import type { StoredMessage } from '../store/store.js';
 import type { ChatMessage, PeerInfo, SendResult } from '../types.js';
@@ -26,6 +27,8 @@ import type { PeerRecord } from './table.js';
 export const MAX_TEXT_BYTES = MAX_SEND_TEXT_BYTES;
 /** Timed-out ids remembered per session for a late ack; a session that never acks cannot grow it. */
 const MAX_LATE_ACKS = 10_000;
+/** The soonest a refused message is resent: a whole queue resent every few ms would be a flood. */
+const REFUSED_RESEND_MS = 1000;
 
 /** What sending needs from the rest of the Peer. */
 export interface OutboxHooks {
@@ -52,6 +55,8 @@ export class Outbox {
   private readonly lateAcks = new Map<Session, Map<string, ChatMessage>>();
   private readonly backpressure: Backpressure;
   private readonly redial: Redial;
+  /** Per key, the resend of what it refused (it said when; see refused()). */
+  private readonly resends = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly core: PeerCore,
@@ -80,6 +85,8 @@ export class Outbox {
 
   stop(): void {
     this.redial.stop();
+    for (const timer of this.resends.values()) clearTimeout(timer);
+    this.resends.clear();
   }
 
   /** A session with this key ended: if the outbox still holds messages for it, dial it again. */
@@ -339,6 +346,7 @@ export class Outbox {
     } catch (err) {
       if (this.store && isPeerchatError(err) && err.code === 'ERR_ACK_TIMEOUT')
         this.awaitLateAck(session, msg);
+      if (err instanceof RefusedError) this.refused(session, msg, err);
       // the session went away with this message unacked: dial the peer again
       if (this.store && msg.key && !this.sessionFor(msg.key)) this.redial.want(msg.key);
       throw err;
@@ -346,6 +354,30 @@ export class Outbox {
       this.inflight.delete(msg.id);
       this.backpressure.wake();
     }
+  }
+
+  /**
+   * The peer refused a message (over its rate): say so; with a store it stays queued and what that
+   * peer refused is resent on this session once it said it may be (at least REFUSED_RESEND_MS on).
+   */
+  private refused(session: Session, msg: ChatMessage, err: RefusedError): void {
+    const key = msg.key;
+    const store = this.store;
+    // without a store the send itself fails with the refusal
+    if (store === null || key === null || session.closed) return;
+    this.core.warnings.warn(err.code, `${err.message}; it stays queued`);
+    if (this.resends.has(key)) return;
+    const timer = setTimeout(
+      () => {
+        this.resends.delete(key);
+        if (session.closed || this.core.closing()) return; // a new session's flush resends it
+        for (const m of store.queuedFor(key))
+          if (!this.inflight.has(m.id)) this.transmit(session, m, true).catch(() => {});
+      },
+      Math.max(err.retryAfterMs, REFUSED_RESEND_MS),
+    );
+    timer.unref();
+    this.resends.set(key, timer);
   }
 
   /**

@@ -40,4 +40,17 @@ export class SenderRates {
     b.bytes -= bytes;
     return true;
   }
+
+  /**
+   * After a refused take(): milliseconds until `sender` could send a message of `bytes` (at least
+   * 1). A message larger than the byte burst never fits; it is told to wait a whole burst.
+   */
+  retryAfterMs(sender: string, bytes: number): number {
+    if (bytes > this.bytesPerSecond * RATE_BURST_SECONDS) return RATE_BURST_SECONDS * 1000;
+    const b = this.buckets.get(sender);
+    if (!b) return 1;
+    const forMessage = (1 - b.messages) / this.messagesPerSecond;
+    const forBytes = (bytes - b.bytes) / this.bytesPerSecond;
+    return Math.max(1, Math.ceil(Math.max(forMessage, forBytes) * 1000));
+  }
 }

@@ -4,7 +4,7 @@
  * dropped room connection. The place where a session's identity meets the tables.
  */
 
-import { ROOM_GRACE_MS, SIMULTANEOUS_MS } from '../defaults.js';
+import { ROOM_GRACE_MS } from '../defaults.js';
 import { PeerchatError } from '../errors.js';
 import { formatAddress } from '../net/address.js';
 import type { ClassicConnection } from '../net/classic/connection.js';
@@ -12,7 +12,7 @@ import { ClassicSession } from '../net/classic/session.js';
 import { fingerprint } from '../net/native/identity.js';
 import type { Session } from '../net/session.js';
 import type { Opened } from '../net/upgrade.js';
-import type { DisconnectReason, PeerInfo } from '../types.js';
+import type { DisconnectReason, PeerInfo, Via } from '../types.js';
 import type { PeerCore } from './core.js';
 import { isRoomVia, type PeerRecord, toInfo } from './table.js';
 
@@ -56,7 +56,7 @@ export class Sessions {
     const old = rec.session;
     let samePeer = false;
     if (old && !old.closed) {
-      if (!this.replaces(session, old, rec)) {
+      if (!this.replaces(session, old, rec, via)) {
         session.destroy('closed');
         return toInfo(rec);
       }
@@ -86,15 +86,26 @@ export class Sessions {
   }
 
   /**
-   * A second session with the same peer: the newer one wins (a restarted peer), unless both opened
-   * at once from both ends; then both sides keep the one the lower key initiated.
+   * A second session with the same peer: which one both sides keep. Decided only from what both
+   * sides see alike (keys, who initiated, the transport), never from when each side saw it: a
+   * time window read differently on each side under load closed both sessions. See
+   * docs/security.md "Two sessions with one peer".
    */
-  replaces(next: Session, old: Session, rec: PeerRecord): boolean {
+  replaces(next: Session, old: Session, rec: PeerRecord, nextVia: Via = 'tcp'): boolean {
     const ours = this.hooks.localId();
-    if (Date.now() - rec.since > SIMULTANEOUS_MS || !next.remoteKey || !ours || !old.remoteKey) return true;
+    // classic, or no identity: the newer wins (a keyless one never replaces a keyed one: peer.ts #adopt)
+    if (!next.remoteKey || !ours || !old.remoteKey) return true;
+    const nextRoom = isRoomVia(nextVia);
+    const oldRoom = isRoomVia(rec.via);
+    // hyperswarm keeps one connection per key on each side and hands over a new one only once it
+    // chose it over the old: follow it. Between a room and a TCP session the room one stays, since
+    // hyperswarm would dial a closed room connection again.
+    if (nextRoom || oldRoom) return nextRoom;
     const nextInitiator = next.isInitiator ? ours : next.remoteKey;
     const oldInitiator = old.isInitiator ? ours : old.remoteKey;
+    // the same side dialled again: it gave up the old one (a restart, a lost connection)
     if (nextInitiator === oldInitiator) return true;
+    // both dialled: both keep the one the lower key dialled
     return nextInitiator < oldInitiator;
   }
 

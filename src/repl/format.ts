@@ -72,11 +72,12 @@ export function now(c: Colors): string {
   return c.dim(`[${formatTime(Date.now())}]`);
 }
 
-export function formatConnected(p: PeerInfo, c: Colors): string {
+/** A session opened; `back`: with a known contact (met before), which reads as it returning. */
+export function formatConnected(p: PeerInfo, c: Colors, back = false): string {
   const how = [p.protocol ?? 'unknown', p.fingerprint ? shortFingerprint(p.fingerprint) : null]
     .filter(Boolean)
     .join(', ');
-  return `${now(c)} ${c.green('+')} ${peerLabel(p, c)} connected (${how})`;
+  return `${now(c)} ${c.green('+')} ${peerLabel(p, c)} ${back ? 'is back' : 'connected'} (${how})`;
 }
 
 export function formatDisconnected(p: PeerInfo, reason: DisconnectReason, c: Colors): string {

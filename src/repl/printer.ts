@@ -96,9 +96,10 @@ export class Printer {
     this.print(formatMessage(msg, this.colors));
   }
 
-  connected(peer: PeerInfo): void {
+  /** `back`: a known contact returning. */
+  connected(peer: PeerInfo, back = false): void {
     if (this.level < LEVELS.info) return;
-    this.print(formatConnected(peer, this.colors));
+    this.print(formatConnected(peer, this.colors, back));
   }
 
   disconnected(peer: PeerInfo, reason: DisconnectReason): void {
@@ -160,6 +161,13 @@ export interface AttachPrinterOptions {
   echo?: boolean;
 }
 
+/** Whether the contact book knows this peer already (by key; a keyless classic peer by address). */
+function isContact(peer: PeerApi, p: PeerInfo): boolean {
+  return peer
+    .contacts()
+    .some((c) => (p.key ? c.key === p.key : c.key === null && c.addresses.includes(p.address)));
+}
+
 /** Print the peer's incoming messages and events. Returns the function that unsubscribes. */
 export function attachPrinter(peer: PeerApi, printer: Printer, opts: AttachPrinterOptions = {}): () => void {
   const warnings = opts.warnings ?? printer;
@@ -169,9 +177,12 @@ export function attachPrinter(peer: PeerApi, printer: Printer, opts: AttachPrint
       if (msg.direction === 'out' || (opts.shows && !opts.shows(msg))) return;
       printer.message(msg);
     },
-    'peer-connected': (p) => events.connected(p),
+    'peer-connected': (p) => events.connected(p, isContact(peer, p)),
     'peer-disconnected': (p, reason) => events.disconnected(p, reason),
-    'peer-discovered': (p) => events.discovered(p),
+    // a known contact coming back is not news of a peer: its "is back" line follows
+    'peer-discovered': (p) => {
+      if (!(p.connected && isContact(peer, p))) events.discovered(p);
+    },
     'message-failed': (msg, error) => events.failed(msg, error),
     'message-delivered': (msg) => events.delivered(msg),
     warning: (w) => warnings.warning(w),

@@ -1,15 +1,8 @@
 /** The group-room dot-commands: `.say`, `.room` (room chat mode) and `.members`. */
 import { PeerchatError } from '../errors.js';
 import type { RoomMember } from '../rooms/log/index.js';
+import { group } from './commands/shared.js';
 import { type Colors, formatStamp, plural, sanitize } from './format.js';
-import type { PeerGlobal } from './global.js';
-
-interface Io {
-  print(text: string): void;
-  colors: Colors;
-}
-
-export const ROOM_COMMANDS: readonly string[] = ['say', 'room', 'members'];
 
 /** `<room> <rest…>`: the room name is the first word. */
 function roomAndText(args: string, usage: string): [string, string] {
@@ -36,12 +29,12 @@ export function formatMembers(list: RoomMember[], c: Colors): string {
     .join('\n');
 }
 
-export function roomCommands(g: PeerGlobal, io: Io) {
+export const groupRoomCommands = group(['say', 'room', 'members'], (g, io) => {
   const c = io.colors;
   return {
     say: {
       help: 'Say something to everyone in a joined room (its shared history): .say <room> <text>',
-      async action(args: string) {
+      async action(args) {
         const [room, text] = roomAndText(args, '.say <room> <text>');
         const r = await g.say(room, text);
         io.print(
@@ -52,17 +45,17 @@ export function roomCommands(g: PeerGlobal, io: Io) {
     },
     room: {
       help: 'Chat in a joined room: .room <room>  (each line is said; .exit or Ctrl-D leaves)',
-      async action(args: string) {
+      async action(args) {
         await g.chat(`room:${oneWord(args, '.room <room>')}`);
       },
     },
     members: {
       help: 'Show every member known to a joined room, online or not: .members <room>',
-      action(args: string) {
+      action(args) {
         const list = g.members(oneWord(args, '.members <room>'));
         io.print(formatMembers(list, c));
         return list;
       },
     },
   };
-}
+});

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import t from 'tap';
 import {
   AutoConnect,
+  awaitRound,
   BACKOFF_CAP_MS,
   backoff,
   REPORTED_RETRIES,
@@ -90,5 +91,28 @@ t.test(
       Array.from({ length: REPORTED_RETRIES + 2 }, (_, i) => retryNotice(i + 1)),
       [...Array(REPORTED_RETRIES - 1).fill('report'), 'last', 'quiet', 'quiet'],
     );
+  },
+);
+
+t.test(
+  'awaitRound: the round, a failed round, or the timeout, whichever is first; a bad timeout is a usage error',
+  async (t) => {
+    let finish = () => {};
+    const round = new Promise<void>((r) => {
+      finish = r;
+    });
+    let done = false;
+    const waiting = awaitRound(round, { timeout: 60_000 }).then(() => {
+      done = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    t.notOk(done, 'waits for the round');
+    finish();
+    await waiting;
+    t.ok(done);
+    await awaitRound(Promise.reject(new Error('round failed')), { timeout: 60_000 });
+    await awaitRound(new Promise(() => {}), { timeout: 0 });
+    await t.rejects(awaitRound(Promise.resolve(), { timeout: -1 }), { code: 'ERR_USAGE' });
+    await t.rejects(awaitRound(Promise.resolve(), { timeout: Number.NaN }), { code: 'ERR_USAGE' });
   },
 );

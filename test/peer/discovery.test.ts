@@ -101,3 +101,16 @@ t.test('learned and claimed entries are bounded per source and in all (issue 15 
     'the table holds at most MAX_DISCOVERED unconnected entries',
   );
 });
+
+t.test('a classic QUERY is answered only with classic on and no allow list', async (t) => {
+  const f = fakeCore();
+  const d = new Discovery(f.core, async () => {
+    throw new Error('not used');
+  });
+  const [rec] = f.core.table.upsert('127.10.0.1:1', '127.10.0.1', 1);
+  rec.session = new FakeSession('classic') as unknown as Session;
+  t.same(d.classicAnswer({ classic: true, allowList: false }), ['127.10.0.1:1']);
+  t.equal(d.classicAnswer({ classic: false, allowList: false }), null);
+  t.equal(d.classicAnswer({ classic: true, allowList: true }), null);
+  t.match(f.warned, [{ code: 'ERR_CLASSIC_REFUSED' }, { code: 'ERR_NOT_ALLOWED' }]);
+});

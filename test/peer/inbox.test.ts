@@ -1,4 +1,4 @@
-/** The one incoming road, over fake sessions and a real store: sender, de-dup, transform, store, ack, hold. */
+/** The one incoming road, over fake sessions and a real store: sender, de-dup, transform, store, ack, emit. */
 import t from 'tap';
 import type { Session } from '../../src/net/session.js';
 import { Inbox } from '../../src/peer/inbox.js';
@@ -95,22 +95,4 @@ t.test('with a store, a resend of a kept message is acked and not shown twice', 
   await until(() => acks === 2);
   t.equal(f.named('message').length, 1);
   t.equal(store.history().length, 1);
-});
-
-t.test('chat mode: messages from other peers are held (and still emitted), then taken once', async (t) => {
-  const f = fakeCore();
-  const inbox = new Inbox(f.core, keep);
-  inbox.setChatTarget('127.10.0.1:1');
-  inbox.fromClaim({ id: 'h1', ts: 1, text: 'from b' }, () => {}, { host: '127.10.0.2', port: 2, name: 'b' });
-  inbox.fromClaim({ id: 'h2', ts: 1, text: 'from a' }, () => {}, { host: '127.10.0.1', port: 1, name: 'a' });
-  await until(() => f.named('message').length === 2);
-  t.same(
-    inbox.peekHeld().map((m) => m.text),
-    ['from b'],
-  );
-  t.same(
-    inbox.takeHeld().map((m) => m.text),
-    ['from b'],
-  );
-  t.same(inbox.takeHeld(), []);
 });

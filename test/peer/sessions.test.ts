@@ -80,6 +80,51 @@ t.test('simultaneous connect: both sides keep the session the lower key initiate
   t.equal(noId.replaces(weInitiated, theyInitiated, rec), true, 'without an identity the newer wins');
 });
 
+t.test(
+  'the tie-break is the same on both sides whatever the timing (issue 15: the rooms flake)',
+  async (t) => {
+    // two connections between A and B: c1 dialled by A, c2 dialled by B; each side sees each one
+    // as a session with the other's key, initiated by itself or not
+    const sideOf = (local: string, remote: string) => {
+      const s = setup(local);
+      const conn = (dialler: string, id: string) => {
+        const f = new FakeSession('native', remote, dialler === local);
+        (f as unknown as { id: string }).id = id;
+        return f;
+      };
+      return { ...s, conn };
+    };
+    const kept = (side: ReturnType<typeof sideOf>) =>
+      (side.core.table.byKey(side === a ? KEY_B : KEY_A)?.session as unknown as { id: string } | null)?.id;
+    const a = sideOf(KEY_A, KEY_B);
+    const b = sideOf(KEY_B, KEY_A);
+    // A sees c1, then c2 long after (as under load); B sees c2, then c1 at once
+    a.open(a.conn(KEY_A, 'c1'));
+    a.core.table.byKey(KEY_B)!.since = Date.now() - 60_000;
+    a.open(a.conn(KEY_B, 'c2'));
+    b.open(b.conn(KEY_B, 'c2'));
+    b.open(b.conn(KEY_A, 'c1'));
+    t.equal(kept(a), 'c1', 'A keeps the one the lower key (A) dialled');
+    t.equal(kept(b), 'c1', 'so does B, though it saw them in the other order');
+
+    const rec = a.core.table.byKey(KEY_B)!;
+    const tcp = new FakeSession('native', KEY_B, true) as unknown as Session;
+    const room = new FakeSession('native', KEY_B, false) as unknown as Session;
+    rec.via = 'tcp';
+    t.equal(a.sessions.replaces(room, tcp, rec, 'room:lobby'), true, 'a room session replaces a TCP one');
+    rec.via = 'room:lobby';
+    t.equal(a.sessions.replaces(tcp, room, rec, 'tcp'), false, 'a TCP one never replaces a room one');
+    t.equal(
+      a.sessions.replaces(tcp, room, rec, 'room:lobby'),
+      true,
+      'between two room connections the newer (the one hyperswarm kept) wins, whoever dialled',
+    );
+    rec.via = 'tcp';
+    const again = new FakeSession('native', KEY_B, true) as unknown as Session;
+    t.equal(a.sessions.replaces(again, tcp, rec), true, 'the same side dialling again replaces its old one');
+  },
+);
+
 t.test('the losing session of a tie-break is closed and the tables keep the winner', async (t) => {
   const { open, core } = setup(KEY_B);
   const winner = new FakeSession('native', KEY_A, false);

@@ -1,7 +1,12 @@
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import t from 'tap';
+import { loadIdentity } from '../../src/net/native/identity.js';
+import { Peer } from '../../src/peer/peer.js';
 import { attachPrinter, Printer } from '../../src/repl/printer.js';
+import { Store } from '../../src/store/store.js';
+import { tempDir } from '../helpers/peers.js';
+import { until } from '../helpers/wait.js';
 import { collect, FakePeer, makePeerInfo } from './fake-peer.js';
 
 // strip ANSI cursor/erase sequences to see the visible characters in order
@@ -163,4 +168,79 @@ t.test('--log-level: error hides warnings and peer events, never messages', asyn
   warnOnly.warning({ code: 'ERR_BAD_FRAME', message: 'shown warning' });
   await new Promise((r) => setImmediate(r));
   t.match(text, /shown warning/);
+});
+
+t.test(
+  'a known contact that comes back reads as back, not discovered; a new peer is discovered',
+  async (t) => {
+    const peer = new FakePeer();
+    const out = new PassThrough();
+    const seen = collect(out);
+    const printer = new Printer({ output: out, color: false, terminal: false });
+    const off = attachPrinter(peer, printer);
+    t.teardown(off);
+    const bob = makePeerInfo({ address: '1.1.1.1:1', name: 'bob', key: 'b'.repeat(64), connected: true });
+    peer.book = [
+      {
+        key: bob.key,
+        fingerprint: null,
+        name: 'bob',
+        addresses: ['9.9.9.9:9'],
+        firstSeen: 1,
+        lastSeen: 2,
+        met: 'tcp',
+        connected: false,
+      },
+    ];
+    peer.emit('peer-discovered', bob);
+    peer.emit('peer-connected', bob);
+    const carol = makePeerInfo({ address: '2.2.2.2:2', name: 'carol', connected: true });
+    peer.emit('peer-discovered', carol);
+    peer.emit('peer-connected', carol);
+    peer.emit('peer-discovered', makePeerInfo({ address: '3.3.3.3:3', key: 'b'.repeat(64) }));
+    const lines = seen.text().trim().split('\n');
+    t.match(lines[0], /\+ bob 1\.1\.1\.1:1 is back \(/);
+    t.match(lines[1], /\* discovered carol 2\.2\.2\.2:2$/);
+    t.match(lines[2], /\+ carol 2\.2\.2\.2:2 connected \(/);
+    t.match(
+      lines[3],
+      /\* discovered 3\.3\.3\.3:3$/,
+      'learned from a peer list, not connected: still discovered',
+    );
+    t.equal(lines.length, 4);
+  },
+);
+
+t.test('a real contact that restarts at another port is announced as back', async (t) => {
+  const aliceDir = tempDir(t);
+  const alice = new Peer({
+    name: 'alice',
+    host: '127.0.0.1',
+    identity: await loadIdentity(aliceDir),
+    dataDir: aliceDir,
+    store: Store.open({ dataDir: aliceDir }),
+  });
+  await alice.listen();
+  t.teardown(() => alice.exit());
+  const out = new PassThrough();
+  const seen = collect(out);
+  attachPrinter(alice, new Printer({ output: out, color: false, terminal: false }));
+  const bobDir = tempDir(t);
+  const bob = async () => {
+    const p = new Peer({ name: 'bob', host: '127.0.0.1', identity: await loadIdentity(bobDir) });
+    await p.listen();
+    t.teardown(() => p.exit());
+    return p;
+  };
+  const first = await bob();
+  await first.connect(alice.address);
+  await until(() => alice.contacts('bob').length === 1);
+  await first.exit();
+  await until(() => /bob .* disconnected/.test(seen.text()));
+  const second = await bob();
+  await second.connect(alice.address);
+  await until(() => /is back/.test(seen.text()));
+  const lines = seen.text().trim().split('\n');
+  t.equal(lines.filter((l) => /discovered bob/.test(l)).length, 1, 'discovered once, when first met');
+  t.match(lines.at(-1), new RegExp(`\\+ bob ${second.address.replace(/\./g, '\\.')} is back \\(native, `));
 });

@@ -68,6 +68,17 @@ export class AckWindow {
     return true;
   }
 
+  /** The remote refused `id`: its send fails with `err`. False when no send waits for it. */
+  refused(id: string, err: Error): boolean {
+    const pending = this.acks.get(id);
+    if (!pending) return false;
+    this.acks.delete(id);
+    if (pending.written) this.inFlight--;
+    pending.reject(err);
+    if (this.waiting.length > 0) this.drain();
+    return true;
+  }
+
   /** The session closed: every pending send fails with `err`. */
   close(err: Error): void {
     this.closed = true;
@@ -122,6 +133,20 @@ export class AckWindow {
       this.waiting = this.waiting.filter((c) => this.acks.has(c.id));
       if (freed) this.drain();
     }
+  }
+}
+
+/** The remote refused a chat (it was not kept); `retryAfterMs`: when it may be sent again. */
+export class RefusedError extends PeerchatError {
+  constructor(
+    id: string,
+    readonly retryAfterMs: number,
+    known: boolean,
+  ) {
+    super(
+      known ? 'ERR_RATE_LIMITED' : 'ERR_REFUSED',
+      `the peer refused message ${id}${known ? ': over its rate limit' : ''}; it may be sent again in ${retryAfterMs} ms`,
+    );
   }
 }
 

@@ -1,7 +1,6 @@
 /**
- * Keys pinned on first use, like SSH known_hosts: `<dataDir>/known_hosts`, one `<address> <hex key>`
- * per line, `#` comments. Lines that do not parse are reported once and kept verbatim on rewrite,
- * so a damaged file loses nothing.
+ * Keys pinned on first use, like SSH known_hosts: `<dataDir>/known_hosts` (the format: known-hosts-file.ts).
+ * Lines that do not parse are reported once and kept verbatim on rewrite.
  *
  * Bounded and cheap under attack: at most MAX_PINS_PER_HOST automatic pins per IP (and MAX_PINS in
  * all; existing pins are never evicted, new ones are refused with ERR_PIN_LIMIT), the file is read
@@ -9,36 +8,30 @@
  * every read-merge-rename holds `known_hosts.lock` (file-lock.ts) against `peerchat trust`.
  */
 import { readFileSync, renameSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Warning } from '../../errors.js';
 import { lock, lockSync, unlock } from './file-lock.js';
+import {
+  FILE_MODE,
+  hostOf,
+  KEY_HEX,
+  type KnownHostsText,
+  parseKnownHosts,
+  renderKnownHosts,
+  signature,
+  writeKnownHostsChunked,
+} from './known-hosts-file.js';
 
 export const KNOWN_HOSTS_FILE = 'known_hosts';
 /** New pins are written to the file together, at most this often. */
 export const PIN_SAVE_DELAY_MS = 1000;
-const FILE_MODE = 0o600;
-const KEY_HEX = /^[0-9a-f]{64}$/;
-const HEADER = '# peerchat known hosts: <ip:port> <hex public key>. Edit with `peerchat trust`.';
 /** Automatic pins for one IP (ports of the peers at one host); `trust` is not limited. */
 export const MAX_PINS_PER_HOST = 1024;
 /** Automatic pins in all. */
 export const MAX_PINS = 131_072;
-/** Lines written per slice by the asynchronous save. */
-const WRITE_SLICE = 2048;
 /** Hosts remembered as already warned about (a warning per host, not per refused pin). */
 const MAX_WARNED_HOSTS = 1024;
-
-/** "1.2.3.4:5" -> "1.2.3.4", "[::1]:5" -> "[::1]". */
-function hostOf(address: string): string {
-  const colon = address.lastIndexOf(':');
-  return colon > 0 ? address.slice(0, colon) : address;
-}
-
-/** What tells a changed file apart without reading it. */
-function signature(st: Stats | null): string {
-  return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : 'none';
-}
 
 export type HostCheck = 'new' | 'match' | 'mismatch';
 
@@ -214,28 +207,8 @@ export class KnownHosts {
     }
   }
 
-  private text(): string {
-    const lines = [HEADER, ...[...this.keys].map(([a, k]) => `${a} ${k}`), ...this.kept];
-    return `${lines.join('\n')}\n`;
-  }
-
-  /** Write the file in slices, yielding between them: 65,535 pins never hold the event loop long. */
-  private async writeChunked(tmp: string): Promise<void> {
-    const fh = await open(tmp, 'w', FILE_MODE);
-    try {
-      let chunk: string[] = [HEADER];
-      for (const [a, k] of this.keys) {
-        chunk.push(`${a} ${k}`);
-        if (chunk.length >= WRITE_SLICE) {
-          await fh.write(`${chunk.join('\n')}\n`);
-          chunk = [];
-        }
-      }
-      chunk.push(...this.kept);
-      if (chunk.length > 0) await fh.write(`${chunk.join('\n')}\n`);
-    } finally {
-      await fh.close();
-    }
+  private contents(): KnownHostsText {
+    return { keys: this.keys, kept: this.kept };
   }
 
   private tmpPath(): string {
@@ -290,13 +263,13 @@ export class KnownHosts {
     try {
       const st = await stat(path).catch(() => null);
       if (signature(st) !== this.seen && st) {
-        const current = this.parse(await readFile(path, 'utf8'));
+        const current = parseKnownHosts(await readFile(path, 'utf8'));
         if (gen !== this.generation) return;
         this.merge(current.keys);
       }
       const saved = new Map(this.dirty);
       this.dirty.clear();
-      await this.writeChunked(tmp);
+      await writeKnownHostsChunked(tmp, this.contents());
       if (gen !== this.generation) {
         // a synchronous save wrote a newer file meanwhile; it held our changes too
         await rm(tmp, { force: true });
@@ -323,7 +296,7 @@ export class KnownHosts {
   }
 
   /** Parse the file; null when it cannot be read (ENOENT is an empty file). Records its stat. */
-  private read(path: string): { keys: Map<string, string>; kept: string[] } | null {
+  private read(path: string): KnownHostsText | null {
     let text: string;
     try {
       this.statSeen();
@@ -332,23 +305,7 @@ export class KnownHosts {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { keys: new Map(), kept: [] };
       return null;
     }
-    return this.parse(text);
-  }
-
-  private parse(text: string): { keys: Map<string, string>; kept: string[] } {
-    const keys = new Map<string, string>();
-    const kept: string[] = [];
-    for (const raw of text.split('\n')) {
-      const line = raw.trim();
-      if (line === '' || line.startsWith('#')) continue;
-      const [address, key, ...rest] = line.split(/\s+/);
-      if (address && key && rest.length === 0 && KEY_HEX.test(key.toLowerCase())) {
-        keys.set(address, key.toLowerCase());
-      } else {
-        kept.push(raw);
-      }
-    }
-    return { keys, kept };
+    return parseKnownHosts(text);
   }
 
   private load(path: string): void {
@@ -396,7 +353,7 @@ export class KnownHosts {
         if (current) this.merge(current.keys);
       }
       this.dirty.clear();
-      writeFileSync(tmp, this.text(), { mode: FILE_MODE });
+      writeFileSync(tmp, renderKnownHosts(this.contents()), { mode: FILE_MODE });
       renameSync(tmp, this.path);
       this.statSeen();
     } catch (err) {

@@ -39,8 +39,18 @@ export interface Codec<In, Out = In> {
   decode(state: State): Out;
 }
 
+/** Why a chat was refused instead of acked (the ack's optional tail; see REFUSAL_CAPABILITY). */
+export const REFUSAL_REASONS = { rateLimited: 1 } as const;
+/** The longest wait a refusal may ask for; a larger stated wait is read as this. */
+export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
+
 export interface Ack {
   id: string;
+  /**
+   * Set when the chat was refused, not kept: the reason (REFUSAL_REASONS; another number is a
+   * refusal for a reason this revision does not know) and how long to wait before resending it.
+   */
+  refused?: { reason: number; retryAfterMs: number };
 }
 export interface PeersRequest {
   requestId: number;
@@ -153,15 +163,33 @@ export const chat: Codec<WireChat> = {
   },
 };
 
+/**
+ * An ack is the id alone; a refusal appends `reason` uint and `retryAfterMs` uint. A 0.1.0 peer
+ * ignores the tail and would take a refusal for an ack, so refusals go only to peers whose hello
+ * lists REFUSAL_CAPABILITY (session.ts); the others get no ack, as from 0.1.0.
+ */
 export const ack: Codec<Ack> = {
   preencode(state, m) {
     id.preencode(state, m.id);
+    if (m.refused) {
+      c.uint.preencode(state, m.refused.reason);
+      c.uint.preencode(state, m.refused.retryAfterMs);
+    }
   },
   encode(state, m) {
     id.encode(state, m.id);
+    if (m.refused) {
+      c.uint.encode(state, m.refused.reason);
+      c.uint.encode(state, m.refused.retryAfterMs);
+    }
   },
   decode(state) {
-    return { id: id.decode(state) };
+    const i = id.decode(state);
+    if (state.start >= state.end) return { id: i };
+    const reason = c.uint.decode(state);
+    if (reason === 0) fail('refusal without a reason');
+    const retryAfterMs = Math.min(c.uint.decode(state), MAX_RETRY_AFTER_MS);
+    return { id: i, refused: { reason, retryAfterMs } };
   },
 };
 

@@ -8,8 +8,8 @@ import SecretStream from '@hyperswarm/secret-stream';
 import Protomux from 'protomux';
 import { isPeerchatError, PeerchatError } from '../../errors.js';
 import type { DisconnectReason, PeerEntry } from '../../types.js';
-import type { Hello, Session, SessionEvents, WireChat } from '../session.js';
-import { AckWindow, checkChat } from './ack-window.js';
+import type { AckChat, Hello, Refusal, Session, SessionEvents, WireChat } from '../session.js';
+import { AckWindow, checkChat, RefusedError } from './ack-window.js';
 import { GuardedSocket } from './guard.js';
 import { BAD_INPUT, describeLoss, plainHost } from './loss.js';
 import * as m from './messages.js';
@@ -24,12 +24,17 @@ import {
   unreadBytes,
 } from './writer.js';
 
-export { MAX_IN_FLIGHT } from './ack-window.js';
+export { MAX_IN_FLIGHT, RefusedError } from './ack-window.js';
 export type { NativeSessionOptions, NativeTimeouts } from './session-options.js';
 
 export const PROTOCOL = 'peerchat/1';
 /** The capability hint in the extra field of CONNECT/ACK that asks for the native upgrade. */
 export const CAPABILITY = 'peerchat/1';
+/**
+ * In the hello: this peer reads a refusal in an ack's tail (messages.ts `ack`). A 0.1.0 peer does
+ * not list it and would read a refusal as an ack, so it is never sent one.
+ */
+export const REFUSAL_CAPABILITY = 'refusal';
 
 /** exit(): how long to wait for the remote to close after our EXIT before destroying. */
 const EXIT_LINGER_MS = 1000;
@@ -62,7 +67,7 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
   private readonly window: AckWindow;
   private writer: BatchWriter | null = null;
   private readonly queries: PeerQueries;
-  private early: Array<[WireChat, () => void]> = [];
+  private early: Array<[WireChat, AckChat]> = [];
 
   private isReady = false;
   private resolveReady!: (hello: Hello) => void;
@@ -188,7 +193,11 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
     this.msgPeersRequest = peersRequest ?? null;
     this.msgPeersAnswer = peersAnswer ?? null;
     this.msgExit = exit ?? null;
-    channel.open(this.opts.hello);
+    const own = this.opts.hello;
+    const caps = own.capabilities.includes(REFUSAL_CAPABILITY)
+      ? own.capabilities
+      : [...own.capabilities, REFUSAL_CAPABILITY];
+    channel.open({ ...own, capabilities: caps });
   }
 
   private onOpen(hello: Hello | null): void {
@@ -235,7 +244,7 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
 
   private onChat(chat: WireChat | null): void {
     if (!chat) return this.fail(new PeerchatError('ERR_BAD_FRAME', 'malformed chat message'));
-    const ack = () => this.sendAck(chat.id);
+    const ack: AckChat = (refusal) => (refusal ? this.sendRefusal(chat.id, refusal) : this.sendAck(chat.id));
     // held while nobody listens, and behind earlier held ones, so the order stays the same
     if (this.early.length > 0 || this.listenerCount('chat') === 0) {
       if (this.early.length < MAX_EARLY_CHATS) this.early.push([chat, ack]);
@@ -258,8 +267,23 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
     this.send(this.msgAck, { id }, id.length * 3 + 8, REPLY_BUDGET_BYTES);
   }
 
+  /** Tell the sender, if it reads refusals; else say nothing, as a 0.1.0 peer expects. */
+  private sendRefusal(id: string, refusal: Refusal): void {
+    if (this._closed || !this.msgAck || !this.remoteHello?.capabilities.includes(REFUSAL_CAPABILITY)) return;
+    const refused = { reason: m.REFUSAL_REASONS.rateLimited, retryAfterMs: Math.ceil(refusal.retryAfterMs) };
+    this.send(this.msgAck, { id, refused }, id.length * 3 + 24, REPLY_BUDGET_BYTES);
+  }
+
   private onAck(ack: m.Ack | null): void {
     if (!ack) return this.fail(new PeerchatError('ERR_BAD_FRAME', 'malformed ack'));
+    if (ack.refused) {
+      const { reason, retryAfterMs } = ack.refused;
+      this.window.refused(
+        ack.id,
+        new RefusedError(ack.id, retryAfterMs, reason === m.REFUSAL_REASONS.rateLimited),
+      );
+      return; // a refusal of nothing pending (timed out, or a made-up id) changes nothing
+    }
     // after its timeout, or a duplicate: the outbox checks the id
     if (!this.window.acked(ack.id)) this.emit('late-ack', ack.id);
   }

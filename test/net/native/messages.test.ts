@@ -120,8 +120,12 @@ t.test('decoders enforce their limits', async (t) => {
 });
 
 t.test('trailing bytes are ignored (room for appended fields)', async (t) => {
-  const buf = Buffer.concat([m.encode(m.ack, { id: 'x' }), Buffer.from([1, 2, 3])]);
-  t.strictSame(m.safeDecode(m.ack, buf), { id: 'x' });
+  const buf = Buffer.concat([m.encode(m.chat, { id: 'x', ts: 1, text: 'y' }), Buffer.from([1, 2, 3])]);
+  t.strictSame(m.safeDecode(m.chat, buf), { id: 'x', ts: 1, text: 'y' });
+  // the ack's first appended field is its refusal (refusal.test.ts); what follows it is ignored
+  const refused = { id: 'x', refused: { reason: 1, retryAfterMs: 2 } };
+  const more = Buffer.concat([m.encode(m.ack, refused), Buffer.from([1, 2, 3])]);
+  t.strictSame(m.safeDecode(m.ack, more), refused);
 });
 
 t.test('a peer key must be 32 bytes to encode', async (t) => {
