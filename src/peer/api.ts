@@ -3,12 +3,22 @@
  * what scripts receive and what plugins build on. A public contract: keep it stable.
  */
 import type { Failure, Warning } from '../errors.js';
+import type { RoomMember } from '../rooms/log/index.js';
 import type { RoomSummary } from '../rooms/swarm.js';
 import type { Contact } from '../store/contacts.js';
 import type { HistoryOptions, StoredMessage } from '../store/store.js';
 import type { ChatMessage, DisconnectReason, PeerInfo, SendResult } from '../types.js';
 
-export type { Contact, HistoryOptions, RoomSummary, StoredMessage };
+export type { Contact, HistoryOptions, RoomMember, RoomSummary, StoredMessage };
+
+/** What `say(room, text)` resolves with once the message is appended to this member's room log. */
+export interface SayResult {
+  id: string;
+  room: string;
+  ts: number;
+  /** Members holding the message so far, this one included (1 until another member fetched it). */
+  holders: number;
+}
 
 /** A contact, and whether a session with it is open now. */
 export interface ContactInfo extends Contact {
@@ -119,8 +129,11 @@ export interface PeerApi {
    */
   contacts(target?: string): ContactInfo[];
 
-  /** Stored messages, oldest first; `target` is "ip:port" or a peer name. Empty without a store. */
-  history(target?: string, opts?: HistoryOptions): StoredMessage[];
+  /**
+   * Stored messages, oldest first; `target` is "ip:port" or a peer name, or the options alone
+   * (`history({ room, limit, before, search })`). Empty without a store.
+   */
+  history(target?: string | HistoryOptions, opts?: HistoryOptions): StoredMessage[];
   /** Outgoing native messages not acked yet. */
   outbox(): StoredMessage[];
   /**
@@ -132,8 +145,12 @@ export interface PeerApi {
   drop(id: string): Promise<boolean>;
   /** Join a room on the Hyperswarm DHT. */
   join(room: string, opts?: { secret?: string }): Promise<RoomSummary[]>;
-  /** Send EXIT on the room's sessions and leave it. */
-  leave(room: string): Promise<RoomSummary[]>;
+  /** Stop replicating the room's history, send EXIT on its sessions and leave it; `forget` deletes its local history. */
+  leave(room: string, opts?: { forget?: boolean }): Promise<RoomSummary[]>;
+  /** Say `text` to everyone in a joined room, now and later (its shared history). */
+  say(room: string, text: string): Promise<SayResult>;
+  /** Every member known to a joined room, online or not: key, name, lastSeen, online. */
+  members(room: string): RoomMember[];
   /** The rooms joined, with how many peers each has. */
   rooms(): RoomSummary[];
 

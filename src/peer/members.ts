@@ -34,6 +34,8 @@ export const PEER_API = {
   join: 'method',
   leave: 'method',
   rooms: 'method',
+  say: 'method',
+  members: 'method',
   on: 'method',
   once: 'method',
   off: 'method',

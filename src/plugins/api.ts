@@ -4,7 +4,7 @@ import { PeerchatError } from '../errors.js';
 import type { PeerApi, SendOptions } from '../peer/api.js';
 import { defineLive } from '../peer/members.js';
 import { sanitize } from '../sanitize.js';
-import type { ChatMessage } from '../types.js';
+import type { ChatMessage, SendResult } from '../types.js';
 import type { Registry, Staged } from './registry.js';
 import type { HistoryReader, LogLevel, PluginApi, PluginHelper, PluginLogger } from './types.js';
 
@@ -55,7 +55,12 @@ export function makeApi(ctx: ApiContext): PluginApi {
     },
     async reply(msg: ChatMessage, text: string, opts?: SendOptions) {
       live();
+      if (typeof msg.room === 'string') return sayAsResult(peer, msg.room, text); // answered in its room
       return peer.send(msg.from, text, opts);
+    },
+    async say(room: string, text: string) {
+      live();
+      return peer.say(room, text);
     },
     async broadcast(text: string) {
       live();
@@ -77,6 +82,12 @@ export function makeApi(ctx: ApiContext): PluginApi {
     api.history = (target, query) => history(target, query);
   }
   return api;
+}
+
+/** A room message said, as the SendResult `reply` resolves with. */
+async function sayAsResult(peer: PeerApi, room: string, text: string): Promise<SendResult> {
+  const r = await peer.say(room, text);
+  return { id: r.id, to: `room:${r.room}`, protocol: 'native', state: 'sent' };
 }
 
 function makeLogger(plugin: string, log: (level: LogLevel, message: string) => void): PluginLogger {

@@ -102,6 +102,8 @@ const MEMBERS = {
   join: 'store',
   leave: 'store',
   rooms: 'store',
+  say: 'store',
+  members: 'store',
 } as const satisfies Record<keyof PeerGlobal | 'toJSON', 'core' | 'store'>;
 
 /** Names of the contract's members that helpers and extras may not shadow. */
@@ -238,11 +240,20 @@ export function createPeerGlobal(peer: PeerApi, ctx: PeerGlobalContext): PeerGlo
     async join(room, opts) {
       return peer.join(room, opts);
     },
-    async leave(room) {
-      return peer.leave(room);
+    async leave(room, opts) {
+      return peer.leave(room, opts);
     },
     rooms() {
       return peer.rooms();
+    },
+    async say(room, text) {
+      requireString(room, 'room (a joined room name)', 'peer.say(room, text)');
+      if (typeof text !== 'string') throw usage('peer.say(room, text): text must be a string');
+      return peer.say(room, text);
+    },
+    members(room) {
+      requireString(room, 'room (a joined room name)', 'peer.members(room)');
+      return peer.members(room);
     },
     async quit(code = 0) {
       if (!Number.isInteger(code) || code < 0 || code > 255)

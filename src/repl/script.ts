@@ -11,7 +11,8 @@ import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import { PeerchatError, type Warning } from '../errors.js';
-import { ChatState, enteredText, leftText } from './chat.js';
+import type { PeerApi } from '../peer/api.js';
+import { ChatState, chatSend, enteredText, leftText } from './chat.js';
 import {
   buildCommands,
   looksLikeText,
@@ -124,7 +125,7 @@ class ScriptSession {
     if (cmd) return this.command(cmd.name, cmd.args);
     if (target) {
       if (code.trim() === '') return { kind: 'none' };
-      return { kind: 'send', value: await this.global.send(target.address, code) };
+      return { kind: 'send', value: await chatSend(this.global, target, code) };
     }
     if (code.trim() === '') return { kind: 'none' };
     try {

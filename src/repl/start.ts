@@ -10,7 +10,8 @@ import { dirname } from 'node:path';
 import repl, { type REPLEval, type REPLServer } from 'node:repl';
 import type { Readable, Writable } from 'node:stream';
 import { PeerchatError } from '../errors.js';
-import { ChatState, enteredText, leftText } from './chat.js';
+import type { PeerApi } from '../peer/api.js';
+import { ChatState, chatSend, enteredText, leftText } from './chat.js';
 import {
   buildCommands,
   looksLikeText,
@@ -189,7 +190,7 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
     const finish = () => (cb as (err: null) => void)(null); // one argument: the repl prints no result
     const text = code.replace(/\r?\n$/, '');
     if (text.trim() === '') return finish();
-    global.send(target.address, text).then(
+    chatSend(global, target, text).then(
       (result) => {
         if (result.state === 'failed')
           printer.error(`not delivered to ${result.to}: ${result.error ?? 'failed'}`);

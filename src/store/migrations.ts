@@ -98,6 +98,14 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // the contact book (issue 17): one row per key (or keyless address), filled from peers seen so far
   { version: 3, sql: CONTACTS_MIGRATION },
+  // group rooms (issue 18): a room message keeps its room; null for one-to-one messages
+  {
+    version: 4,
+    sql: `
+      ALTER TABLE messages ADD COLUMN room TEXT;
+      CREATE INDEX messages_by_room ON messages (room, seq) WHERE room IS NOT NULL;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

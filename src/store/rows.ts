@@ -35,6 +35,8 @@ export interface Row {
   created_at: number;
   updated_at: number;
   queued_at: number;
+  /** The room of a room message (schema 4); null for one-to-one messages. */
+  room?: string | null;
 }
 
 export function toMessage(r: Row): StoredMessage {
@@ -53,6 +55,7 @@ export function toMessage(r: Row): StoredMessage {
     error: r.error,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    ...(typeof r.room === 'string' ? { room: r.room } : {}),
   };
 }
 
@@ -69,6 +72,7 @@ export function plainMessage(msg: ChatMessage): ChatMessage {
     fingerprint: typeof msg.fingerprint === 'string' ? msg.fingerprint : null,
     ts: typeof msg.ts === 'number' ? msg.ts : Number.NaN,
     direction: msg.direction === 'out' ? 'out' : 'in',
+    ...(typeof msg.room === 'string' ? { room: msg.room } : {}),
   };
 }
 
@@ -97,6 +101,7 @@ export function params(msg: ChatMessage, direction: Direction, peerKey: string, 
     protocol: msg.protocol === 'native' ? 'native' : 'classic',
     acks: acks ? 1 : 0,
     state: direction === 'in' ? 'acked' : 'queued',
+    room: typeof msg.room === 'string' ? msg.room : null,
     now,
   };
 }

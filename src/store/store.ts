@@ -193,6 +193,15 @@ export class Store extends EventEmitter<StoreEvents> {
    * a message with this id (a resend after a lost ack): ack it again, do not show it again.
    * Messages are unique per (sender key, id): another peer's message with the same id is kept.
    */
+  /** Store a room log entry with its room; resolves false when it was stored before. */
+  recordRoom(msg: ChatMessage): Promise<boolean> {
+    const m = plainMessage(msg);
+    return (this.write({ t: 'room', msg: m }) as Promise<boolean>).then((stored) => {
+      if (stored) this.remember(m.id);
+      return stored;
+    });
+  }
+
   recordIncoming(msg: ChatMessage): Promise<boolean> {
     const m = plainMessage(msg);
     return (this.write({ t: 'incoming', msg: m }) as Promise<boolean>).then((stored) => {
@@ -358,7 +367,7 @@ export class Store extends EventEmitter<StoreEvents> {
   }
 
   /** Write every message (oldest first) to `out` without ending it. Resolves the number written. */
-  export(format: ExportFormat, out: Writable, opts: { peer?: string } = {}): Promise<number> {
+  export(format: ExportFormat, out: Writable, opts: { peer?: string; room?: string } = {}): Promise<number> {
     return exportMessages(this.reader, format, out, opts);
   }
 

@@ -102,7 +102,7 @@ function commit(batch: Array<[number, Op]>): void {
         try {
           const r = ops.run(op);
           results.push(r.deltas.length ? [id, true, r.value, r.deltas] : [id, true, r.value]);
-          if (op.t === 'incoming' || op.t === 'enqueue') insertedSinceRetain++;
+          if (op.t === 'incoming' || op.t === 'enqueue' || op.t === 'room') insertedSinceRetain++;
         } catch (err) {
           if (!(err instanceof PeerchatError)) throw err;
           results.push([id, false, wire(err)]);

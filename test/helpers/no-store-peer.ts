@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { PeerchatError } from '../../src/errors.js';
-import type { RoomSummary, StoredMessage } from '../../src/peer/api.js';
+import type { RoomMember, RoomSummary, SayResult, StoredMessage } from '../../src/peer/api.js';
 
 export class NoStorePeer extends EventEmitter {
   history(): StoredMessage[] {
@@ -27,5 +27,14 @@ export class NoStorePeer extends EventEmitter {
   }
   rooms(): RoomSummary[] {
     return [];
+  }
+  /** Room messages said through this peer, in order. */
+  readonly said: Array<{ room: string; text: string }> = [];
+  async say(room: string, text: string): Promise<SayResult> {
+    this.said.push({ room, text });
+    return { id: `say-${this.said.length}`, room, ts: Date.now(), holders: 1 };
+  }
+  members(room: string): RoomMember[] {
+    throw new PeerchatError('ERR_ROOM', `room "${room}" is not joined; join it first`);
   }
 }

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { PeerchatError } from '../../src/errors.js';
-import type { ConnectOptions, ContactInfo, PeerApi, SendOptions } from '../../src/peer/api.js';
+import type { ConnectOptions, ContactInfo, PeerApi, SayResult, SendOptions } from '../../src/peer/api.js';
 import type { ChatMessage, PeerInfo, SendResult } from '../../src/types.js';
 import { NoStorePeer } from '../helpers/no-store-peer.js';
 
@@ -146,6 +146,11 @@ export class FakePeer extends NoStorePeer implements PeerApi {
   }
   trust(address: string, key: string): void {
     this.calls.push(`trust ${address} ${key}`);
+  }
+
+  override async say(room: string, text: string): Promise<SayResult> {
+    this.calls.push(`say ${room} ${text}`);
+    return super.say(room, text);
   }
 
   async exit(): Promise<void> {

@@ -56,6 +56,8 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
 
   private readonly opts: NativeSessionOptions;
   private transport: MuxTransport | null = null;
+  /** The session's protomux, once the Noise handshake is done: other protocols (room logs) share it. */
+  mux: Protomux | null = null;
   private msgChat: MessageHandle | null = null;
   private msgAck: MessageHandle | null = null;
   private msgPeersRequest: MessageHandle | null = null;
@@ -143,6 +145,8 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
 
     const transport = new MuxTransport(this.stream, {
       messageCount: m.MESSAGE_COUNT,
+      protocol: PROTOCOL,
+      channels: this.opts.channels ?? null,
       onOpen: (protocol) => {
         if (protocol !== PROTOCOL && this.foreignProtocols.length < 4) this.foreignProtocols.push(protocol);
       },
@@ -150,6 +154,7 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
     transport.on('violation', (err: PeerchatError) => this.fail(err));
     this.transport = transport;
     const mux = new Protomux(transport);
+    this.mux = mux;
     this.writer = new BatchWriter(
       mux,
       () => unreadBytes(this.stream, this.guard?.socket ?? null),
