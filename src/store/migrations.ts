@@ -98,6 +98,17 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // the contact book (issue 17): one row per key (or keyless address), filled from peers seen so far
   { version: 3, sql: CONTACTS_MIGRATION },
+  // issue 16: fewer indexes per row. history(peer) scans newest first instead (it stops at its limit);
+  // the outbox index keeps only rows not acked, so an ack deletes its entry instead of moving it
+  {
+    version: 4,
+    sql: `
+      DROP INDEX messages_by_address;
+      DROP INDEX messages_by_key;
+      DROP INDEX messages_outbox;
+      CREATE INDEX messages_unacked ON messages (peer_key, seq) WHERE direction = 'out' AND state <> 'acked';
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

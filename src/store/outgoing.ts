@@ -11,10 +11,12 @@ import {
   AWAITING,
   IN_OUTBOX,
   type MessageState,
+  OUTBOX_ROWS,
   plainMessage,
   type Row,
   type StoredMessage,
   toMessage,
+  UNACKED,
 } from './rows.js';
 
 export interface OutgoingDeps {
@@ -108,7 +110,8 @@ export class Outgoing {
     const reason = `expired: not delivered within ${Math.round(this.deps.expireMs / 1000)} s`;
     const rows = this.deps.reader
       .all<Row>(
-        "SELECT * FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND queued_at < ? " +
+        `SELECT * FROM ${OUTBOX_ROWS} WHERE ${UNACKED} AND state IN ('queued', 'sent') ` +
+          'AND queued_at < ? ' +
           "AND (acks = 1 OR state = 'queued') ORDER BY seq",
         cutoff,
       )
@@ -137,7 +140,7 @@ export class Outgoing {
   /** Undelivered and failed outgoing messages, oldest first. */
   list(): StoredMessage[] {
     return this.deps.reader
-      .all<Row>(`SELECT * FROM messages WHERE ${IN_OUTBOX} ORDER BY seq`)
+      .all<Row>(`SELECT * FROM ${OUTBOX_ROWS} WHERE ${IN_OUTBOX} ORDER BY seq`)
       .map((r) => this.overlaid(toMessage(r)));
   }
 

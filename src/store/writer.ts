@@ -1,5 +1,5 @@
 /**
- * The main thread's side of the writer worker: queues ops, posts them once per event-loop turn,
+ * The main thread's side of the writer worker: queues ops, posts them at most once per event-loop turn,
  * and settles each op's promise when the worker reports its COMMIT (or the batch's failure).
  */
 import { existsSync } from 'node:fs';
@@ -55,6 +55,8 @@ export class Writer {
   private readonly waiting = new Map<number, Waiter>();
   private outgoing: Array<[number, Op]> = [];
   private scheduled = false;
+  /** Posts the worker has not committed yet (see post). */
+  private inFlight = 0;
   private nextId = 1;
   private failure: PeerchatError | null = null;
   private closing: Promise<void> | null = null;
@@ -115,7 +117,7 @@ export class Writer {
   /** Commit everything queued, then stop the worker (its connection closes, the WAL checkpoints). */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.post();
+      this.post(true);
       if (this.failure) await this.worker.terminate();
       else {
         this.worker.ref();
@@ -126,11 +128,18 @@ export class Writer {
     return this.closing;
   }
 
-  private post(): void {
+  /**
+   * Post what queued up, unless two posts already wait for their commit: one is committing and the
+   * next is ready in the port, so the worker never idles, and anything newer joins the post made
+   * when a commit reports back. Each post costs a clone and a wake-up of the thread: under load,
+   * one per event-loop turn cost more main-thread time than the SQLite work it carried (measured).
+   */
+  private post(force = false): void {
     this.scheduled = false;
-    if (this.outgoing.length === 0) return;
+    if (this.outgoing.length === 0 || (!force && this.inFlight >= 2)) return;
     const ops = this.outgoing;
     this.outgoing = [];
+    this.inFlight++;
     this.send({ ops });
   }
 
@@ -140,6 +149,7 @@ export class Writer {
     } catch (err) {
       // an op that cannot be cloned (a caller passed a function or a symbol): fail those ops only
       if ('ops' in msg) {
+        this.inFlight--;
         const e = this.coded({ message: (err as Error).message }, err);
         for (const [id] of msg.ops) this.settle(id, (w) => w.reject(e));
       }
@@ -147,6 +157,11 @@ export class Writer {
   }
 
   private onMessage(m: FromWriter): void {
+    if ('posts' in m) {
+      this.inFlight -= m.posts;
+      // what waited for this commit goes now: the worker is committing the next post already
+      this.post();
+    }
     if ('done' in m) {
       this.count(m.batch, m.done.filter((r) => r[1]).length);
       for (const r of m.done) {
