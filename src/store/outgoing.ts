@@ -2,6 +2,7 @@
  * Outgoing rows: enqueue within the outbox limits, state transitions, expiry, retry and drop.
  * Keeps what is in flight (writes not committed yet) so reads and expiry see a consistent outbox.
  */
+import type Database from 'better-sqlite3';
 import type { PeerchatError } from '../errors.js';
 import type { ChatMessage } from '../types.js';
 import { bump, type OutboxCounts } from './counts.js';
@@ -190,4 +191,14 @@ export class Outgoing {
     const reason = m.direction === 'out' ? this.expiring.get(m.id) : undefined;
     return reason === undefined ? m : { ...m, state: 'failed', error: reason };
   }
+}
+
+const INTERRUPTED =
+  'the peer stopped before this classic message was confirmed written; classic messages are never resent';
+
+/** A classic row still queued at open was interrupted between enqueue and write: fail it, never resend. */
+export function recoverInterrupted(db: Database.Database): void {
+  db.prepare(
+    "UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE direction = 'out' AND state = 'queued' AND acks = 0",
+  ).run(INTERRUPTED, Date.now());
 }

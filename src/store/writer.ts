@@ -25,10 +25,12 @@ export interface WriterEvents {
   fatal(err: PeerchatError): void;
   /** A background run (retention, close) failed; the writer keeps going. */
   warning(err: PeerchatError): void;
+  /** What a committed op changed in the outbox counters; called before its promise resolves. */
+  deltas(d: Deltas): void;
 }
 
 interface Waiter {
-  resolve: (r: { value: unknown; deltas: Deltas }) => void;
+  resolve: (value: unknown) => void;
   reject: (err: Error) => void;
 }
 
@@ -94,7 +96,7 @@ export class Writer {
   }
 
   /** Queue an op for the next transaction; resolves with its result after COMMIT. */
-  run(op: Op): Promise<{ value: unknown; deltas: Deltas }> {
+  run(op: Op): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -165,8 +167,10 @@ export class Writer {
     if ('done' in m) {
       this.count(m.batch, m.done.filter((r) => r[1]).length);
       for (const r of m.done) {
-        if (r[1]) this.settle(r[0], (w) => w.resolve({ value: r[2], deltas: r[3] ?? [] }));
-        else this.settle(r[0], (w) => w.reject(this.coded(r[2])));
+        if (r[1]) {
+          if (r[3]) this.events.deltas(r[3]);
+          this.settle(r[0], (w) => w.resolve(r[2]));
+        } else this.settle(r[0], (w) => w.reject(this.coded(r[2])));
       }
     } else if ('failed' in m) {
       this.count(m.batch, 0);
