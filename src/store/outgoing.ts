@@ -40,7 +40,7 @@ export class Outgoing {
   /** Outgoing ids with a write in flight: expire() leaves them to that write. */
   private readonly busy = new Map<string, number>();
   /** Enqueues not committed yet, with the time they were queued (expire() sees them too). */
-  private readonly enqueuing = new Map<string, { msg: StoredMessage; at: number }>();
+  private readonly enqueuing = new Map<string, { msg: ChatMessage; key: string | null; at: number }>();
   /** Ids being expired (written failed, not committed yet): reads show them failed already. */
   private readonly expiring = new Map<string, string>();
 
@@ -60,23 +60,23 @@ export class Outgoing {
     }
     if (peerKey !== null) this.deps.counts.reserve(peerKey);
     const m = plainMessage(msg);
-    const at = Date.now();
-    const row: StoredMessage = {
-      ...m,
-      direction: 'out',
-      key: peerKey,
-      state: 'queued',
-      error: null,
-      createdAt: at,
-      updatedAt: at,
+    const id = m.id;
+    this.enqueuing.set(id, { msg: m, key: peerKey, at: Date.now() });
+    // one reaction per write: a pipelining script makes thousands of these a second
+    const done = () => {
+      this.enqueuing.delete(id);
+      if (peerKey !== null) this.deps.counts.release(peerKey);
     };
-    this.enqueuing.set(m.id, { msg: row, at });
-    return this.track(m.id, this.deps.write({ t: 'enqueue', msg: m, key: peerKey }))
-      .then(() => this.deps.remember(m.id))
-      .finally(() => {
-        this.enqueuing.delete(m.id);
-        if (peerKey !== null) this.deps.counts.release(peerKey);
-      });
+    return this.track(id, this.deps.write({ t: 'enqueue', msg: m, key: peerKey })).then(
+      () => {
+        done();
+        this.deps.remember(id);
+      },
+      (err) => {
+        done();
+        throw err;
+      },
+    );
   }
 
   /** Written to a session. Native rows stay resendable until acked. Resolves false if nothing changed. */
@@ -130,7 +130,7 @@ export class Outgoing {
       .finally(() => {
         for (const id of ids) this.expiring.delete(id);
       });
-    return [...rows.map(toMessage), ...young.map((e) => e.msg)].map((m) => ({
+    return [...rows.map(toMessage), ...young.map((e) => queuedRow(e.msg, e.key, e.at))].map((m) => ({
       ...m,
       state: 'failed' as const,
       error: reason,
@@ -191,6 +191,11 @@ export class Outgoing {
     const reason = m.direction === 'out' ? this.expiring.get(m.id) : undefined;
     return reason === undefined ? m : { ...m, state: 'failed', error: reason };
   }
+}
+
+/** An enqueue not committed yet, as the row it will be. */
+function queuedRow(m: ChatMessage, key: string | null, at: number): StoredMessage {
+  return { ...m, direction: 'out', key, state: 'queued', error: null, createdAt: at, updatedAt: at };
 }
 
 const INTERRUPTED =
