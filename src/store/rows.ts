@@ -35,7 +35,7 @@ export interface Row {
   created_at: number;
   updated_at: number;
   queued_at: number;
-  /** The room of a room message (schema 4); null for one-to-one messages. */
+  /** The room of a room message (schema 5); null for one-to-one messages. */
   room?: string | null;
 }
 
@@ -81,10 +81,13 @@ export function awaitsAck(r: Pick<Row, 'acks' | 'state'>): boolean {
   return r.acks === 1 && (r.state === 'queued' || r.state === 'sent');
 }
 
-// Rows the outbox shows: not delivered yet, or failed (retry / drop).
-export const IN_OUTBOX =
-  "direction = 'out' AND (state IN ('queued', 'failed') OR (acks = 1 AND state = 'sent'))";
-export const AWAITING = "direction = 'out' AND state IN ('queued', 'sent') AND acks = 1";
+// Rows the outbox shows: not delivered yet, or failed (retry / drop). `state <> 'acked'` is the
+// partial index's own term (migration 4): SQLite uses a partial index only when the query repeats it.
+export const UNACKED = "direction = 'out' AND state <> 'acked'";
+export const IN_OUTBOX = `${UNACKED} AND (state IN ('queued', 'failed') OR (acks = 1 AND state = 'sent'))`;
+export const AWAITING = `${UNACKED} AND state IN ('queued', 'sent') AND acks = 1`;
+/** Without stats SQLite scans the whole table for an ORDER BY seq; the outbox is a few rows of it. */
+export const OUTBOX_ROWS = 'messages INDEXED BY messages_unacked';
 
 /** Network input must never abort a whole batch on a constraint, so coerce the fields. */
 export function params(msg: ChatMessage, direction: Direction, peerKey: string, acks: boolean, now: number) {
