@@ -109,9 +109,15 @@ export interface PeerApi {
   activePeers(): PeerInfo[];
   /** Peers with an open session. */
   connectedPeers(): PeerInfo[];
-  /** Messages held back while in chat mode; returns them and clears the queue. */
+  /**
+   * REPL-level (chat mode is the REPL's, src/repl/pending.ts): messages held back while in chat mode,
+   * with a store also those held before a restart; returns them and clears the queue.
+   */
   takePending(): ChatMessage[];
-  /** While set, incoming messages from any other peer are held as pending instead of shown. */
+  /**
+   * REPL-level: while set, incoming messages from any other peer are also held as pending (the
+   * Peer still emits every message; the REPL's printer shows only the chat target's).
+   */
   setChatTarget(address: string | null): void;
   /** Resolve "ip:port" or a name to a known peer; throws ERR_AMBIGUOUS_TARGET / ERR_UNKNOWN_TARGET. */
   resolve(target: string): PeerInfo;

@@ -2,6 +2,7 @@
 import { format } from 'node:util';
 import { PeerchatError } from '../errors.js';
 import type { PeerApi, SendOptions } from '../peer/api.js';
+import { defineLive } from '../peer/members.js';
 import { sanitize } from '../sanitize.js';
 import type { ChatMessage, SendResult } from '../types.js';
 import type { Registry, Staged } from './registry.js';
@@ -38,17 +39,8 @@ export function makeApi(ctx: ApiContext): PluginApi {
     deleteProperty: () => false,
   });
   let stateDir: string | null = null;
-  const api: PluginApi = {
+  const own: Omit<PluginApi, 'name' | 'id' | 'address'> = {
     plugin: pluginName,
-    get name() {
-      return peer.name;
-    },
-    get id() {
-      return peer.id;
-    },
-    get address() {
-      return peer.address;
-    },
     options,
     baseDir,
     get stateDir() {
@@ -83,6 +75,8 @@ export function makeApi(ctx: ApiContext): PluginApi {
       registry.stageHelper(pluginName, spec, staged, name, fn);
     },
   };
+  // getters, read live: the port and address are known once the peer listens
+  const api: PluginApi = defineLive(own, peer, ['name', 'id', 'address']);
   if (ctx.history) {
     const history = ctx.history;
     api.history = (target, query) => history(target, query);

@@ -5,6 +5,7 @@
 import { inspect } from 'node:util';
 import { PeerchatError } from '../errors.js';
 import type { PeerApi, PeerEventName, PeerEvents } from '../peer/api.js';
+import { defineLive, PEER_PROPERTIES, type PeerProperty } from '../peer/members.js';
 import type { ChatMessage } from '../types.js';
 
 // a Record, so the type checker flags an event added to PeerEvents but missing here
@@ -157,25 +158,7 @@ export function createPeerGlobal(peer: PeerApi, ctx: PeerGlobalContext): PeerGlo
     return w as never;
   }
 
-  const g: PeerGlobal = {
-    get name() {
-      return peer.name;
-    },
-    get host() {
-      return peer.host;
-    },
-    get port() {
-      return peer.port;
-    },
-    get address() {
-      return peer.address;
-    },
-    get id() {
-      return peer.id;
-    },
-    get fingerprint() {
-      return peer.fingerprint;
-    },
+  const methods: Omit<PeerGlobal, PeerProperty> = {
     async send(target, text, opts) {
       requireString(target, 'target ("ip:port" or a peer name)', 'peer.send(target, text)');
       if (typeof text !== 'string') throw usage('peer.send(target, text): text must be a string');
@@ -278,6 +261,7 @@ export function createPeerGlobal(peer: PeerApi, ctx: PeerGlobalContext): PeerGlo
       return ctx.quit(code);
     },
   };
+  const g: PeerGlobal = Object.assign(defineLive({}, peer, PEER_PROPERTIES), methods);
 
   Object.defineProperties(g, {
     toJSON: {

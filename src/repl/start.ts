@@ -16,21 +16,19 @@ import {
   buildCommands,
   looksLikeText,
   parseCommandLine,
-  type ReplCommand,
   SEND_HINT,
   unknownCommandMessage,
 } from './commands.js';
 import { type Completer, createCompleter } from './completer.js';
 import { formatError, sanitize } from './format.js';
-import { createPeerGlobal, type Helper, type PeerGlobal } from './global.js';
+import { createPeerGlobal, type PeerGlobal } from './global.js';
 import { attachJson, JsonWriter } from './json.js';
-import type { LogRelay } from './plugin-log.js';
-import { attachPrinter, type LogLevel, Printer } from './printer.js';
+import type { SurfaceOptions } from './options.js';
+import { attachPrinter, Printer } from './printer.js';
 
 const HISTORY_SIZE = 1000;
 
-export interface StartReplOptions {
-  peer: PeerApi;
+export interface StartReplOptions extends SurfaceOptions {
   input: Readable;
   /** stdout: the REPL, or only NDJSON in --json mode. */
   output: Writable;
@@ -41,21 +39,8 @@ export interface StartReplOptions {
   color: boolean;
   /** Where history is kept (the data directory); null keeps none. */
   historyFile?: string | null;
-  json: boolean;
-  /** Plugin dot-commands (PluginHost.commands). */
-  commands?: ReadonlyMap<string, ReplCommand>;
-  /** Plugin helpers (PluginHost.helpers), e.g. `peer.block`. */
-  helpers?: Record<string, Helper>;
-  /** More `peer` members (getters kept). */
-  extra?: object;
   /** @default `${peer.name}> ` */
   prompt?: string;
-  /** In --json mode, write a `listening` line now (the peer already listens). @default false */
-  announce?: boolean;
-  /** How much human text to print (--log-level). @default 'info' */
-  logLevel?: LogLevel;
-  /** Plugin log lines, printed above the prompt as --log-level allows. */
-  logs?: LogRelay;
   /** Ctrl-C twice, Ctrl-D, .quit, .exit, `peer.quit()`: shut down (EXIT to all, then exit). */
   onQuit(code: number): Promise<void>;
 }

@@ -1,21 +1,8 @@
-/**
- * A stand-in for the Peer: an EventEmitter implementing PeerApi that records sends and runs
- * interceptors like the Peer does. Swap it for a real Peer by passing the same interceptors.
- */
-import { EventEmitter } from 'node:events';
 import { PeerchatError } from '../../../src/errors.js';
-import type {
-  ContactInfo,
-  PeerApi,
-  PeerEvents,
-  RoomMember,
-  RoomSummary,
-  SayResult,
-  SendOptions,
-  StoredMessage,
-} from '../../../src/peer/api.js';
+import type { ContactInfo, PeerApi, PeerEvents, SendOptions } from '../../../src/peer/api.js';
 import type { Interceptors } from '../../../src/peer/options.js';
 import type { ChatMessage, PeerInfo, SendResult } from '../../../src/types.js';
+import { NoStorePeer } from '../../helpers/no-store-peer.js';
 
 let counter = 0;
 
@@ -55,7 +42,7 @@ export interface SentRecord {
   opts?: SendOptions;
 }
 
-export class FakePeer extends EventEmitter implements PeerApi {
+export class FakePeer extends NoStorePeer implements PeerApi {
   readonly name: string;
   readonly host = '127.0.0.1';
   readonly port = 4000;
@@ -140,38 +127,6 @@ export class FakePeer extends EventEmitter implements PeerApi {
   }
   contacts(): ContactInfo[] {
     return [];
-  }
-
-  // no store and no rooms: what a peer with `store: false` that joined nothing answers
-  history(): StoredMessage[] {
-    return [];
-  }
-  outbox(): StoredMessage[] {
-    return [];
-  }
-  async retry(id: string): Promise<StoredMessage> {
-    throw new PeerchatError('ERR_USAGE', `retry ${id} needs the store`);
-  }
-  async drop(id: string): Promise<boolean> {
-    throw new PeerchatError('ERR_USAGE', `drop ${id} needs the store`);
-  }
-  async join(room: string): Promise<RoomSummary[]> {
-    throw new PeerchatError('ERR_ROOM', `cannot join ${room} here`);
-  }
-  async leave(): Promise<RoomSummary[]> {
-    return [];
-  }
-  rooms(): RoomSummary[] {
-    return [];
-  }
-  /** Room messages said through this peer, in order. */
-  readonly said: Array<{ room: string; text: string }> = [];
-  async say(room: string, text: string): Promise<SayResult> {
-    this.said.push({ room, text });
-    return { id: `say-${this.said.length}`, room, ts: Date.now(), holders: 1 };
-  }
-  members(room: string): RoomMember[] {
-    throw new PeerchatError('ERR_ROOM', `room "${room}" is not joined; join it first`);
   }
 
   async exit(): Promise<void> {
