@@ -11,7 +11,6 @@ import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import { PeerchatError, type Warning } from '../errors.js';
-import type { PeerApi } from '../peer/api.js';
 import { ChatState, chatSend, enteredText, leftText } from './chat.js';
 import {
   buildCommands,

@@ -10,7 +10,6 @@ import { dirname } from 'node:path';
 import repl, { type REPLEval, type REPLServer } from 'node:repl';
 import type { Readable, Writable } from 'node:stream';
 import { PeerchatError } from '../errors.js';
-import type { PeerApi } from '../peer/api.js';
 import { ChatState, chatSend, enteredText, leftText } from './chat.js';
 import {
   buildCommands,
