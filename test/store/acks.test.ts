@@ -83,7 +83,7 @@ t.test('schema 4: two indexes fewer; the outbox reads use the partial index of u
   )
     .map((r) => r.name)
     .filter((n) => !n.startsWith('sqlite_autoindex'));
-  t.same(indexes.sort(), ['messages_identity', 'messages_unacked']);
+  t.same(indexes.sort(), ['messages_by_room', 'messages_identity', 'messages_unacked']); // by_room: schema 5, partial (room messages only)
   const { AWAITING, IN_OUTBOX, OUTBOX_ROWS } = await import('../../src/store/rows.js');
   const plan = (sql: string) =>
     (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>)
