@@ -10,9 +10,10 @@ import { isPeerchatError, PeerchatError } from '../../errors.js';
 import type { DisconnectReason, PeerEntry } from '../../types.js';
 import type { Hello, Session, SessionEvents, WireChat } from '../session.js';
 import { AckWindow, checkChat } from './ack-window.js';
+import { type ChatChannel, createChatChannel } from './channel.js';
 import { EarlyChats } from './early-chats.js';
 import { GuardedSocket } from './guard.js';
-import { ForeignProtocols, ownHello, PROTOCOL, readsRefusals } from './hello.js';
+import { ForeignProtocols, ownHello, readsRefusals } from './hello.js';
 import { BAD_INPUT, describeLoss, plainHost } from './loss.js';
 import * as m from './messages.js';
 import { MuxTransport } from './mux-transport.js';
@@ -49,11 +50,7 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
 
   private readonly opts: NativeSessionOptions;
   private transport: MuxTransport | null = null;
-  private msgChat: MessageHandle | null = null;
-  private msgAck: MessageHandle | null = null;
-  private msgPeersRequest: MessageHandle | null = null;
-  private msgPeersAnswer: MessageHandle | null = null;
-  private msgExit: MessageHandle | null = null;
+  private channel: ChatChannel | null = null;
 
   private readonly window: AckWindow;
   private writer: BatchWriter | null = null;
@@ -77,8 +74,8 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
     this.isInitiator = opts.isInitiator;
     this.queries = new PeerQueries(opts.timeouts.query);
     this.window = new AckWindow(opts.timeouts.ack, (chat) => {
-      if (this.msgChat)
-        this.send(this.msgChat, chat, (chat.id.length + chat.text.length) * 3 + 24, OWN_BUDGET_BYTES);
+      if (this.channel)
+        this.send(this.channel.chat, chat, (chat.id.length + chat.text.length) * 3 + 24, OWN_BUDGET_BYTES);
     });
     this.ready = new Promise<Hello>((resolve, reject) => {
       this.resolveReady = resolve;
@@ -152,33 +149,18 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
           ),
         ),
     );
-    const channel = mux.createChannel<Hello | null>({
-      protocol: PROTOCOL,
-      handshake: m.safe(m.hello),
-      messages: [
-        { encoding: m.safe(m.chat), onmessage: (msg: WireChat | null) => this.onChat(msg) },
-        { encoding: m.safe(m.ack), onmessage: (msg: m.Ack | null) => this.onAck(msg) },
-        {
-          encoding: m.safe(m.peersRequest),
-          onmessage: (msg: m.PeersRequest | null) => this.onPeersRequest(msg),
-        },
-        {
-          encoding: m.safe(m.peersAnswer),
-          onmessage: (msg: m.PeersAnswer | null) => this.onPeersAnswer(msg),
-        },
-        { encoding: m.safe(m.exit), onmessage: (msg: m.Exit | null) => this.onExit(msg) },
-      ],
-      onopen: (hello) => this.onOpen(hello),
-      onclose: () => this.onChannelClose(),
+    const channel = createChatChannel(mux, {
+      open: (hello) => this.onOpen(hello),
+      close: () => this.onChannelClose(),
+      chat: (msg) => this.onChat(msg),
+      ack: (msg) => this.onAck(msg),
+      peersRequest: (msg) => this.onPeersRequest(msg),
+      peersAnswer: (msg) => this.onPeersAnswer(msg),
+      exit: (msg) => this.onExit(msg),
     });
     if (!channel)
       return this.fail(new PeerchatError('ERR_HANDSHAKE_FAILED', 'the channel could not be created'));
-    const [chat, ackMsg, peersRequest, peersAnswer, exit] = channel.messages;
-    this.msgChat = chat ?? null;
-    this.msgAck = ackMsg ?? null;
-    this.msgPeersRequest = peersRequest ?? null;
-    this.msgPeersAnswer = peersAnswer ?? null;
-    this.msgExit = exit ?? null;
+    this.channel = channel;
     channel.open(ownHello(this.opts.hello));
   }
 
@@ -220,7 +202,7 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
     const ack = ackFor(
       chat.id,
       () => readsRefusals(this.remoteHello),
-      (reply) => this.reply(this.msgAck, reply),
+      (reply) => this.reply(this.channel?.ack, reply),
     );
     // held while nobody listens, and behind earlier held ones, so the order stays the same
     if (this.early.holding || this.listenerCount('chat') === 0) {
@@ -253,7 +235,7 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
   private onPeersRequest(req: m.PeersRequest | null): void {
     if (!req) return this.fail(new PeerchatError('ERR_BAD_FRAME', 'malformed peers request'));
     if (!this.queries.admitRequest()) return; // over the rate: dropped, unanswered
-    const reply = peersReplyFor(req.requestId, (answer) => this.reply(this.msgPeersAnswer, answer));
+    const reply = peersReplyFor(req.requestId, (answer) => this.reply(this.channel?.peersAnswer, answer));
     if (!this.emit('peers-request', reply)) reply([]);
   }
 
@@ -278,7 +260,7 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
   // ---- outgoing -----------------------------------------------------------------------------------
 
   sendChat(chat: WireChat): Promise<void> {
-    if (this._closed || !this.isReady || !this.msgChat) {
+    if (this._closed || !this.isReady || !this.channel) {
       const why = this._closed ? 'the session is closed' : 'the session is not open yet';
       return Promise.reject(new PeerchatError('ERR_DISCONNECTED', why));
     }
@@ -288,20 +270,20 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
   }
 
   requestPeers(): Promise<PeerEntry[]> {
-    if (this._closed || !this.isReady || !this.msgPeersRequest) {
+    if (this._closed || !this.isReady || !this.channel) {
       return Promise.reject(new PeerchatError('ERR_DISCONNECTED', 'the session is not open'));
     }
     return this.queries.request((requestId) => {
-      if (this.msgPeersRequest) this.send(this.msgPeersRequest, { requestId }, 16, OWN_BUDGET_BYTES);
+      if (this.channel) this.send(this.channel.peersRequest, { requestId }, 16, OWN_BUDGET_BYTES);
     });
   }
 
   async exit(): Promise<void> {
     if (this._closed) return;
     this.exiting = true;
-    if (this.isReady && this.msgExit) {
+    if (this.isReady && this.channel) {
       this.writer?.uncork();
-      this.msgExit.send({});
+      this.channel.exit.send({});
       this.writer?.flush(); // end() below must find EXIT written, not waiting in a batch
       // end() writes what is queued, then FIN; the remote answers EXIT by closing
       this.stream.end();
@@ -330,7 +312,7 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
   }
 
   /** What the remote asked for (acks, peers answers): nothing once closed, within the reply budget. */
-  private reply<T>(handle: MessageHandle | null, reply: Reply<T>): void {
+  private reply<T>(handle: MessageHandle | undefined, reply: Reply<T>): void {
     if (this._closed || !handle) return;
     this.send(handle, reply.message, reply.bytes, REPLY_BUDGET_BYTES);
   }
