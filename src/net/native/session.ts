@@ -3,8 +3,8 @@
  * channel "peerchat/1", and the chat/ack, peers and exit messages on it. See docs/protocol.md.
  */
 import { EventEmitter } from 'node:events';
-import { Socket } from 'node:net';
-import SecretStream from '@hyperswarm/secret-stream';
+import type { Socket } from 'node:net';
+import type SecretStream from '@hyperswarm/secret-stream';
 import Protomux from 'protomux';
 import { isPeerchatError, PeerchatError } from '../../errors.js';
 import type { DisconnectReason, PeerEntry } from '../../types.js';
@@ -12,11 +12,12 @@ import type { Hello, Session, SessionEvents, WireChat } from '../session.js';
 import { AckWindow, checkChat } from './ack-window.js';
 import { type ChatChannel, createChatChannel } from './channel.js';
 import { EarlyChats } from './early-chats.js';
-import { GuardedSocket } from './guard.js';
+import type { GuardedSocket } from './guard.js';
 import { ForeignProtocols, ownHello, readsRefusals } from './hello.js';
-import { BAD_INPUT, describeLoss, plainHost } from './loss.js';
+import { BAD_INPUT, describeLoss } from './loss.js';
 import * as m from './messages.js';
 import { MuxTransport } from './mux-transport.js';
+import { noiseStream } from './noise-stream.js';
 import { PeerQueries } from './peer-queries.js';
 import { ackFor, peersReplyFor, type Reply, refusalOf } from './replies.js';
 import type { NativeSessionOptions } from './session-options.js';
@@ -88,20 +89,7 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
       if (event === 'chat' && this.early.holding) queueMicrotask(() => this.flushEarly());
     });
 
-    if (transport instanceof Socket) {
-      transport.setNoDelay(true);
-      this.remoteHost = plainHost(transport.remoteAddress);
-      this.guard = new GuardedSocket(transport, {
-        isInitiator: opts.isInitiator,
-        leftover: opts.leftover ?? null,
-      });
-      this.stream = new SecretStream(opts.isInitiator, this.guard, { keyPair: opts.keyPair });
-    } else {
-      const raw = transport.rawStream;
-      this.remoteHost = plainHost(raw?.remoteHost ?? raw?.remoteAddress);
-      this.guard = null;
-      this.stream = transport;
-    }
+    ({ stream: this.stream, guard: this.guard, remoteHost: this.remoteHost } = noiseStream(transport, opts));
 
     this.stream.on('error', (err: Error) => {
       this.streamError ??= err;
