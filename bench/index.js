@@ -9,6 +9,7 @@ import { discovery } from './rows/discovery.js';
 import { fanOut } from './rows/fan-out.js';
 import { memory } from './rows/memory.js';
 import { nativeThroughput } from './rows/native-throughput.js';
+import { roomLog } from './rows/room-log.js';
 import { rooms } from './rows/rooms.js';
 import { roundTrip } from './rows/round-trip.js';
 import { startup } from './rows/startup.js';
@@ -21,6 +22,7 @@ export {
   fanOut,
   memory,
   nativeThroughput,
+  roomLog,
   rooms,
   roundTrip,
   startup,
@@ -50,6 +52,17 @@ export const ROWS = [
     id: 'rooms',
     run: rooms,
     quick: { sizes: [2, 3], runs: 1, count: 200, window: 50, warmup: 50, trials: 1 },
+  },
+  {
+    id: 'room-log',
+    run: roomLog,
+    quick: {
+      count: 200,
+      members: 2,
+      fanOutCount: 100,
+      window: 50,
+      nativeOpts: { count: 200, window: 50, warmup: 50, trials: 1 },
+    },
   },
 ];
 

@@ -89,6 +89,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     timeouts: config.timeouts,
     store,
     dht: { bootstrap: config.dht.bootstrap },
+    roomMaxEntries: config.history.roomMaxEntries,
     interceptors: host?.interceptors,
     warnings,
   });

@@ -30,6 +30,7 @@ export const codes = {
   ERR_DOWNGRADE: 'a peer known by its key would get plaintext',
   ERR_UNKNOWN_MESSAGE: 'an unknown message type was received',
   ERR_CHANNEL_FLOOD: 'too many channel opens on one session',
+  ERR_CHANNEL_REFUSED: 'a channel this session does not carry was opened',
   ERR_LISTEN: 'the peer could not listen on the address',
   ERR_CLOSED: 'the peer is closed',
   ERR_CONFIG_INVALID: 'the configuration is invalid',

@@ -36,6 +36,10 @@ export interface ChatMessage {
   /** Milliseconds since the epoch, as stated by the sender. */
   ts: number;
   direction: Direction;
+  /** The room the message was said in (a room log entry); absent for one-to-one messages. */
+  room?: string;
+  /** A room message that arrived by catch-up rather than live. Set only on room messages. */
+  late?: boolean;
 }
 
 /** An entry of a peers answer (QUERY/PEERLIST or the native peers answer). */

@@ -23,8 +23,8 @@ export async function cliDefault(opts = {}) {
     let error = null;
     for (let t = 0; t < o.trials; t++) {
       try {
-        runs.peerchat.push(await scriptRun(scope, receiver.address, o));
-        runs.storeOff.push(await scriptRun(scope, storeOff.address, o, NO_STORE));
+        runs.peerchat.push(await scriptRun(scope, receiver, o));
+        runs.storeOff.push(await scriptRun(scope, storeOff, o, NO_STORE));
       } catch (err) {
         error = err instanceof Error ? err.message : String(err);
         break;
@@ -72,22 +72,42 @@ async function startReceiver(scope, env = {}) {
   return { child, address: `${HOST}:${listening.port}` };
 }
 
-/** One sender process: connect, then `count` sends at once; the script clocks them itself. */
-async function scriptRun(scope, address, o, env = {}) {
+/** The process CPU time (µs, all threads: the store's writer thread too) of a running peer. */
+async function cpuOf(child) {
+  child.stdin.write('process.cpuUsage()\n');
+  const { value } = await waitForLine(child, (e) => e.type === 'result' && typeof e.value?.user === 'number');
+  return value.user + value.system;
+}
+
+/**
+ * One sender process: connect, then `count` sends at once; the script clocks them itself. CPU per
+ * message of both processes (all threads) is kept too: other load on the machine moves it less.
+ */
+async function scriptRun(scope, receiver, o, env = {}) {
+  const { address } = receiver;
   const text = payload(o.bytes);
   const script = [
     `await peer.connect(${JSON.stringify(address)})`,
-    `await (async () => { const t0 = performance.now(); const r = await Promise.all(Array.from({ length: ${o.count} }, () => peer.send(${JSON.stringify(address)}, ${JSON.stringify(text)}))); const ms = performance.now() - t0; return { ms, acked: r.filter((x) => x.state === 'acked').length, states: [...new Set(r.map((x) => x.state))] }; })()`,
+    `await (async () => { const c0 = process.cpuUsage(); const t0 = performance.now(); const r = await Promise.all(Array.from({ length: ${o.count} }, () => peer.send(${JSON.stringify(address)}, ${JSON.stringify(text)}))); const ms = performance.now() - t0; const c = process.cpuUsage(c0); return { ms, cpuUs: c.user + c.system, acked: r.filter((x) => x.state === 'acked').length, states: [...new Set(r.map((x) => x.state))] }; })()`,
   ];
+  const rx0 = await cpuOf(receiver.child);
   const child = spawnPeer(scope, 'bench-tx', [], env);
   child.stdin.end(`${script.join('\n')}\n`);
   const result = await waitForLine(
     child,
     (e) => e.type === 'result' && e.value && typeof e.value.ms === 'number',
   );
-  const { ms, acked, states } = result.value;
+  // the receiver's share: its `message` events may still be running when the sends resolved, as
+  // acks go out before them; the reading waits for its stdin, behind them
+  const rxUs = (await cpuOf(receiver.child)) - rx0;
+  const { ms, cpuUs, acked, states } = result.value;
   if (acked !== o.count) throw new Error(`${acked} of ${o.count} acked (states: ${states.join(', ')})`);
-  return { rate: Math.round((o.count * 1000) / ms), ms: Math.round(ms) };
+  const perMsg = (us) => Math.round((us / o.count) * 10) / 10;
+  return {
+    rate: Math.round((o.count * 1000) / ms),
+    ms: Math.round(ms),
+    cpuUsPerMsg: { sender: perMsg(cpuUs), receiver: perMsg(rxUs) },
+  };
 }
 
 /** The store off through the environment, as a user would (`PEERCHAT_STORE=0`). */

@@ -1,8 +1,9 @@
 /**
- * Room log micro-benchmark (issue 18; not in bench/index.js yet): append rate, catch-up (a late
- * joiner reading `count` messages from one member over loopback secret-stream) and fan-out (one
- * author, `members` members each linked to it, until all hold every message), with the
- * one-to-one native throughput row of the same run as the baseline.
+ * Group rooms (issue 18): append rate, catch-up (a late joiner reading `count` messages from one
+ * member over loopback secret-stream) and fan-out (one author, `members` members each linked to
+ * it, until all hold every message), with the one-to-one native throughput row of the same run as
+ * the baseline. Each link runs through peerchat's own transport (MuxTransport with the room
+ * channel policy), as a room connection does.
  * Run: npm run build && node bench/rows/room-log.js [count]
  */
 import { randomBytes } from 'node:crypto';
@@ -12,8 +13,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import NoiseSecretStream from '@hyperswarm/secret-stream';
 import Protomux from 'protomux';
-import { RoomLog } from '../../dist/rooms/log/index.js';
-import { now, payload } from '../lib/util.js';
+import { MuxTransport } from '../../dist/net/native/mux-transport.js';
+import { RoomChannels, RoomLog } from '../../dist/rooms/log/index.js';
+import { metric, now, payload } from '../lib/util.js';
 import { nativeThroughput } from './native-throughput.js';
 
 export const DEFAULTS = { count: 10_000, bytes: 100, window: 1000, members: 9, fanOutCount: 2000 };
@@ -75,11 +77,32 @@ export async function roomLog(opts = {}) {
     const fanOut = o.fanOutCount / ((now() - t0) / 1000);
 
     const native =
-      o.native === false ? null : await nativeThroughput({ count: 5000, warmup: 1000, trials: 1 });
+      o.native === false
+        ? null
+        : await nativeThroughput(o.nativeOpts ?? { count: 5000, warmup: 1000, trials: 1 });
     const nativeRate = native ? native.metrics[0].peerchat : null;
     return {
       row: 'room-log',
-      figures: {
+      metrics: [
+        metric(
+          `room fan-out, 1 author to ${o.members} members, ${o.fanOutCount} msgs (msg/s until all hold all)`,
+          'msg/s',
+          fanOut,
+          nativeRate,
+          null,
+          'baseline: native one-to-one throughput, same run',
+        ),
+        metric(
+          `room catch-up, a late joiner reads ${o.count} msgs (msg/s)`,
+          'msg/s',
+          catchUp,
+          nativeRate,
+          null,
+          'baseline: native one-to-one throughput, same run',
+        ),
+        metric(`room say, awaited one by one (msg/s)`, 'msg/s', appendSerial, null),
+      ],
+      details: {
         'append, awaited one by one (msg/s)': Math.round(appendSerial),
         [`append, ${o.window} at once (msg/s)`]: Math.round(appendWindowed),
         [`catch-up, late joiner reading ${o.count} (msg/s)`]: Math.round(catchUp),
@@ -88,8 +111,8 @@ export async function roomLog(opts = {}) {
         [`baseline: plain hypercore catch-up of ${o.count} blocks, same link (blocks/s)`]:
           Math.round(rawCatchUp),
         'baseline: native one-to-one throughput, same run (msg/s)': nativeRate && Math.round(nativeRate),
+        config: { ...o, node: process.version },
       },
-      config: { ...o, node: process.version },
     };
   } finally {
     for (const l of links) l();
@@ -142,11 +165,24 @@ async function until(cond, ms) {
   }
 }
 
-/** Two logs over a loopback TCP secret-stream, sharing the stream's Protomux. Returns a closer. */
+/** Two logs over a loopback TCP secret-stream, through peerchat's MuxTransport. Returns a closer. */
 async function tcpLink(a, b) {
+  const mux = (noise) => {
+    const channels = new RoomChannels(
+      () => true,
+      (_hex, transport) => {
+        // what a Peer does: the remote opened the room's channel, open ours first
+        if (transport.userData) (transport === ta ? a : b).replicate(transport.userData);
+      },
+    );
+    return new MuxTransport(noise, { messageCount: 5, channels });
+  };
+  let ta;
   return tcpPair((na, nb) => {
-    a.replicate(Protomux.from(na));
-    b.replicate(Protomux.from(nb));
+    ta = mux(na);
+    const tb = mux(nb);
+    a.replicate(new Protomux(ta));
+    b.replicate(new Protomux(tb));
   });
 }
 

@@ -12,7 +12,8 @@ const MAX_REPLY_CHARS = 4000;
 
 /**
  * @typedef {(args: string, msg: import('peerchat').ChatMessage) => string | void | undefined | Promise<string | void | undefined>} BotHandler
- * A handler's string result is sent back to the sender; nothing is sent for undefined.
+ * A handler's string result is sent back to the sender (said in the room, for a room message);
+ * nothing is sent for undefined.
  */
 
 /**
@@ -85,7 +86,8 @@ export default definePlugin({
 
     return {
       async onMessage(msg) {
-        if (msg.direction !== 'in' || !msg.text.startsWith(prefix)) return;
+        // a room message read by catch-up was asked long ago: not answered again
+        if (msg.direction !== 'in' || msg.late || !msg.text.startsWith(prefix)) return;
         const body = msg.text.slice(prefix.length).trim();
         const [word = '', ...rest] = body.split(/\s+/);
         const command = commands.get(word.toLowerCase());

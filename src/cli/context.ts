@@ -4,6 +4,7 @@
  */
 import type { Argv } from 'yargs';
 import type { LoadedConfig } from '../config/load.js';
+import { PeerchatError } from '../errors.js';
 import type { runPeer } from './run-peer.js';
 
 export type RunPeer = typeof runPeer;
@@ -110,4 +111,17 @@ export function printResult(argv: GlobalArgs, value: unknown, human: string): vo
 export function toList(v: unknown): string[] | undefined {
   if (v === undefined) return undefined;
   return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+/**
+ * `history --room <name>` and `export --room <name>`: the global `--room` (join on start) names the
+ * group room whose messages to read. One room at most.
+ */
+export function roomFilter(rooms: string[] | undefined): string | undefined {
+  if (rooms === undefined || rooms.length === 0) return undefined;
+  const [room] = rooms;
+  if (rooms.length > 1 || room === undefined || room.trim() === '') {
+    throw new PeerchatError('ERR_USAGE', '--room takes one room name here');
+  }
+  return room;
 }

@@ -98,6 +98,8 @@ const history = z
     maxBytes: count.nullable().default(256 * 1024 * 1024),
     /** Chat-mode held messages kept; past it the oldest is released (it stays in the history). */
     maxPending: count.default(10_000),
+    /** Room log entries kept per room (all authors together); older ones are deleted locally. */
+    roomMaxEntries: count.default(10_000),
   })
   .strict()
   .default({});

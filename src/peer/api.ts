@@ -3,12 +3,22 @@
  * what scripts receive and what plugins build on. A public contract: keep it stable.
  */
 import type { Failure, Warning } from '../errors.js';
+import type { RoomMember } from '../rooms/log/index.js';
 import type { RoomSummary } from '../rooms/swarm.js';
 import type { Contact } from '../store/contacts.js';
 import type { HistoryOptions, StoredMessage } from '../store/store.js';
 import type { ChatMessage, DisconnectReason, PeerInfo, SendResult } from '../types.js';
 
-export type { Contact, HistoryOptions, RoomSummary, StoredMessage };
+export type { Contact, HistoryOptions, RoomMember, RoomSummary, StoredMessage };
+
+/** What `say(room, text)` resolves with once the message is appended to this member's room log. */
+export interface SayResult {
+  id: string;
+  room: string;
+  ts: number;
+  /** Members holding the message so far, this one included (1 until another member fetched it). */
+  holders: number;
+}
 
 /** A contact, and whether a session with it is open now. */
 export interface ContactInfo extends Contact {
@@ -99,9 +109,15 @@ export interface PeerApi {
   activePeers(): PeerInfo[];
   /** Peers with an open session. */
   connectedPeers(): PeerInfo[];
-  /** Messages held back while in chat mode; returns them and clears the queue. */
+  /**
+   * REPL-level (chat mode is the REPL's, src/repl/pending.ts): messages held back while in chat mode,
+   * with a store also those held before a restart; returns them and clears the queue.
+   */
   takePending(): ChatMessage[];
-  /** While set, incoming messages from any other peer are held as pending instead of shown. */
+  /**
+   * REPL-level: while set, incoming messages from any other peer are also held as pending (the
+   * Peer still emits every message; the REPL's printer shows only the chat target's).
+   */
   setChatTarget(address: string | null): void;
   /** Resolve "ip:port" or a name to a known peer; throws ERR_AMBIGUOUS_TARGET / ERR_UNKNOWN_TARGET. */
   resolve(target: string): PeerInfo;
@@ -113,8 +129,11 @@ export interface PeerApi {
    */
   contacts(target?: string): ContactInfo[];
 
-  /** Stored messages, oldest first; `target` is "ip:port" or a peer name. Empty without a store. */
-  history(target?: string, opts?: HistoryOptions): StoredMessage[];
+  /**
+   * Stored messages, oldest first; `target` is "ip:port" or a peer name, or the options alone
+   * (`history({ room, limit, before, search })`). Empty without a store.
+   */
+  history(target?: string | HistoryOptions, opts?: HistoryOptions): StoredMessage[];
   /** Outgoing native messages not acked yet. */
   outbox(): StoredMessage[];
   /**
@@ -126,8 +145,12 @@ export interface PeerApi {
   drop(id: string): Promise<boolean>;
   /** Join a room on the Hyperswarm DHT. */
   join(room: string, opts?: { secret?: string }): Promise<RoomSummary[]>;
-  /** Send EXIT on the room's sessions and leave it. */
-  leave(room: string): Promise<RoomSummary[]>;
+  /** Stop replicating the room's history, send EXIT on its sessions and leave it; `forget` deletes its local history. */
+  leave(room: string, opts?: { forget?: boolean }): Promise<RoomSummary[]>;
+  /** Say `text` to everyone in a joined room, now and later (its shared history). */
+  say(room: string, text: string): Promise<SayResult>;
+  /** Every member known to a joined room, online or not: key, name, lastSeen, online. */
+  members(room: string): RoomMember[];
   /** The rooms joined, with how many peers each has. */
   rooms(): RoomSummary[];
 

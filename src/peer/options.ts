@@ -39,6 +39,8 @@ export interface PeerOptions {
    * `testOnly` carries DHT options that are unsafe outside loopback tests; never set it from config.
    */
   dht?: { bootstrap: unknown; testOnly?: { firewalled?: false } };
+  /** Room log entries kept per room (config `history.roomMaxEntries`). @default 10000 */
+  roomMaxEntries?: number;
   /** History and durable outbox. Null keeps everything in memory only. @default null */
   store?: Store | null;
   /** How often queued messages are checked for expiry (ms). @default EXPIRE_CHECK_MS (30 s) */

@@ -6,12 +6,10 @@
  * peer's sends wait for room instead of failing; redial (redial.ts): a peer with queued messages is
  * dialled again until they are delivered, and each late delivery emits `message-delivered`.
  */
-import { v7 as uuidv7 } from 'uuid';
 import { MAX_SEND_TEXT_BYTES } from '../defaults.js';
-import { type Code, errorMessage, isPeerchatError, PeerchatError, toFailure } from '../errors.js';
+import { errorMessage, isPeerchatError, PeerchatError } from '../errors.js';
 import { parseAddress } from '../net/address.js';
 import { sendOneShot } from '../net/classic/client.js';
-import { encodeFrame, ORIGINAL_READ_BYTES } from '../net/classic/codec.js';
 import { fingerprint } from '../net/native/identity.js';
 import { RefusedError } from '../net/native/session.js';
 import type { Session } from '../net/session.js';
@@ -20,13 +18,15 @@ import type { ChatMessage, PeerInfo, SendResult } from '../types.js';
 import type { SendOptions } from './api.js';
 import { Backpressure } from './backpressure.js';
 import type { PeerCore } from './core.js';
+import { LateAcks } from './late-acks.js';
+import { checkClassicText, outgoingMessage, plain, sendError } from './messages.js';
 import { Redial, type RedialOptions } from './redial.js';
 import type { PeerRecord } from './table.js';
 
+export { checkClassicText, plain } from './messages.js';
+
 /** Native chat text limit (bytes); classic texts are limited by the original's 1024-byte read. */
 export const MAX_TEXT_BYTES = MAX_SEND_TEXT_BYTES;
-/** Timed-out ids remembered per session for a late ack; a session that never acks cannot grow it. */
-const MAX_LATE_ACKS = 10_000;
 /** The soonest a refused message is resent: a whole queue resent every few ms would be a flood. */
 const REFUSED_RESEND_MS = 1000;
 
@@ -51,8 +51,8 @@ export interface OutboxHooks {
 export class Outbox {
   /** Outgoing native ids written to a session and not acked yet: never resent twice at once. */
   private readonly inflight = new Set<string>();
-  /** Per session, the ids whose ack wait timed out (see awaitLateAck). */
-  private readonly lateAcks = new Map<Session, Map<string, ChatMessage>>();
+  /** Per session, the ids whose ack wait timed out: a late ack still counts (late-acks.ts). */
+  private readonly lateAcks = new LateAcks((m) => this.lateAck(m));
   private readonly backpressure: Backpressure;
   private readonly redial: Redial;
   /** Per key, the resend of what it refused (it said when; see refused()). */
@@ -186,18 +186,7 @@ export class Outbox {
   private outgoingMessage(rec: PeerRecord, session: Session | null, text: string): ChatMessage {
     const key = session ? rec.key : this.keyOf(rec);
     const native = session ? session.protocol === 'native' : this.core.store !== null && key !== null;
-    return {
-      id: uuidv7(),
-      from: rec.address,
-      name: rec.name,
-      text,
-      protocol: native ? 'native' : 'classic',
-      verified: native,
-      key: native ? key : null,
-      fingerprint: native && key ? fingerprint(key) : null,
-      ts: Date.now(),
-      direction: 'out',
-    };
+    return outgoingMessage(rec, native, key, text);
   }
 
   private get store() {
@@ -345,7 +334,7 @@ export class Outbox {
       if (announce && changed) this.core.emit('message-delivered', plain(msg));
     } catch (err) {
       if (this.store && isPeerchatError(err) && err.code === 'ERR_ACK_TIMEOUT')
-        this.awaitLateAck(session, msg);
+        this.lateAcks.expect(session, msg);
       if (err instanceof RefusedError) this.refused(session, msg, err);
       // the session went away with this message unacked: dial the peer again
       if (this.store && msg.key && !this.sessionFor(msg.key)) this.redial.want(msg.key);
@@ -380,36 +369,16 @@ export class Outbox {
     this.resends.set(key, timer);
   }
 
-  /**
-   * A slow receiver (a disk sync) may ack after our timeout: that ack still marks the message
-   * acked, but only for ids this session timed out on (a peer cannot ack another peer's messages).
-   */
-  private awaitLateAck(session: Session, msg: ChatMessage): void {
-    if (session.closed) return;
-    let ids = this.lateAcks.get(session);
-    if (!ids) {
-      const pending = new Map<string, ChatMessage>();
-      ids = pending;
-      this.lateAcks.set(session, pending);
-      const onLate = (acked: string) => {
-        const m = pending.get(acked);
-        if (!m || !this.store) return;
-        pending.delete(acked);
-        const done = this.store.markAcked(acked, m.key);
-        this.backpressure.wake();
-        done
-          .then((changed) => {
-            if (changed) this.core.emit('message-delivered', plain(m));
-          })
-          .catch((e) => this.core.warnings.fail(e, 'store'));
-      };
-      session.on('late-ack', onLate);
-      session.once('close', () => {
-        session.off('late-ack', onLate);
-        this.lateAcks.delete(session);
-      });
-    }
-    if (ids.size < MAX_LATE_ACKS) ids.set(msg.id, msg);
+  /** A late ack (late-acks.ts) marks its message acked; its delivery is told. */
+  private lateAck(m: ChatMessage): void {
+    if (!this.store) return;
+    const done = this.store.markAcked(m.id, m.key);
+    this.backpressure.wake();
+    done
+      .then((changed) => {
+        if (changed) this.core.emit('message-delivered', plain(m));
+      })
+      .catch((e) => this.core.warnings.fail(e, 'store'));
   }
 
   /** The last address a key was met at: the table, else the store's peers seen (newest first). */
@@ -424,40 +393,4 @@ export class Outbox {
     const s = key ? this.core.table.byKey(key)?.session : null;
     return s && !s.closed && s.protocol === 'native' ? s : null;
   }
-}
-
-/** A classic frame must fit the original's single 1024-byte read, and be one line. */
-export function checkClassicText(name: string, port: number, text: string): void {
-  if (/[\r\n]/.test(text)) {
-    throw new PeerchatError('ERR_MESSAGE_TOO_LONG', 'classic messages are one line: remove the line breaks');
-  }
-  const bytes = Buffer.byteLength(encodeFrame({ verb: 'MESSAGE', name, port, text })) - 1;
-  if (bytes > ORIGINAL_READ_BYTES) {
-    throw new PeerchatError(
-      'ERR_MESSAGE_TOO_LONG',
-      `the MESSAGE frame would be ${bytes} bytes; classic peers read at most ${ORIGINAL_READ_BYTES} (shorten the text by ${bytes - ORIGINAL_READ_BYTES} bytes)`,
-    );
-  }
-}
-
-/** A stored row (or a message) as the plain ChatMessage the events carry. */
-export function plain(m: ChatMessage): ChatMessage {
-  return {
-    id: m.id,
-    from: m.from,
-    name: m.name,
-    text: m.text,
-    protocol: m.protocol,
-    verified: m.verified,
-    key: m.key,
-    fingerprint: m.fingerprint,
-    ts: m.ts,
-    direction: m.direction,
-  };
-}
-
-/** A failure as SendResult carries it: `error` stays the text, `code` says which (ERR_INTERNAL if uncoded). */
-function sendError(err: unknown): { error: string; code: Code } {
-  const { code, message } = toFailure(err);
-  return { error: message, code };
 }

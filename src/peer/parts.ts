@@ -16,6 +16,7 @@ import { Discovery } from './discovery.js';
 import { Inbox } from './inbox.js';
 import type { Interceptors, PeerOptions } from './options.js';
 import { Outbox } from './outbox.js';
+import { RoomLogs } from './room-log.js';
 import { PeerRooms } from './rooms.js';
 import { Sessions } from './sessions.js';
 import type { PeerRecord } from './table.js';
@@ -42,6 +43,7 @@ export interface Parts {
   outbox: Outbox;
   discovery: Discovery;
   rooms: PeerRooms;
+  roomLogs: RoomLogs;
   connector: Connector;
   contacts: Contacts;
 }
@@ -81,7 +83,14 @@ export function buildParts(core: PeerCore, opts: PeerOptions, peer: PeerSide): P
     verifyKey: (remote, expected) => trust.verifyKey(remote, expected),
     peerlist: classicAnswer,
   });
+  p.roomLogs = new RoomLogs(core, {
+    dataDir: opts.dataDir ?? null,
+    maxEntries: opts.roomMaxEntries,
+    roomsOf: (key) => p.rooms.roomsOf(key),
+    transform: transform('incoming'),
+  });
   p.rooms = new PeerRooms(core, {
+    logs: p.roomLogs,
     identity: peer.identity,
     dht: opts.dht,
     hello: () => p.upgrade.hello(),

@@ -8,6 +8,7 @@ import { PeerchatError } from '../errors.js';
 import { formatAddress } from '../net/address.js';
 import type { KnownHosts } from '../net/native/known-hosts.js';
 import { Pending } from '../repl/pending.js';
+import type { RoomMember } from '../rooms/log/index.js';
 import type { RoomSummary } from '../rooms/swarm.js';
 import type { HistoryOptions, Store, StoredMessage } from '../store/store.js';
 import type { ChatMessage, Identity, PeerInfo, SendResult } from '../types.js';
@@ -17,6 +18,7 @@ import type {
   ListeningInfo,
   PeerApi,
   ReadyOptions,
+  SayResult,
   SendOptions,
 } from './api.js';
 import { awaitRound } from './autoconnect.js';
@@ -145,9 +147,10 @@ export class Peer extends PeerEmitter implements PeerApi {
   }
 
   async #shutdown(): Promise<void> {
-    const { outbox, rooms, listener, trust } = this.#parts;
+    const { outbox, rooms, roomLogs, listener, trust } = this.#parts;
     outbox.stop();
     await Promise.all(this.table.connected().map((r) => r.session!.exit()));
+    await roomLogs.destroy();
     await rooms.destroy();
     await listener.close();
     if (this.#expireTimer) clearInterval(this.#expireTimer);
@@ -229,21 +232,35 @@ export class Peer extends PeerEmitter implements PeerApi {
   drop(id: string): Promise<boolean> {
     return this.#parts.outbox.drop(id);
   }
-  /** Stored messages, oldest first (see HistoryOptions). Empty without a store. */
-  history(target?: string, opts: HistoryOptions = {}): StoredMessage[] {
+  /**
+   * Stored messages, oldest first (see HistoryOptions); `history({ room })` takes the options
+   * alone. Empty without a store (a room's messages then stay in its room log only).
+   */
+  history(target?: string | HistoryOptions, opts: HistoryOptions = {}): StoredMessage[] {
+    if (typeof target === 'object' && target !== null) return this.#parts.contacts.history(undefined, target);
     return this.#parts.contacts.history(target, opts);
   }
 
   // ---- rooms -------------------------------------------------------------------------------------
 
-  /** Join a room on the Hyperswarm DHT. The DHT code is loaded on the first join only. */
+  /** Join a room on the Hyperswarm DHT and open its shared history. DHT code loads on the first join. */
   async join(room: string, opts: { secret?: string } = {}): Promise<RoomSummary[]> {
     this.#assertOpen();
-    return this.#parts.rooms.join(room, opts);
+    return this.#parts.roomLogs.join(room, opts.secret, () => this.#parts.rooms.join(room, opts));
   }
-  /** Send EXIT on the room's sessions, withdraw the announcement and close its connections. */
-  leave(room: string): Promise<RoomSummary[]> {
+  /** Stop replicating the room, send EXIT on its sessions, withdraw and close; `forget` deletes its history. */
+  async leave(room: string, opts: { forget?: boolean } = {}): Promise<RoomSummary[]> {
+    await this.#parts.roomLogs.leave(room, opts.forget === true);
     return this.#parts.rooms.leave(room);
+  }
+  /** Say `text` in a joined room; resolves once appended to this member's room log. */
+  say(room: string, text: string): Promise<SayResult> {
+    this.#assertOpen();
+    return this.#parts.roomLogs.say(room, text);
+  }
+  /** Every member known to a joined room, online or not. */
+  members(room: string): RoomMember[] {
+    return this.#parts.roomLogs.members(room);
   }
   /** The rooms joined, with how many peers each has. */
   rooms(): RoomSummary[] {

@@ -3,7 +3,8 @@
  * native channel on each swarm connection, and leave with EXIT. rooms/swarm.ts knows nothing of chat.
  */
 import { PeerchatError } from '../errors.js';
-import { createNativeSession } from '../net/native/session.js';
+import type { ChannelPolicy } from '../net/native/mux-transport.js';
+import { createNativeSession, type NativeSession } from '../net/native/session.js';
 import type { Hello } from '../net/session.js';
 import type { Opened } from '../net/upgrade.js';
 import type { RoomConnectionInfo, RoomSummary, Rooms } from '../rooms/swarm.js';
@@ -19,6 +20,8 @@ export interface PeerRoomsOptions {
   verifyKey(remote: string): PeerchatError | null;
   /** Pin the key and attach the session (throws when refused). */
   adopt(o: Opened): unknown;
+  /** The room logs: their channels on a room connection, replicated once the session is attached. */
+  logs?: { policy(): ChannelPolicy; attach(session: NativeSession): void };
 }
 
 export class PeerRooms {
@@ -111,6 +114,7 @@ export class PeerRooms {
       hello: this.opts.hello(),
       timeouts: this.core.timeouts,
       verifyKey: (remote) => this.opts.verifyKey(remote),
+      channels: this.opts.logs?.policy() ?? null,
     });
     session.on('warning', this.core.warnings.sink);
     const hello = await session.ready;
@@ -123,5 +127,6 @@ export class PeerRooms {
       key: session.remoteKey,
       via: room ? `room:${room}` : 'room',
     });
+    this.opts.logs?.attach(session);
   }
 }

@@ -2,8 +2,9 @@
 import { format } from 'node:util';
 import { PeerchatError } from '../errors.js';
 import type { PeerApi, SendOptions } from '../peer/api.js';
+import { defineLive } from '../peer/members.js';
 import { sanitize } from '../sanitize.js';
-import type { ChatMessage } from '../types.js';
+import type { ChatMessage, SendResult } from '../types.js';
 import type { Registry, Staged } from './registry.js';
 import type { HistoryReader, LogLevel, PluginApi, PluginHelper, PluginLogger } from './types.js';
 
@@ -38,17 +39,8 @@ export function makeApi(ctx: ApiContext): PluginApi {
     deleteProperty: () => false,
   });
   let stateDir: string | null = null;
-  const api: PluginApi = {
+  const own: Omit<PluginApi, 'name' | 'id' | 'address'> = {
     plugin: pluginName,
-    get name() {
-      return peer.name;
-    },
-    get id() {
-      return peer.id;
-    },
-    get address() {
-      return peer.address;
-    },
     options,
     baseDir,
     get stateDir() {
@@ -63,7 +55,12 @@ export function makeApi(ctx: ApiContext): PluginApi {
     },
     async reply(msg: ChatMessage, text: string, opts?: SendOptions) {
       live();
+      if (typeof msg.room === 'string') return sayAsResult(peer, msg.room, text); // answered in its room
       return peer.send(msg.from, text, opts);
+    },
+    async say(room: string, text: string) {
+      live();
+      return peer.say(room, text);
     },
     async broadcast(text: string) {
       live();
@@ -78,11 +75,19 @@ export function makeApi(ctx: ApiContext): PluginApi {
       registry.stageHelper(pluginName, spec, staged, name, fn);
     },
   };
+  // getters, read live: the port and address are known once the peer listens
+  const api: PluginApi = defineLive(own, peer, ['name', 'id', 'address']);
   if (ctx.history) {
     const history = ctx.history;
     api.history = (target, query) => history(target, query);
   }
   return api;
+}
+
+/** A room message said, as the SendResult `reply` resolves with. */
+async function sayAsResult(peer: PeerApi, room: string, text: string): Promise<SendResult> {
+  const r = await peer.say(room, text);
+  return { id: r.id, to: `room:${r.room}`, protocol: 'native', state: 'sent' };
 }
 
 function makeLogger(plugin: string, log: (level: LogLevel, message: string) => void): PluginLogger {

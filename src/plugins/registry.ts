@@ -3,29 +3,28 @@
  * reserved names and each other, committed once setup succeeded; unavailable while disabled.
  */
 import { PeerchatError } from '../errors.js';
-import type { PeerApi } from '../peer/api.js';
+import { PEER_API_NAMES } from '../peer/members.js';
 import type { PluginCommand, PluginHelper } from './types.js';
 
 const COMMAND_NAME = /^[a-z][a-z0-9_-]*$/i;
 const HELPER_NAME = /^[A-Za-z_$][\w$]*$/;
 /**
- * Members of PeerApi and of the REPL's `peer` global a helper may not shadow; a Record over
- * PeerApi's keys, so a member added to the contract cannot be forgotten here.
+ * Members of PeerApi (its one list, PEER_API_NAMES) and of the REPL's `peer` global a helper may
+ * not shadow, and the EventEmitter underneath.
  */
-// biome-ignore format: a list of names reads best packed
-const RESERVED = {
-  ...({
-    name: true, host: true, port: true, address: true, id: true, fingerprint: true, send: true,
-    broadcast: true, connect: true, connectAll: true, query: true, activePeers: true,
-    connectedPeers: true, takePending: true, setChatTarget: true, resolve: true, trust: true, contacts: true, ready: true,
-    history: true, outbox: true, retry: true, drop: true, join: true, leave: true, rooms: true,
-    on: true, once: true, off: true, exit: true,
-  } satisfies Record<keyof PeerApi, true>),
-  // the EventEmitter underneath, and the global's own names
-  emit: true, removeListener: true, addListener: true,
-  active: true, connected: true, pending: true, chat: true, quit: true, help: true,
-};
-export const PEER_API_MEMBERS: readonly string[] = Object.keys(RESERVED);
+const RESERVED = [
+  ...PEER_API_NAMES,
+  'emit',
+  'removeListener',
+  'addListener',
+  'active',
+  'connected',
+  'pending',
+  'chat',
+  'quit',
+  'help',
+];
+export const PEER_API_MEMBERS: readonly string[] = RESERVED;
 
 /** A dot-command as the REPL gets it: its action never throws (failures become warnings). */
 export interface HostCommand {

@@ -2,7 +2,7 @@
  * The plugin contract: hook kinds, the api a plugin gets, and the plugin object itself.
  * A public contract (docs/plugins.md): change it only on purpose.
  */
-import type { HistoryOptions, SendOptions } from '../peer/api.js';
+import type { HistoryOptions, SayResult, SendOptions } from '../peer/api.js';
 import type { ChatMessage, DisconnectReason, PeerInfo, SendResult } from '../types.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -104,8 +104,10 @@ export interface PluginApi<O = unknown> {
 
   /** Send `text` to "ip:port" or a peer name. Goes through transformOutgoing. */
   send(target: string, text: string, opts?: SendOptions): Promise<SendResult>;
-  /** Send `text` back to the sender of `msg`. */
+  /** Send `text` back to the sender of `msg`; a room message (`msg.room`) is answered in its room. */
   reply(msg: ChatMessage, text: string, opts?: SendOptions): Promise<SendResult>;
+  /** Say `text` in a joined group room (its shared history). */
+  say(room: string, text: string): Promise<SayResult>;
   /** Send `text` to every connected peer. */
   broadcast(text: string): Promise<SendResult[]>;
   /** Discovered peers. */

@@ -1,7 +1,7 @@
 /** Chat mode state, shared by the REPL and script mode. */
 import { PeerchatError } from '../errors.js';
 import type { PeerApi } from '../peer/api.js';
-import type { ChatMessage, PeerInfo } from '../types.js';
+import type { ChatMessage, PeerInfo, SendResult } from '../types.js';
 import { sanitize } from './format.js';
 
 export class ChatState {
@@ -23,7 +23,10 @@ export class ChatState {
         `already chatting with ${label(this.#target)}; .exit leaves chat mode`,
       );
     }
-    const info = this.peer.resolve(target);
+    const info = roomTarget(target) ?? this.peer.resolve(target);
+    // a room chat needs the room joined (members() throws ERR_ROOM otherwise)
+    if (info.key === null && info.address.startsWith(ROOM_PREFIX))
+      this.peer.members(info.address.slice(ROOM_PREFIX.length));
     this.peer.setChatTarget(info.address);
     this.#target = info;
     return info;
@@ -49,11 +52,44 @@ export class ChatState {
   }
 }
 
+const ROOM_PREFIX = 'room:';
+
+/** `room:<name>`: chat mode in a room, where each line is said to the room. */
+function roomTarget(target: string): PeerInfo | null {
+  if (!target.startsWith(ROOM_PREFIX)) return null;
+  const room = target.slice(ROOM_PREFIX.length);
+  return {
+    address: target,
+    name: `#${room}`,
+    key: null,
+    fingerprint: null,
+    protocol: 'native',
+    connected: true,
+    via: `room:${room}`,
+  };
+}
+
+/** A chat-mode line: sent to the peer, or said to the room of a room target. */
+export async function chatSend(
+  g: {
+    send(target: string, text: string): Promise<SendResult>;
+    say(room: string, text: string): Promise<{ id: string }>;
+  },
+  target: PeerInfo,
+  text: string,
+): Promise<SendResult> {
+  if (!target.address.startsWith(ROOM_PREFIX) || target.key !== null) return g.send(target.address, text);
+  const r = await g.say(target.address.slice(ROOM_PREFIX.length), text);
+  return { id: r.id, to: target.address, protocol: 'native', state: 'sent' };
+}
+
 export function label(p: PeerInfo): string {
   return p.name ? `${sanitize(p.name)} (${p.address})` : p.address;
 }
 
 export function enteredText(p: PeerInfo): string {
+  if (p.address.startsWith(ROOM_PREFIX) && p.key === null)
+    return `chatting in room ${sanitize(p.address.slice(ROOM_PREFIX.length))}: each line is said to the room; .exit or Ctrl-D leaves`;
   return `chatting with ${label(p)}: each line is sent; .exit or Ctrl-D leaves`;
 }
 

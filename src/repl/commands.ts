@@ -13,6 +13,7 @@ import { sessionCommands } from './commands/session.js';
 import type { CommandIo, ReplCommand } from './commands/shared.js';
 import { formatText } from './format.js';
 import type { PeerGlobal } from './global.js';
+import { groupRoomCommands } from './room-commands.js';
 
 export { connectAllSummary } from './commands/peers.js';
 export { formatMenu, MENU } from './commands/session.js';
@@ -20,7 +21,7 @@ export type { CommandIo, ReplCommand };
 export { HISTORY_ARGS };
 
 /** The built-in groups, in the order `.help` should read them. */
-const GROUPS = [messageCommands, peerCommands, roomCommands, sessionCommands] as const;
+const GROUPS = [messageCommands, peerCommands, roomCommands, groupRoomCommands, sessionCommands] as const;
 
 /** Node's repl defines these itself; nothing may replace them. */
 export const REPL_BUILTINS: readonly string[] = ['break', 'clear', 'editor', 'exit', 'help', 'load', 'save'];

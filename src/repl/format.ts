@@ -57,8 +57,10 @@ export function formatMessage(msg: ChatMessage, c: Colors): string {
     msg.verified && msg.fingerprint
       ? c.green(`(${shortFingerprint(msg.fingerprint)})`)
       : c.yellow('(unverified)');
-  const arrow = msg.direction === 'out' ? `${c.dim('to')} ` : '';
-  return `${time} ${arrow}${c.cyan(msg.from)} ${name} ${trust}: ${formatText(msg.text)}`;
+  const arrow = msg.direction === 'out' && !msg.room ? `${c.dim('to')} ` : '';
+  // a room message that arrived by catch-up, not live
+  const late = msg.late ? ` ${c.dim('(late)')}` : '';
+  return `${time} ${arrow}${c.cyan(msg.from)} ${name} ${trust}${late}: ${formatText(msg.text)}`;
 }
 
 function peerLabel(p: PeerInfo, c: Colors): string {

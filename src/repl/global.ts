@@ -5,6 +5,7 @@
 import { inspect } from 'node:util';
 import { PeerchatError } from '../errors.js';
 import type { PeerApi, PeerEventName, PeerEvents } from '../peer/api.js';
+import { defineLive, PEER_PROPERTIES, type PeerProperty } from '../peer/members.js';
 import type { ChatMessage } from '../types.js';
 
 // a Record, so the type checker flags an event added to PeerEvents but missing here
@@ -101,6 +102,8 @@ const MEMBERS = {
   join: 'store',
   leave: 'store',
   rooms: 'store',
+  say: 'store',
+  members: 'store',
 } as const satisfies Record<keyof PeerGlobal | 'toJSON', 'core' | 'store'>;
 
 /** Names of the contract's members that helpers and extras may not shadow. */
@@ -155,25 +158,7 @@ export function createPeerGlobal(peer: PeerApi, ctx: PeerGlobalContext): PeerGlo
     return w as never;
   }
 
-  const g: PeerGlobal = {
-    get name() {
-      return peer.name;
-    },
-    get host() {
-      return peer.host;
-    },
-    get port() {
-      return peer.port;
-    },
-    get address() {
-      return peer.address;
-    },
-    get id() {
-      return peer.id;
-    },
-    get fingerprint() {
-      return peer.fingerprint;
-    },
+  const methods: Omit<PeerGlobal, PeerProperty> = {
     async send(target, text, opts) {
       requireString(target, 'target ("ip:port" or a peer name)', 'peer.send(target, text)');
       if (typeof text !== 'string') throw usage('peer.send(target, text): text must be a string');
@@ -255,11 +240,20 @@ export function createPeerGlobal(peer: PeerApi, ctx: PeerGlobalContext): PeerGlo
     async join(room, opts) {
       return peer.join(room, opts);
     },
-    async leave(room) {
-      return peer.leave(room);
+    async leave(room, opts) {
+      return peer.leave(room, opts);
     },
     rooms() {
       return peer.rooms();
+    },
+    async say(room, text) {
+      requireString(room, 'room (a joined room name)', 'peer.say(room, text)');
+      if (typeof text !== 'string') throw usage('peer.say(room, text): text must be a string');
+      return peer.say(room, text);
+    },
+    members(room) {
+      requireString(room, 'room (a joined room name)', 'peer.members(room)');
+      return peer.members(room);
     },
     async quit(code = 0) {
       if (!Number.isInteger(code) || code < 0 || code > 255)
@@ -267,6 +261,7 @@ export function createPeerGlobal(peer: PeerApi, ctx: PeerGlobalContext): PeerGlo
       return ctx.quit(code);
     },
   };
+  const g: PeerGlobal = Object.assign(defineLive({}, peer, PEER_PROPERTIES), methods);
 
   Object.defineProperties(g, {
     toJSON: {

@@ -19,6 +19,12 @@ export type JsonEvent =
       /** The other side ("ip:port"), as in `history --json` and `export`. */
       peer: string;
       direction: 'in' | 'out';
+      /** A room message: its room (absent for one-to-one messages). */
+      room?: string;
+      /** A room message that arrived by catch-up rather than live. */
+      late?: boolean;
+      /** A room message: the author's room log key (hex), which signed it. */
+      key?: string | null;
     }
   | { type: 'peer-connected'; peer: string; name: string | null; protocol: Protocol | null }
   | { type: 'peer-disconnected'; peer: string; name: string | null; reason: DisconnectReason }
@@ -82,8 +88,22 @@ export class JsonWriter {
 
   message(msg: ChatMessage): void {
     const { from, name, text, protocol, verified, id, ts, direction } = msg;
-    // `peer` and `direction` as in `history --json` and `export` (docs/storage.md); `from` stays
-    this.write({ type: 'message', from, name, text, protocol, verified, id, ts, peer: from, direction });
+    // `peer` and `direction` as in `history --json` and `export` (docs/storage.md); `from` stays.
+    // A room message adds its room and whether it came by catch-up (absent for one-to-one)
+    const room = msg.room === undefined ? {} : { room: msg.room, late: msg.late === true, key: msg.key };
+    this.write({
+      type: 'message',
+      from,
+      name,
+      text,
+      protocol,
+      verified,
+      id,
+      ts,
+      peer: from,
+      direction,
+      ...room,
+    });
   }
 
   connected(p: PeerInfo): void {

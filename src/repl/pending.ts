@@ -12,6 +12,8 @@ import type { ChatMessage } from '../types.js';
 /** Where messages come from: a Peer (its 'message' event). */
 export interface MessageSource {
   on(event: 'message', fn: (msg: ChatMessage) => void): unknown;
+  /** Used when there: held before any other listener sees the message (as when the Peer held it). */
+  prependListener?(event: 'message', fn: (msg: ChatMessage) => void): unknown;
 }
 
 export class Pending {
@@ -30,7 +32,9 @@ export class Pending {
     this.#target = address;
     if (address !== null && !this.#listening) {
       this.#listening = true;
-      this.source.on('message', (msg) => this.#hold(msg));
+      const hold = (msg: ChatMessage) => this.#hold(msg);
+      if (this.source.prependListener) this.source.prependListener('message', hold);
+      else this.source.on('message', hold);
     }
   }
 

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import { PeerchatError, type Warning } from '../errors.js';
 import type { PeerApi } from '../peer/api.js';
-import { ChatState, enteredText, leftText } from './chat.js';
+import { ChatState, chatSend, enteredText, leftText } from './chat.js';
 import {
   buildCommands,
   looksLikeText,
@@ -23,37 +23,23 @@ import {
 } from './commands.js';
 import { createEvaluator, type Evaluator } from './evaluate.js';
 import { formatError } from './format.js';
-import { createPeerGlobal, type Helper, type PeerGlobal } from './global.js';
+import { createPeerGlobal, type PeerGlobal } from './global.js';
 import { attachJson, JsonWriter } from './json.js';
-import type { LogRelay } from './plugin-log.js';
-import { attachPrinter, type LogLevel, Printer } from './printer.js';
+import type { SurfaceOptions } from './options.js';
+import { attachPrinter, Printer } from './printer.js';
 
 const EXIT_ERROR = 1; // an uncaught error in a script
 const INSPECT_DEPTH = 4;
 // repl commands that make no sense without a terminal
 const INTERACTIVE_ONLY = new Set(['break', 'clear', 'editor', 'load', 'save']);
 
-export interface ScriptOptions {
-  peer: PeerApi;
+export interface ScriptOptions extends SurfaceOptions {
   /** stdout: NDJSON in --json mode, else results and incoming messages. */
   output: Writable;
   /** stderr: one-line errors and warnings; all human text in --json mode. */
   errorOutput: Writable;
-  json: boolean;
   /** @default false */
   color?: boolean;
-  /** Plugin dot-commands (PluginHost.commands). */
-  commands?: ReadonlyMap<string, ReplCommand>;
-  /** Plugin helpers (PluginHost.helpers), e.g. `peer.block`. */
-  helpers?: Record<string, Helper>;
-  /** More `peer` members (getters kept). */
-  extra?: object;
-  /** In --json mode, write a `listening` line first (for a peer that is already listening). @default false */
-  announce?: boolean;
-  /** How much human text to print (--log-level). @default 'info' */
-  logLevel?: LogLevel;
-  /** Plugin log lines, printed to stderr as --log-level allows. */
-  logs?: LogRelay;
 }
 
 export interface RunScriptOptions extends ScriptOptions {
@@ -139,7 +125,7 @@ class ScriptSession {
     if (cmd) return this.command(cmd.name, cmd.args);
     if (target) {
       if (code.trim() === '') return { kind: 'none' };
-      return { kind: 'send', value: await this.global.send(target.address, code) };
+      return { kind: 'send', value: await chatSend(this.global, target, code) };
     }
     if (code.trim() === '') return { kind: 'none' };
     try {

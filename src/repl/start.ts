@@ -11,26 +11,24 @@ import repl, { type REPLEval, type REPLServer } from 'node:repl';
 import type { Readable, Writable } from 'node:stream';
 import { PeerchatError } from '../errors.js';
 import type { PeerApi } from '../peer/api.js';
-import { ChatState, enteredText, leftText } from './chat.js';
+import { ChatState, chatSend, enteredText, leftText } from './chat.js';
 import {
   buildCommands,
   looksLikeText,
   parseCommandLine,
-  type ReplCommand,
   SEND_HINT,
   unknownCommandMessage,
 } from './commands.js';
 import { type Completer, createCompleter } from './completer.js';
 import { formatError, sanitize } from './format.js';
-import { createPeerGlobal, type Helper, type PeerGlobal } from './global.js';
+import { createPeerGlobal, type PeerGlobal } from './global.js';
 import { attachJson, JsonWriter } from './json.js';
-import type { LogRelay } from './plugin-log.js';
-import { attachPrinter, type LogLevel, Printer } from './printer.js';
+import type { SurfaceOptions } from './options.js';
+import { attachPrinter, Printer } from './printer.js';
 
 const HISTORY_SIZE = 1000;
 
-export interface StartReplOptions {
-  peer: PeerApi;
+export interface StartReplOptions extends SurfaceOptions {
   input: Readable;
   /** stdout: the REPL, or only NDJSON in --json mode. */
   output: Writable;
@@ -41,21 +39,8 @@ export interface StartReplOptions {
   color: boolean;
   /** Where history is kept (the data directory); null keeps none. */
   historyFile?: string | null;
-  json: boolean;
-  /** Plugin dot-commands (PluginHost.commands). */
-  commands?: ReadonlyMap<string, ReplCommand>;
-  /** Plugin helpers (PluginHost.helpers), e.g. `peer.block`. */
-  helpers?: Record<string, Helper>;
-  /** More `peer` members (getters kept). */
-  extra?: object;
   /** @default `${peer.name}> ` */
   prompt?: string;
-  /** In --json mode, write a `listening` line now (the peer already listens). @default false */
-  announce?: boolean;
-  /** How much human text to print (--log-level). @default 'info' */
-  logLevel?: LogLevel;
-  /** Plugin log lines, printed above the prompt as --log-level allows. */
-  logs?: LogRelay;
   /** Ctrl-C twice, Ctrl-D, .quit, .exit, `peer.quit()`: shut down (EXIT to all, then exit). */
   onQuit(code: number): Promise<void>;
 }
@@ -205,7 +190,7 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
     const finish = () => (cb as (err: null) => void)(null); // one argument: the repl prints no result
     const text = code.replace(/\r?\n$/, '');
     if (text.trim() === '') return finish();
-    global.send(target.address, text).then(
+    chatSend(global, target, text).then(
       (result) => {
         if (result.state === 'failed')
           printer.error(`not delivered to ${result.to}: ${result.error ?? 'failed'}`);

@@ -67,7 +67,8 @@ export function header(format: ExportFormat): string {
 
 export function formatRow(format: ExportFormat, m: StoredMessage): string {
   const r = record(m);
-  if (format === 'jsonl') return `${JSON.stringify(r)}\n`;
+  // a group room message also names its room (JSON Lines only: the CSV columns stay as they were)
+  if (format === 'jsonl') return `${JSON.stringify(m.room === undefined ? r : { ...r, room: m.room })}\n`;
   return `${COLUMNS.map((c) => csvField(r[c])).join(',')}\r\n`;
 }
 
@@ -78,7 +79,7 @@ export async function exportMessages(
   reader: Reader,
   format: ExportFormat,
   out: Writable,
-  opts: { peer?: string } = {},
+  opts: { peer?: string; room?: string } = {},
 ): Promise<number> {
   reader.assertOpen();
   if (format !== 'jsonl' && format !== 'csv') {
@@ -88,9 +89,14 @@ export async function exportMessages(
   let last = 0;
   let count = 0;
   const peer = opts.peer === undefined ? '' : 'AND (peer_address = @peer OR peer_key = @peer)';
-  const sql = `SELECT * FROM messages WHERE seq > @last ${peer} ORDER BY seq LIMIT ${EXPORT_PAGE}`;
+  const room = opts.room === undefined ? '' : 'AND room = @room';
+  const sql = `SELECT * FROM messages WHERE seq > @last ${peer} ${room} ORDER BY seq LIMIT ${EXPORT_PAGE}`;
+  const filter = {
+    ...(opts.peer === undefined ? {} : { peer: opts.peer }),
+    ...(opts.room === undefined ? {} : { room: opts.room }),
+  };
   for (;;) {
-    const rows = reader.all<Row>(sql, opts.peer === undefined ? { last } : { last, peer: opts.peer });
+    const rows = reader.all<Row>(sql, { last, ...filter });
     if (rows.length === 0) return count;
     await writeOut(out, rows.map((r) => formatRow(format, toMessage(r))).join(''));
     count += rows.length;

@@ -98,6 +98,25 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // the contact book (issue 17): one row per key (or keyless address), filled from peers seen so far
   { version: 3, sql: CONTACTS_MIGRATION },
+  // issue 16: fewer indexes per row. history(peer) scans newest first instead (it stops at its limit);
+  // the outbox index keeps only rows not acked, so an ack deletes its entry instead of moving it
+  {
+    version: 4,
+    sql: `
+      DROP INDEX messages_by_address;
+      DROP INDEX messages_by_key;
+      DROP INDEX messages_outbox;
+      CREATE INDEX messages_unacked ON messages (peer_key, seq) WHERE direction = 'out' AND state <> 'acked';
+    `,
+  },
+  // group rooms (issue 18): a room message keeps its room; null for one-to-one messages
+  {
+    version: 5,
+    sql: `
+      ALTER TABLE messages ADD COLUMN room TEXT;
+      CREATE INDEX messages_by_room ON messages (room, seq) WHERE room IS NOT NULL;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

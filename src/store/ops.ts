@@ -20,6 +20,7 @@ export interface RetentionLimits {
 
 export type Op =
   | { t: 'incoming'; msg: ChatMessage }
+  | { t: 'room'; msg: ChatMessage }
   | { t: 'enqueue'; msg: ChatMessage; key: string | null }
   | { t: 'transition'; id: string; to: MessageState; from: MessageState[]; error: string | null }
   | { t: 'retry'; id: string }
@@ -39,9 +40,9 @@ const SIZE_LOW_WATER = 0.9;
 
 const INSERT = `INSERT OR IGNORE INTO messages
   (id, direction, peer_address, peer_key, fingerprint, verified, name, text, ts, protocol, acks, state, error,
-   created_at, updated_at, queued_at)
+   created_at, updated_at, queued_at, room)
   VALUES (@id, @direction, @peer_address, @peer_key, @fingerprint, @verified, @name, @text, @ts, @protocol, @acks,
-   @state, NULL, @now, @now, @now)`;
+   @state, NULL, @now, @now, @now, @room)`;
 
 export class Ops {
   private readonly statements = new Map<string, Database.Statement>();
@@ -63,6 +64,12 @@ export class Ops {
     switch (op.t) {
       case 'incoming':
         return this.incoming(op.msg);
+      case 'room': {
+        // a room log entry, said here ('out', never resent) or by another member ('in')
+        const p = params(op.msg, op.msg.direction, op.msg.key ?? UNVERIFIED, false, Date.now());
+        const state: MessageState = p.direction === 'out' ? 'sent' : 'acked';
+        return this.stmt(INSERT).run({ ...p, state }).changes === 1;
+      }
       case 'enqueue':
         return this.enqueue(op.msg, op.key);
       case 'transition':

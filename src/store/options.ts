@@ -60,6 +60,8 @@ export interface HistoryOptions {
   since?: number;
   /** Case-insensitive substring of the text. */
   search?: string;
+  /** Only the messages of this room (its name, as joined). */
+  room?: string;
 }
 
 export interface SeenPeer {

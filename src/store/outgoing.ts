@@ -2,6 +2,7 @@
  * Outgoing rows: enqueue within the outbox limits, state transitions, expiry, retry and drop.
  * Keeps what is in flight (writes not committed yet) so reads and expiry see a consistent outbox.
  */
+import type Database from 'better-sqlite3';
 import type { PeerchatError } from '../errors.js';
 import type { ChatMessage } from '../types.js';
 import { bump, type OutboxCounts } from './counts.js';
@@ -11,10 +12,12 @@ import {
   AWAITING,
   IN_OUTBOX,
   type MessageState,
+  OUTBOX_ROWS,
   plainMessage,
   type Row,
   type StoredMessage,
   toMessage,
+  UNACKED,
 } from './rows.js';
 
 export interface OutgoingDeps {
@@ -37,7 +40,7 @@ export class Outgoing {
   /** Outgoing ids with a write in flight: expire() leaves them to that write. */
   private readonly busy = new Map<string, number>();
   /** Enqueues not committed yet, with the time they were queued (expire() sees them too). */
-  private readonly enqueuing = new Map<string, { msg: StoredMessage; at: number }>();
+  private readonly enqueuing = new Map<string, { msg: ChatMessage; key: string | null; at: number }>();
   /** Ids being expired (written failed, not committed yet): reads show them failed already. */
   private readonly expiring = new Map<string, string>();
 
@@ -57,23 +60,23 @@ export class Outgoing {
     }
     if (peerKey !== null) this.deps.counts.reserve(peerKey);
     const m = plainMessage(msg);
-    const at = Date.now();
-    const row: StoredMessage = {
-      ...m,
-      direction: 'out',
-      key: peerKey,
-      state: 'queued',
-      error: null,
-      createdAt: at,
-      updatedAt: at,
+    const id = m.id;
+    this.enqueuing.set(id, { msg: m, key: peerKey, at: Date.now() });
+    // one reaction per write: a pipelining script makes thousands of these a second
+    const done = () => {
+      this.enqueuing.delete(id);
+      if (peerKey !== null) this.deps.counts.release(peerKey);
     };
-    this.enqueuing.set(m.id, { msg: row, at });
-    return this.track(m.id, this.deps.write({ t: 'enqueue', msg: m, key: peerKey }))
-      .then(() => this.deps.remember(m.id))
-      .finally(() => {
-        this.enqueuing.delete(m.id);
-        if (peerKey !== null) this.deps.counts.release(peerKey);
-      });
+    return this.track(id, this.deps.write({ t: 'enqueue', msg: m, key: peerKey })).then(
+      () => {
+        done();
+        this.deps.remember(id);
+      },
+      (err) => {
+        done();
+        throw err;
+      },
+    );
   }
 
   /** Written to a session. Native rows stay resendable until acked. Resolves false if nothing changed. */
@@ -108,7 +111,8 @@ export class Outgoing {
     const reason = `expired: not delivered within ${Math.round(this.deps.expireMs / 1000)} s`;
     const rows = this.deps.reader
       .all<Row>(
-        "SELECT * FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND queued_at < ? " +
+        `SELECT * FROM ${OUTBOX_ROWS} WHERE ${UNACKED} AND state IN ('queued', 'sent') ` +
+          'AND queued_at < ? ' +
           "AND (acks = 1 OR state = 'queued') ORDER BY seq",
         cutoff,
       )
@@ -126,7 +130,7 @@ export class Outgoing {
       .finally(() => {
         for (const id of ids) this.expiring.delete(id);
       });
-    return [...rows.map(toMessage), ...young.map((e) => e.msg)].map((m) => ({
+    return [...rows.map(toMessage), ...young.map((e) => queuedRow(e.msg, e.key, e.at))].map((m) => ({
       ...m,
       state: 'failed' as const,
       error: reason,
@@ -137,7 +141,7 @@ export class Outgoing {
   /** Undelivered and failed outgoing messages, oldest first. */
   list(): StoredMessage[] {
     return this.deps.reader
-      .all<Row>(`SELECT * FROM messages WHERE ${IN_OUTBOX} ORDER BY seq`)
+      .all<Row>(`SELECT * FROM ${OUTBOX_ROWS} WHERE ${IN_OUTBOX} ORDER BY seq`)
       .map((r) => this.overlaid(toMessage(r)));
   }
 
@@ -187,4 +191,19 @@ export class Outgoing {
     const reason = m.direction === 'out' ? this.expiring.get(m.id) : undefined;
     return reason === undefined ? m : { ...m, state: 'failed', error: reason };
   }
+}
+
+/** An enqueue not committed yet, as the row it will be. */
+function queuedRow(m: ChatMessage, key: string | null, at: number): StoredMessage {
+  return { ...m, direction: 'out', key, state: 'queued', error: null, createdAt: at, updatedAt: at };
+}
+
+const INTERRUPTED =
+  'the peer stopped before this classic message was confirmed written; classic messages are never resent';
+
+/** A classic row still queued at open was interrupted between enqueue and write: fail it, never resend. */
+export function recoverInterrupted(db: Database.Database): void {
+  db.prepare(
+    "UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE direction = 'out' AND state = 'queued' AND acks = 0",
+  ).run(INTERRUPTED, Date.now());
 }

@@ -18,6 +18,10 @@ export function historySql(opts: HistoryOptions): Sql {
     where.push('(peer_address = @peer OR peer_key = @peer)');
     args.peer = opts.peer;
   }
+  if (typeof opts.room === 'string') {
+    where.push('room = @room');
+    args.room = opts.room;
+  }
   if (typeof opts.before === 'string') {
     where.push('seq < coalesce((SELECT min(seq) FROM messages WHERE id = @before), -1)');
     args.before = opts.before;

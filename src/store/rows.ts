@@ -35,6 +35,8 @@ export interface Row {
   created_at: number;
   updated_at: number;
   queued_at: number;
+  /** The room of a room message (schema 5); null for one-to-one messages. */
+  room?: string | null;
 }
 
 export function toMessage(r: Row): StoredMessage {
@@ -53,6 +55,7 @@ export function toMessage(r: Row): StoredMessage {
     error: r.error,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    ...(typeof r.room === 'string' ? { room: r.room } : {}),
   };
 }
 
@@ -69,6 +72,7 @@ export function plainMessage(msg: ChatMessage): ChatMessage {
     fingerprint: typeof msg.fingerprint === 'string' ? msg.fingerprint : null,
     ts: typeof msg.ts === 'number' ? msg.ts : Number.NaN,
     direction: msg.direction === 'out' ? 'out' : 'in',
+    ...(typeof msg.room === 'string' ? { room: msg.room } : {}),
   };
 }
 
@@ -77,10 +81,13 @@ export function awaitsAck(r: Pick<Row, 'acks' | 'state'>): boolean {
   return r.acks === 1 && (r.state === 'queued' || r.state === 'sent');
 }
 
-// Rows the outbox shows: not delivered yet, or failed (retry / drop).
-export const IN_OUTBOX =
-  "direction = 'out' AND (state IN ('queued', 'failed') OR (acks = 1 AND state = 'sent'))";
-export const AWAITING = "direction = 'out' AND state IN ('queued', 'sent') AND acks = 1";
+// Rows the outbox shows: not delivered yet, or failed (retry / drop). `state <> 'acked'` is the
+// partial index's own term (migration 4): SQLite uses a partial index only when the query repeats it.
+export const UNACKED = "direction = 'out' AND state <> 'acked'";
+export const IN_OUTBOX = `${UNACKED} AND (state IN ('queued', 'failed') OR (acks = 1 AND state = 'sent'))`;
+export const AWAITING = `${UNACKED} AND state IN ('queued', 'sent') AND acks = 1`;
+/** Without stats SQLite scans the whole table for an ORDER BY seq; the outbox is a few rows of it. */
+export const OUTBOX_ROWS = 'messages INDEXED BY messages_unacked';
 
 /** Network input must never abort a whole batch on a constraint, so coerce the fields. */
 export function params(msg: ChatMessage, direction: Direction, peerKey: string, acks: boolean, now: number) {
@@ -97,6 +104,7 @@ export function params(msg: ChatMessage, direction: Direction, peerKey: string, 
     protocol: msg.protocol === 'native' ? 'native' : 'classic',
     acks: acks ? 1 : 0,
     state: direction === 'in' ? 'acked' : 'queued',
+    room: typeof msg.room === 'string' ? msg.room : null,
     now,
   };
 }

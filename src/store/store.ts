@@ -24,9 +24,9 @@ import {
   storeError,
 } from './db.js';
 import { type ExportFormat, exportMessages } from './export.js';
-import { IdFilter } from './id-filter.js';
 import { newId } from './ids.js';
-import { type Op, Ops } from './ops.js';
+import { Incoming } from './incoming.js';
+import { type Deltas, type Op, Ops } from './ops.js';
 import {
   DEFAULT_EXPIRE_MS,
   DEFAULT_MAX_PENDING,
@@ -39,19 +39,11 @@ import {
   type SeenPeerInput,
   type StoreOptions,
 } from './options.js';
-import { Outgoing } from './outgoing.js';
+import { Outgoing, recoverInterrupted } from './outgoing.js';
 import { Pending } from './pending.js';
 import { historySql } from './query.js';
 import { Reader } from './reader.js';
-import {
-  AWAITING,
-  type MessageState,
-  plainMessage,
-  type Row,
-  type StoredMessage,
-  toMessage,
-  UNVERIFIED,
-} from './rows.js';
+import { AWAITING, type MessageState, type Row, type StoredMessage, toMessage, UNVERIFIED } from './rows.js';
 import { Writer, type WriterStats } from './writer.js';
 
 export type {
@@ -66,8 +58,6 @@ export type { ExportFormat, MessageState, StoredMessage, WriterStats };
 export { newId, UNVERIFIED };
 
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
-const INTERRUPTED =
-  'the peer stopped before this classic message was confirmed written; classic messages are never resent';
 
 export interface StoreEvents {
   /** The writer cannot go on (its thread died, the file became unusable): writes now reject with `err`. */
@@ -84,8 +74,7 @@ export class Store extends EventEmitter<StoreEvents> {
   private readonly counts: OutboxCounts;
   private readonly pending: Pending;
   private readonly outgoing: Outgoing;
-  /** Every id stored (writer stores only): lets get() answer "never stored" without a query. */
-  private ids: IdFilter | null = null;
+  private readonly incoming: Incoming;
   private retentionTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -105,13 +94,18 @@ export class Store extends EventEmitter<StoreEvents> {
       opts.outbox?.maxPerPeer ?? DEFAULT_MAX_PER_PEER,
       opts.outbox?.maxTotal ?? DEFAULT_MAX_TOTAL,
     );
+    this.incoming = new Incoming(
+      this.reader,
+      (op) => this.write(op),
+      () => !this.closed,
+    );
     this.outgoing = new Outgoing({
       reader: this.reader,
       counts: this.counts,
       write: (op) => this.write(op),
       assertWritable: () => this.assertWritable(),
       writable: () => !this.readonly && !this.closed,
-      remember: (id) => this.remember(id),
+      remember: (id) => this.incoming.remember(id),
       warn: (err) => this.emit('warning', err),
       expireMs: opts.outbox?.expireMs ?? DEFAULT_EXPIRE_MS,
     });
@@ -147,6 +141,7 @@ export class Store extends EventEmitter<StoreEvents> {
       const events = {
         fatal: (err: PeerchatError) => store.emit('fatal', err),
         warning: (err: PeerchatError) => store.emit('warning', err),
+        deltas: (d: Deltas) => store.counts.apply(d),
       };
       const writer = new Writer(
         opened.path,
@@ -165,7 +160,7 @@ export class Store extends EventEmitter<StoreEvents> {
           `SELECT peer_key, count(*) AS n FROM messages WHERE ${AWAITING} GROUP BY peer_key`,
         ),
       );
-      store.rebuildIds();
+      store.incoming.rebuild();
     } catch (err) {
       reader?.close();
       opened.close();
@@ -188,29 +183,23 @@ export class Store extends EventEmitter<StoreEvents> {
 
   // ---- incoming ----
 
+  /** Store a room log entry with its room; resolves false when it was stored before. */
+  recordRoom(msg: ChatMessage): Promise<boolean> {
+    return this.incoming.record(msg, 'room');
+  }
+
   /**
    * Store an incoming message before acking it. Resolves false when this sender's key already sent
    * a message with this id (a resend after a lost ack): ack it again, do not show it again.
    * Messages are unique per (sender key, id): another peer's message with the same id is kept.
    */
   recordIncoming(msg: ChatMessage): Promise<boolean> {
-    const m = plainMessage(msg);
-    return (this.write({ t: 'incoming', msg: m }) as Promise<boolean>).then((stored) => {
-      if (stored) this.remember(m.id);
-      return stored;
-    });
+    return this.incoming.record(msg);
   }
 
   /** True once a message with this id from this sender key (null: classic) is committed. */
   hasIncoming(key: string | null, id: string): boolean {
-    if (this.ids && !this.closed && !this.ids.mayHave(String(id))) return false;
-    return (
-      this.reader.get(
-        "SELECT 1 FROM messages WHERE id = ? AND direction = 'in' AND peer_key = ?",
-        String(id),
-        key ?? UNVERIFIED,
-      ) !== undefined
-    );
+    return this.incoming.has(key, id);
   }
 
   // ---- outgoing (outgoing.ts) ----
@@ -284,7 +273,7 @@ export class Store extends EventEmitter<StoreEvents> {
   /** The committed row with this id (the oldest, if several peers used the id). */
   get(id: string): StoredMessage | null {
     // most lookups (the receive path's de-dup check) miss: answer those from the filter, or the index
-    if (this.ids && !this.closed && !this.ids.mayHave(String(id))) return null;
+    if (!this.incoming.mayHave(id)) return null;
     const r = this.reader.read(() => {
       const hit = this.reader.stmt('SELECT min(seq) AS seq FROM messages WHERE id = ?').get(String(id)) as {
         seq: number | null;
@@ -358,7 +347,7 @@ export class Store extends EventEmitter<StoreEvents> {
   }
 
   /** Write every message (oldest first) to `out` without ending it. Resolves the number written. */
-  export(format: ExportFormat, out: Writable, opts: { peer?: string } = {}): Promise<number> {
+  export(format: ExportFormat, out: Writable, opts: { peer?: string; room?: string } = {}): Promise<number> {
     return exportMessages(this.reader, format, out, opts);
   }
 
@@ -387,10 +376,7 @@ export class Store extends EventEmitter<StoreEvents> {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.writer!.run(op).then((r) => {
-      this.counts.apply(r.deltas);
-      return r.value;
-    });
+    return this.writer!.run(op);
   }
 
   private assertWritable(): void {
@@ -398,27 +384,4 @@ export class Store extends EventEmitter<StoreEvents> {
     if (this.readonly)
       throw new PeerchatError('ERR_STORE_READONLY', `the store ${this.path} was opened read-only`);
   }
-
-  private remember(id: string): void {
-    if (!this.ids) return;
-    if (this.ids.full) this.rebuildIds();
-    else this.ids.add(id);
-  }
-
-  /** (Re)build the id filter from the file, sized for twice the rows it holds now. */
-  private rebuildIds(): void {
-    if (this.readonly) return;
-    const n = (this.reader.stmt('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
-    const ids = new IdFilter(Math.max(65_536, 2 * n));
-    for (const id of this.reader.stmt('SELECT id FROM messages').pluck().iterate() as Iterable<string>)
-      ids.add(id);
-    this.ids = ids;
-  }
-}
-
-/** A classic row still queued at open was interrupted between enqueue and write: fail it, never resend. */
-function recoverInterrupted(db: Database.Database): void {
-  db.prepare(
-    "UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE direction = 'out' AND state = 'queued' AND acks = 0",
-  ).run(INTERRUPTED, Date.now());
 }

@@ -7,6 +7,7 @@ import { writeSync } from 'node:fs';
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { PeerchatError } from '../errors.js';
+import { type AckOp, Acks } from './acks.js';
 import { type Op, Ops, type RetentionLimits } from './ops.js';
 
 export interface WriterData {
@@ -35,9 +36,10 @@ export type Result =
   | [id: number, ok: true, value: unknown, deltas?: Array<[string, number]>]
   | [id: number, ok: false, error: WireError];
 
+/** `posts`: how many posts of the main thread this transaction took (writer.ts throttles on it). */
 export type FromWriter =
-  | { done: Result[]; batch: number }
-  | { failed: number[]; error: WireError; batch: number }
+  | { done: Result[]; batch: number; posts: number }
+  | { failed: number[]; error: WireError; batch: number; posts: number }
   | { retained: number }
   | { warning: WireError }
   | { fatal: WireError }
@@ -47,7 +49,10 @@ const data = workerData as WriterData;
 const port = data.port;
 let db: Database.Database;
 let ops: Ops;
+let acks: Acks;
 let queue: Array<[number, Op]> = [];
+/** Posts taken into `queue` since the last transaction. */
+let posts = 0;
 let closing = false;
 let insertedSinceRetain = 0;
 
@@ -72,6 +77,7 @@ function open(): boolean {
     db.pragma(`busy_timeout = ${data.busyTimeoutMs}`);
     db.pragma(`journal_size_limit = ${data.journalSizeLimit}`);
     ops = new Ops(db, data.retention);
+    acks = new Acks(db);
     return true;
   } catch (err) {
     post({ fatal: wire(err) });
@@ -89,25 +95,66 @@ function take(): void {
 
 function accept(msg: ToWriter): void {
   if ('close' in msg) closing = true;
-  else for (const o of msg.ops) queue.push(o);
+  else {
+    posts++;
+    for (const o of msg.ops) queue.push(o);
+  }
+}
+
+/** A `markAcked` transition: these run in bulk (acks.ts). */
+function isAck(op: Op): op is Extract<Op, { t: 'transition' }> {
+  return (
+    op.t === 'transition' &&
+    op.to === 'acked' &&
+    op.error === null &&
+    op.from.length === 3 &&
+    ['queued', 'sent', 'failed'].every((s) => op.from.includes(s as never))
+  );
+}
+
+/**
+ * Ops that commute with an ack of another id (new rows, peers seen): acks may run after them. Any
+ * other op (retry, drop, expiry, another transition) first runs the acks queued before it, so
+ * every row sees its ops in the order they were sent.
+ */
+function commutes(op: Op, acking: Set<string>): boolean {
+  if (op.t === 'incoming' || op.t === 'seen') return true;
+  return op.t === 'enqueue' && !acking.has(op.msg.id);
 }
 
 /** One transaction for the whole batch; a non-PeerchatError rolls all of it back. */
-function commit(batch: Array<[number, Op]>): void {
+function commit(batch: Array<[number, Op]>, posts: number): void {
   const results: Result[] = [];
+  let pending: AckOp[] = [];
+  const acking = new Set<string>();
+  const flushAcks = () => {
+    if (pending.length === 0) return;
+    for (const r of acks.run(pending, Date.now())) {
+      results.push(r.deltas.length ? [r.ref, true, r.changed, r.deltas] : [r.ref, true, r.changed]);
+    }
+    pending = [];
+    acking.clear();
+  };
   try {
     db.exec('BEGIN IMMEDIATE');
     try {
       for (const [id, op] of batch) {
+        if (isAck(op)) {
+          pending.push({ ref: id, id: op.id });
+          acking.add(op.id);
+          continue;
+        }
+        if (!commutes(op, acking)) flushAcks();
         try {
           const r = ops.run(op);
           results.push(r.deltas.length ? [id, true, r.value, r.deltas] : [id, true, r.value]);
-          if (op.t === 'incoming' || op.t === 'enqueue') insertedSinceRetain++;
+          if (op.t === 'incoming' || op.t === 'enqueue' || op.t === 'room') insertedSinceRetain++;
         } catch (err) {
           if (!(err instanceof PeerchatError)) throw err;
           results.push([id, false, wire(err)]);
         }
       }
+      flushAcks();
       if (data.commitPauseMs > 0) {
         writeSync(2, `PEERCHAT_TEST_COMMIT ${batch.length}\n`);
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, data.commitPauseMs);
@@ -118,10 +165,10 @@ function commit(batch: Array<[number, Op]>): void {
       throw err;
     }
   } catch (err) {
-    post({ failed: batch.map(([id]) => id), error: wire(err), batch: batch.length });
+    post({ failed: batch.map(([id]) => id), error: wire(err), batch: batch.length, posts });
     return;
   }
-  post({ done: results, batch: batch.length });
+  post({ done: results, batch: batch.length, posts });
 }
 
 function retainNow(): void {
@@ -140,7 +187,9 @@ function drain(): void {
     if (queue.length === 0) break;
     const batch = queue;
     queue = [];
-    commit(batch);
+    const taken = posts;
+    posts = 0;
+    commit(batch, taken);
     if (data.retainEveryRows > 0 && insertedSinceRetain >= data.retainEveryRows) retainNow();
   }
   if (closing) {

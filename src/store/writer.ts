@@ -1,5 +1,5 @@
 /**
- * The main thread's side of the writer worker: queues ops, posts them once per event-loop turn,
+ * The main thread's side of the writer worker: queues ops, posts them at most once per event-loop turn,
  * and settles each op's promise when the worker reports its COMMIT (or the batch's failure).
  */
 import { existsSync } from 'node:fs';
@@ -25,10 +25,12 @@ export interface WriterEvents {
   fatal(err: PeerchatError): void;
   /** A background run (retention, close) failed; the writer keeps going. */
   warning(err: PeerchatError): void;
+  /** What a committed op changed in the outbox counters; called before its promise resolves. */
+  deltas(d: Deltas): void;
 }
 
 interface Waiter {
-  resolve: (r: { value: unknown; deltas: Deltas }) => void;
+  resolve: (value: unknown) => void;
   reject: (err: Error) => void;
 }
 
@@ -55,6 +57,8 @@ export class Writer {
   private readonly waiting = new Map<number, Waiter>();
   private outgoing: Array<[number, Op]> = [];
   private scheduled = false;
+  /** Posts the worker has not committed yet (see post). */
+  private inFlight = 0;
   private nextId = 1;
   private failure: PeerchatError | null = null;
   private closing: Promise<void> | null = null;
@@ -92,7 +96,7 @@ export class Writer {
   }
 
   /** Queue an op for the next transaction; resolves with its result after COMMIT. */
-  run(op: Op): Promise<{ value: unknown; deltas: Deltas }> {
+  run(op: Op): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -115,7 +119,7 @@ export class Writer {
   /** Commit everything queued, then stop the worker (its connection closes, the WAL checkpoints). */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.post();
+      this.post(true);
       if (this.failure) await this.worker.terminate();
       else {
         this.worker.ref();
@@ -126,11 +130,18 @@ export class Writer {
     return this.closing;
   }
 
-  private post(): void {
+  /**
+   * Post what queued up, unless two posts already wait for their commit: one is committing and the
+   * next is ready in the port, so the worker never idles, and anything newer joins the post made
+   * when a commit reports back. Each post costs a clone and a wake-up of the thread: under load,
+   * one per event-loop turn cost more main-thread time than the SQLite work it carried (measured).
+   */
+  private post(force = false): void {
     this.scheduled = false;
-    if (this.outgoing.length === 0) return;
+    if (this.outgoing.length === 0 || (!force && this.inFlight >= 2)) return;
     const ops = this.outgoing;
     this.outgoing = [];
+    this.inFlight++;
     this.send({ ops });
   }
 
@@ -140,6 +151,7 @@ export class Writer {
     } catch (err) {
       // an op that cannot be cloned (a caller passed a function or a symbol): fail those ops only
       if ('ops' in msg) {
+        this.inFlight--;
         const e = this.coded({ message: (err as Error).message }, err);
         for (const [id] of msg.ops) this.settle(id, (w) => w.reject(e));
       }
@@ -147,11 +159,18 @@ export class Writer {
   }
 
   private onMessage(m: FromWriter): void {
+    if ('posts' in m) {
+      this.inFlight -= m.posts;
+      // what waited for this commit goes now: the worker is committing the next post already
+      this.post();
+    }
     if ('done' in m) {
       this.count(m.batch, m.done.filter((r) => r[1]).length);
       for (const r of m.done) {
-        if (r[1]) this.settle(r[0], (w) => w.resolve({ value: r[2], deltas: r[3] ?? [] }));
-        else this.settle(r[0], (w) => w.reject(this.coded(r[2])));
+        if (r[1]) {
+          if (r[3]) this.events.deltas(r[3]);
+          this.settle(r[0], (w) => w.resolve(r[2]));
+        } else this.settle(r[0], (w) => w.reject(this.coded(r[2])));
       }
     } else if ('failed' in m) {
       this.count(m.batch, 0);

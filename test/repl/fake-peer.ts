@@ -1,16 +1,8 @@
-/** A PeerApi fake for REPL tests: an EventEmitter with in-memory peer tables and recorded calls. */
-import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { PeerchatError } from '../../src/errors.js';
-import type {
-  ConnectOptions,
-  ContactInfo,
-  PeerApi,
-  RoomSummary,
-  SendOptions,
-  StoredMessage,
-} from '../../src/peer/api.js';
+import type { ConnectOptions, ContactInfo, PeerApi, SayResult, SendOptions } from '../../src/peer/api.js';
 import type { ChatMessage, PeerInfo, SendResult } from '../../src/types.js';
+import { NoStorePeer } from '../helpers/no-store-peer.js';
 
 let seq = 0;
 const POLL_MS = 10;
@@ -41,7 +33,7 @@ export function makeMessage(partial: Partial<ChatMessage> & { from: string; text
   };
 }
 
-export class FakePeer extends EventEmitter implements PeerApi {
+export class FakePeer extends NoStorePeer implements PeerApi {
   name = 'me';
   host = '127.0.0.1';
   port = 5000;
@@ -156,27 +148,9 @@ export class FakePeer extends EventEmitter implements PeerApi {
     this.calls.push(`trust ${address} ${key}`);
   }
 
-  // no store and no rooms: what a peer with `store: false` that joined nothing answers
-  history(): StoredMessage[] {
-    return [];
-  }
-  outbox(): StoredMessage[] {
-    return [];
-  }
-  async retry(id: string): Promise<StoredMessage> {
-    throw new PeerchatError('ERR_USAGE', `retry ${id} needs the store`);
-  }
-  async drop(id: string): Promise<boolean> {
-    throw new PeerchatError('ERR_USAGE', `drop ${id} needs the store`);
-  }
-  async join(room: string): Promise<RoomSummary[]> {
-    throw new PeerchatError('ERR_ROOM', `cannot join ${room} here`);
-  }
-  async leave(): Promise<RoomSummary[]> {
-    return [];
-  }
-  rooms(): RoomSummary[] {
-    return [];
+  override async say(room: string, text: string): Promise<SayResult> {
+    this.calls.push(`say ${room} ${text}`);
+    return super.say(room, text);
   }
 
   async exit(): Promise<void> {

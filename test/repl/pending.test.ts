@@ -104,3 +104,17 @@ t.test('a store that fails to keep a held message is reported, the message still
   t.match(fails, [{ message: 'disk full' }]);
   t.equal(pending.peek().length, 1);
 });
+
+t.test('held before other listeners see the message, even one that throws', async (t) => {
+  const events = new EventEmitter();
+  events.on('message', () => {
+    throw new Error('a listener failed');
+  });
+  const pending = new Pending(events, null, () => {});
+  pending.setTarget('127.10.0.1:1');
+  t.throws(() => events.emit('message', msg('m1', '127.10.0.2:2')), { message: 'a listener failed' });
+  t.same(
+    pending.take().map((m) => m.id),
+    ['m1'],
+  );
+});

@@ -1,11 +1,9 @@
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import t from 'tap';
-import { loadIdentity } from '../../src/net/native/identity.js';
-import { Peer } from '../../src/peer/peer.js';
 import { attachPrinter, Printer } from '../../src/repl/printer.js';
 import { Store } from '../../src/store/store.js';
-import { tempDir } from '../helpers/peers.js';
+import { nativePeer, tempDir } from '../helpers/peers.js';
 import { until } from '../helpers/wait.js';
 import { collect, FakePeer, makePeerInfo } from './fake-peer.js';
 
@@ -213,25 +211,12 @@ t.test(
 
 t.test('a real contact that restarts at another port is announced as back', async (t) => {
   const aliceDir = tempDir(t);
-  const alice = new Peer({
-    name: 'alice',
-    host: '127.0.0.1',
-    identity: await loadIdentity(aliceDir),
-    dataDir: aliceDir,
-    store: Store.open({ dataDir: aliceDir }),
-  });
-  await alice.listen();
-  t.teardown(() => alice.exit());
+  const alice = await nativePeer(t, 'alice', { dataDir: aliceDir, store: Store.open({ dataDir: aliceDir }) });
   const out = new PassThrough();
   const seen = collect(out);
   attachPrinter(alice, new Printer({ output: out, color: false, terminal: false }));
   const bobDir = tempDir(t);
-  const bob = async () => {
-    const p = new Peer({ name: 'bob', host: '127.0.0.1', identity: await loadIdentity(bobDir) });
-    await p.listen();
-    t.teardown(() => p.exit());
-    return p;
-  };
+  const bob = () => nativePeer(t, 'bob', { dataDir: bobDir });
   const first = await bob();
   await first.connect(alice.address);
   await until(() => alice.contacts('bob').length === 1);

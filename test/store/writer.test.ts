@@ -120,3 +120,28 @@ t.test('a writer thread that dies fails with a coded error and a fatal event, ne
   t.equal(store.history().length, 0, 'reads still work');
   await store.close();
 });
+
+t.test(
+  'writes that trickle in while commits are slow all commit: the posts held back go later',
+  async (t) => {
+    // the main thread holds new writes while two posts wait for their commit (writer.ts post()):
+    // none may be left behind once the commits come back
+    process.env.PEERCHAT_TEST_COMMIT_PAUSE_MS = '30';
+    let store: Store;
+    try {
+      store = Store.open({ dataDir: t.testdir() });
+    } finally {
+      delete process.env.PEERCHAT_TEST_COMMIT_PAUSE_MS;
+    }
+    t.teardown(() => store.close());
+    const writes: Promise<boolean>[] = [];
+    for (let i = 0; i < 60; i++) {
+      writes.push(store.recordIncoming(msg()));
+      await new Promise((resolve) => setImmediate(resolve)); // one write per event-loop turn
+    }
+    const results = await Promise.all(writes);
+    t.equal(results.filter(Boolean).length, 60, 'every write committed');
+    t.equal(store.stats.writes, 60);
+    t.ok(store.stats.transactions < 60, `grouped: ${store.stats.transactions} transactions for 60 writes`);
+  },
+);

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import type { CommandModule } from 'yargs';
 import { PeerchatError } from '../../errors.js';
 import type { CliIo, GlobalArgs } from '../context.js';
-import { loadForCommand } from '../context.js';
+import { loadForCommand, roomFilter } from '../context.js';
 
 const FORMATS = ['jsonl', 'csv'] as const;
 const FILE_MODE = 0o600; // history is private: the export file is readable by its owner only
@@ -28,7 +28,8 @@ export const exportCommand: CommandModule<GlobalArgs, ExportArgs> = {
         type: 'string',
         describe: 'Write to this file (replaced atomically) instead of stdout',
       })
-      .example('$0 export --format csv --output chat.csv', 'Everything as CSV in chat.csv'),
+      .example('$0 export --format csv --output chat.csv', 'Everything as CSV in chat.csv')
+      .example('$0 export --format jsonl --room team', 'What was said in the room team, as JSON Lines'),
   handler: async (argv) => {
     const { io } = argv.ctx;
     const format = argv.format;
@@ -36,6 +37,8 @@ export const exportCommand: CommandModule<GlobalArgs, ExportArgs> = {
     if (output !== undefined && output.trim() === '') {
       throw new PeerchatError('ERR_USAGE', '--output needs a file name');
     }
+    const room = roomFilter(argv.room);
+    const filter = room === undefined ? {} : { room };
     const { config } = await loadForCommand(argv, false);
     const { openStoreReadonly } = await import('../read-store.js');
     const { store, path, exists } = openStoreReadonly(config, 'export');
@@ -44,11 +47,11 @@ export const exportCommand: CommandModule<GlobalArgs, ExportArgs> = {
     try {
       if (output === undefined) {
         where = 'stdout';
-        count = await toStdout(io, (out) => store.export(format, out));
+        count = await toStdout(io, (out) => store.export(format, out, filter));
       } else {
         const { resolve } = await import('node:path');
         where = resolve(io.cwd, output);
-        count = await toFile(where, (out) => store.export(format, out));
+        count = await toFile(where, (out) => store.export(format, out, filter));
       }
     } finally {
       await store.close();

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { PeerchatError } from '../../errors.js';
 import type { StoredMessage } from '../../store/store.js';
 import type { GlobalArgs } from '../context.js';
-import { loadForCommand } from '../context.js';
+import { loadForCommand, roomFilter } from '../context.js';
 
 const DEFAULT_LIMIT = 100;
 const NAME_PAGE = 500; // rows read per step when filtering by name (keeps memory bounded)
@@ -73,12 +73,14 @@ export const historyCommand: CommandModule<GlobalArgs, HistoryArgs> = {
       })
       .option('search', { type: 'string', describe: 'Only messages whose text contains this (any case)' })
       .example('$0 history 192.168.1.20:5000 --limit 20', 'The last 20 messages with that peer')
+      .example('$0 history --room team', 'What was said in the room team')
       .example('$0 history --search lunch --json', 'Matching messages as NDJSON')
       .epilogue(
         'Lines: [time] -> peer (sent) or <- peer (received), name, fingerprint or (unverified), text, and the ' +
           'delivery state of sent messages.\n--json: one NDJSON line per message, oldest first, with "type": ' +
           '"message" and the fields id, direction, peer, name, key, fingerprint, text, protocol, verified, ts, ' +
-          'state, error, createdAt, updatedAt (docs/storage.md); "from" is kept as another name for "peer". ' +
+          'state, error, createdAt, updatedAt (docs/storage.md), and room for a room message; "from" is kept as ' +
+          'another name for "peer". ' +
           'Nothing is printed when nothing matches.',
       ),
   handler: async (argv) => {
@@ -91,6 +93,7 @@ export const historyCommand: CommandModule<GlobalArgs, HistoryArgs> = {
       );
     }
     const search = argv.search === undefined ? undefined : String(argv.search);
+    const room = roomFilter(argv.room);
     const target = argv.target === undefined ? undefined : String(argv.target);
     if (target !== undefined && target.trim() === '') {
       throw new PeerchatError('ERR_USAGE', 'the target is empty: give "ip:port", a hex key or a peer name');
@@ -108,7 +111,7 @@ export const historyCommand: CommandModule<GlobalArgs, HistoryArgs> = {
       rows =
         filter && 'name' in filter
           ? byName(store, filter.name, limit, search)
-          : store.history({ peer: filter?.peer, limit, search });
+          : store.history({ peer: filter?.peer, limit, search, ...(room === undefined ? {} : { room }) });
     } finally {
       await store.close();
     }
@@ -119,9 +122,10 @@ export const historyCommand: CommandModule<GlobalArgs, HistoryArgs> = {
       const { sanitize, shortFingerprint } = await import('../../repl/format.js');
       io.stdout.write(rows.map((m) => `${formatHistoryLine(m, sanitize, shortFingerprint)}\n`).join(''));
     }
-    if (rows.length === 0 && (target !== undefined || search !== undefined)) {
+    if (rows.length === 0 && (target !== undefined || search !== undefined || room !== undefined)) {
       const what = [
         target === undefined ? null : `peer "${target}"`,
+        room === undefined ? null : `room "${room}"`,
         search === undefined ? null : `text "${search}"`,
       ];
       io.stderr.write(`peerchat: no stored messages match ${what.filter(Boolean).join(' and ')}\n`);
@@ -153,6 +157,7 @@ export function historyRecord(m: StoredMessage): Record<string, unknown> {
     createdAt,
     updatedAt,
     from,
+    ...(m.room === undefined ? {} : { room: m.room }),
   };
 }
 

@@ -1,6 +1,7 @@
 /** What a native session is created with: its role, keys, hello, timeouts and key check. */
 import type { PeerchatError } from '../../errors.js';
 import type { Hello } from '../session.js';
+import type { ChannelPolicy } from './mux-transport.js';
 
 export interface NativeTimeouts {
   /** Noise handshake + hello, from creation. At most 10 s. */
@@ -26,4 +27,6 @@ export interface NativeSessionOptions {
   timeouts: NativeTimeouts;
   /** Called once the remote key is known; an error refuses the session before any hello. */
   verifyKey?: (remoteKeyHex: string) => PeerchatError | null;
+  /** Other protocols this session carries on its protomux (room logs on a room connection). */
+  channels?: ChannelPolicy | null;
 }

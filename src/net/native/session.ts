@@ -13,7 +13,7 @@ import { AckWindow, checkChat } from './ack-window.js';
 import { type ChatChannel, createChatChannel } from './channel.js';
 import { EarlyChats } from './early-chats.js';
 import type { GuardedSocket } from './guard.js';
-import { ForeignProtocols, ownHello, readsRefusals } from './hello.js';
+import { ForeignProtocols, ownHello, PROTOCOL, readsRefusals } from './hello.js';
 import { BAD_INPUT, describeLoss } from './loss.js';
 import * as m from './messages.js';
 import { MuxTransport } from './mux-transport.js';
@@ -51,6 +51,8 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
 
   private readonly opts: NativeSessionOptions;
   private transport: MuxTransport | null = null;
+  /** The session's protomux, once the Noise handshake is done: other protocols (room logs) share it. */
+  mux: Protomux | null = null;
   private channel: ChatChannel | null = null;
 
   private readonly window: AckWindow;
@@ -121,11 +123,14 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
 
     const transport = new MuxTransport(this.stream, {
       messageCount: m.MESSAGE_COUNT,
+      protocol: PROTOCOL,
+      channels: this.opts.channels ?? null,
       onOpen: (protocol) => this.foreign.note(protocol),
     });
     transport.on('violation', (err: PeerchatError) => this.fail(err));
     this.transport = transport;
     const mux = new Protomux(transport);
+    this.mux = mux;
     this.writer = new BatchWriter(
       mux,
       () => unreadBytes(this.stream, this.guard?.socket ?? null),

@@ -5,36 +5,34 @@
  * exist. See docs/rooms.md ("Shared history").
  */
 import { EventEmitter } from 'node:events';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
 import Corestore from 'corestore';
 import type Hypercore from 'hypercore';
 import type Protomux from 'protomux';
 import { v7 as uuidv7 } from 'uuid';
-import { PeerchatError } from '../../errors.js';
+import { type Code, PeerchatError } from '../../errors.js';
 import { type Announce, announce, MAX_ANNOUNCED_AUTHORS } from './announce.js';
-import { decodeEntry, type EntryBody, encodeEntry } from './entry.js';
+import { Appender } from './appender.js';
+import { AuthorsFile } from './authors-file.js';
+import { ANNOUNCE_PROTOCOL } from './channels.js';
+import { decodeEntry } from './entry.js';
+import { InOrder } from './in-order.js';
 import { announceChannelId } from './keys.js';
+import { checkOptions, DEFAULT_MAX_ENTRIES, listMembers } from './members.js';
 import { compareEntries, insertionPoint } from './order.js';
 import {
   type Author,
   type Item,
-  type PendingAppend,
+  newAuthor,
   type RoomEntry,
   type RoomLogOptions,
-  type RoomLogWarning,
   type RoomMember,
-  remoteOf,
   roomLogDir,
+  roomLogWarning,
   type Session,
 } from './types.js';
 
-export const ANNOUNCE_PROTOCOL = 'peerchat/room-log/1';
-/** Entries kept per room (all authors together) unless `maxEntries` says otherwise. */
-export const DEFAULT_MAX_ENTRIES = 10_000;
-const AUTHORS_FILE = 'authors.json';
-/** Most blocks written in one core append. */
-const MAX_APPEND_BATCH = 1000;
+export { DEFAULT_MAX_ENTRIES };
 
 export class RoomLog extends EventEmitter {
   readonly dir: string;
@@ -44,6 +42,7 @@ export class RoomLog extends EventEmitter {
   private readonly authors = new Map<string, Author>();
   private readonly index: Item[] = [];
   private readonly sessions = new Map<Protomux, Session>();
+  private readonly paired = new Set<Protomux>();
   private readonly seen = new Map<string, number>();
   /** Author keys being opened, so two announces naming one key open it once. */
   private readonly adding = new Set<string>();
@@ -51,9 +50,8 @@ export class RoomLog extends EventEmitter {
   private readonly encryption: { key: Buffer } | null;
   private readonly now: () => number;
   private closing: Promise<void> | null = null;
-  private persisting: Promise<void> = Promise.resolve();
-  private appending: Promise<void> = Promise.resolve();
-  private readonly pending: PendingAppend[] = [];
+  private readonly appender: Appender;
+  private readonly authorsFile: AuthorsFile;
 
   private constructor(opts: RoomLogOptions, dir: string) {
     super();
@@ -64,18 +62,22 @@ export class RoomLog extends EventEmitter {
     this.encryption = opts.encryptionKey ? { key: opts.encryptionKey } : null;
     this.store = new Corestore(dir);
     this.own = this.store.get({ name: 'author', encryption: this.encryption });
+    this.appender = new Appender(
+      this.own,
+      (entry) => {
+        this.indexEntry(this.authors.get(entry.author) as Author, entry);
+        this.emit('entry', entry);
+      },
+      () => this.closing !== null,
+    );
+    this.authorsFile = new AuthorsFile(dir, (err) =>
+      this.warn('ERR_STORE_WRITE', 'the room author list could not be saved', err),
+    );
   }
 
   /** Opens (or creates) the room's log and indexes what is on disk. */
   static async open(opts: RoomLogOptions): Promise<RoomLog> {
-    if (opts.topic.byteLength !== 32) throw new PeerchatError('ERR_INVALID_ROOM', 'a room topic is 32 bytes');
-    const max = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
-    if (!Number.isSafeInteger(max) || max < 1) {
-      throw new PeerchatError('ERR_CONFIG_INVALID', 'maxEntries must be a positive integer');
-    }
-    if (opts.encryptionKey && opts.encryptionKey.byteLength !== 32) {
-      throw new PeerchatError('ERR_INVALID_ROOM', 'a room encryption key is 32 bytes');
-    }
+    checkOptions(opts);
     const dir = roomLogDir(opts.dataDir, opts.topic);
     await mkdir(dir, { recursive: true });
     const log = new RoomLog(opts, dir);
@@ -100,36 +102,14 @@ export class RoomLog extends EventEmitter {
   append(text: string, meta: { name: string; id?: string; ts?: number }): Promise<RoomEntry> {
     try {
       this.checkOpen();
-      const body: EntryBody = { id: meta.id ?? uuidv7(), ts: meta.ts ?? this.now(), name: meta.name, text };
-      const block = encodeEntry(body);
-      return new Promise((resolve, reject) => {
-        this.pending.push({ body, block, resolve, reject });
-        if (this.pending.length === 1) this.appending = this.appending.then(() => this.flushAppends());
+      return this.appender.append({
+        id: meta.id ?? uuidv7(),
+        ts: meta.ts ?? this.now(),
+        name: meta.name,
+        text,
       });
     } catch (err) {
       return Promise.reject(err);
-    }
-  }
-
-  private async flushAppends(): Promise<void> {
-    const batch = this.pending.splice(0, MAX_APPEND_BATCH);
-    if (this.pending.length > 0) this.appending = this.appending.then(() => this.flushAppends());
-    if (batch.length === 0) return;
-    try {
-      const { length } = await this.own.append(batch.map((p) => p.block));
-      const own = this.authors.get(this.key) as Author;
-      const first = length - batch.length;
-      batch.forEach((p, i) => {
-        const entry: RoomEntry = { ...p.body, author: this.key, seq: first + i, local: true, late: false };
-        this.indexEntry(own, entry);
-        this.emit('entry', entry);
-        p.resolve(entry);
-      });
-    } catch (err) {
-      const e = this.closing
-        ? new PeerchatError('ERR_CLOSED', 'the room log closed before the message was stored', { cause: err })
-        : new PeerchatError('ERR_STORE_WRITE', 'the room message could not be stored', { cause: err });
-      for (const p of batch) p.reject(e);
     }
   }
 
@@ -148,6 +128,14 @@ export class RoomLog extends EventEmitter {
   replicate(mux: Protomux): void {
     this.checkOpen();
     if (this.sessions.has(mux)) return;
+    if (!this.paired.has(mux)) {
+      // a remote that opens the channel again later (it joined the room later) is answered
+      this.paired.add(mux);
+      mux.pair({ protocol: ANNOUNCE_PROTOCOL, id: this.channelId }, () => {
+        if (!this.closing) this.replicate(mux);
+      });
+      mux.stream.once('close', () => this.paired.delete(mux));
+    }
     const channel = mux.createChannel({
       protocol: ANNOUNCE_PROTOCOL,
       id: this.channelId,
@@ -166,8 +154,9 @@ export class RoomLog extends EventEmitter {
       own: null,
     };
     this.sessions.set(mux, session);
-    for (const a of this.authors.values()) a.core.replicate(mux);
+    // the announce channel first: the remote accepts hypercore channels once the room is carried
     channel.open(this.announcement());
+    for (const a of this.authors.values()) a.core.replicate(mux);
   }
 
   /** Every entry in read order, oldest first; `before`/`limit` page back from the newest. */
@@ -193,21 +182,7 @@ export class RoomLog extends EventEmitter {
 
   /** Every author known to the room, online or not. */
   members(): RoomMember[] {
-    const online = new Map<string, string[]>();
-    for (const s of this.sessions.values()) {
-      const remote = remoteOf(s.mux);
-      if (s.own) online.set(s.own, [...(online.get(s.own) ?? []), ...(remote ? [remote] : [])]);
-    }
-    return [...this.authors.values()].map((a) => {
-      const seen = Math.max(a.lastTs ?? -1, this.seen.get(a.key) ?? -1);
-      return {
-        key: a.key,
-        name: a.name,
-        lastSeen: seen < 0 ? null : seen,
-        online: a.key === this.key || online.has(a.key),
-        peers: online.get(a.key) ?? [],
-      };
-    });
+    return listMembers(this.authors.values(), this.sessions.values(), this.seen, this.key);
   }
 
   /** Stops replicating and closes the store; the data stays on disk. */
@@ -216,9 +191,14 @@ export class RoomLog extends EventEmitter {
       this.closing = (async () => {
         for (const s of this.sessions.values()) s.channel.close();
         this.sessions.clear();
-        for (const a of this.authors.values()) a.range?.destroy();
-        await this.appending;
-        await this.persisting.catch(() => {});
+        for (const mux of this.paired) mux.unpair({ protocol: ANNOUNCE_PROTOCOL, id: this.channelId });
+        this.paired.clear();
+        for (const a of this.authors.values()) {
+          a.range?.destroy();
+          a.order?.close();
+        }
+        await this.appender.idle;
+        await this.authorsFile.saved;
         await this.store.close();
       })();
     }
@@ -240,14 +220,7 @@ export class RoomLog extends EventEmitter {
   private async load(): Promise<void> {
     await this.own.ready();
     await this.addAuthor(this.own, false);
-    let keys: string[] = [];
-    try {
-      const raw: unknown = JSON.parse(await readFile(path.join(this.dir, AUTHORS_FILE), 'utf8'));
-      if (Array.isArray(raw))
-        keys = raw.filter((k): k is string => typeof k === 'string' && /^[0-9a-f]{64}$/.test(k));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+    const keys = await this.authorsFile.read();
     for (const k of keys.slice(0, MAX_ANNOUNCED_AUTHORS)) {
       if (k === this.key) continue;
       await this.addAuthor(
@@ -262,22 +235,16 @@ export class RoomLog extends EventEmitter {
     const key = core.key.toString('hex');
     const existing = this.authors.get(key);
     if (existing) return existing;
-    const author: Author = {
-      key,
-      core,
-      indexed: new Set(),
-      floor: 0,
-      range: null,
-      rangeStart: 0,
-      name: null,
-      lastTs: null,
-    };
+    const author = newAuthor(key, core, core === this.own ? null : new InOrder((e) => this.emit('entry', e)));
     this.authors.set(key, author);
     // what is on disk: the newest `maxEntries` blocks this member holds
-    for (let seq = Math.max(0, core.length - this.maxEntries); seq < core.length; seq++) {
+    const first = Math.max(0, core.length - this.maxEntries);
+    author.order?.skipTo(first);
+    for (let seq = first; seq < core.length; seq++) {
       if (!(await core.has(seq))) continue;
       const entry = await this.read(key, seq);
       if (entry) this.indexEntry(author, entry);
+      author.order?.pass(seq); // shown before this run, or unreadable
     }
     if (core !== this.own) {
       core.on('download', (seq: number, _bytes: number, from: Hypercore.Peer) => {
@@ -296,7 +263,7 @@ export class RoomLog extends EventEmitter {
     }
     for (const s of this.sessions.values()) core.replicate(s.mux);
     if (announceIt) {
-      this.persist();
+      this.authorsFile.save([...this.authors.keys()]);
       const msg = this.announcement();
       for (const s of this.sessions.values()) if (s.channel.opened) s.send.send(msg);
     }
@@ -310,6 +277,7 @@ export class RoomLog extends EventEmitter {
     if (author.range && start <= author.rangeStart) return;
     author.range?.destroy();
     author.rangeStart = start;
+    author.order?.skipTo(start);
     author.range = author.core.download({ start, end: -1 });
   }
 
@@ -319,15 +287,17 @@ export class RoomLog extends EventEmitter {
       return;
     }
     if (author.indexed.has(seq)) return;
-    const entry = await this.read(author.key, seq, from);
-    if (!entry || author.indexed.has(seq)) return;
+    const entry = await this.read(author.key, seq);
+    if (author.indexed.has(seq)) return;
+    if (!entry) return author.order?.pass(seq);
     const session = this.sessions.get(from.protomux);
     entry.late = session ? entry.ts < session.attachedAt : true;
-    if (this.indexEntry(author, entry)) this.emit('entry', entry);
+    if (this.indexEntry(author, entry)) author.order?.push(entry);
+    else author.order?.pass(seq);
   }
 
   /** Reads and checks one block; a bad entry is reported and skipped. */
-  private async read(key: string, seq: number, from?: Hypercore.Peer): Promise<RoomEntry | null> {
+  private async read(key: string, seq: number): Promise<RoomEntry | null> {
     const author = this.authors.get(key);
     if (!author || this.closing) return null;
     let block: Buffer | null;
@@ -343,13 +313,8 @@ export class RoomLog extends EventEmitter {
       const body = decodeEntry(block, this.now());
       return { ...body, author: key, seq, local: key === this.key, late: false };
     } catch (err) {
-      // signed by its author, so the author wrote it: the claim is the author's, not the relay's
-      this.warn(
-        'ERR_BAD_FRAME',
-        `room author ${key.slice(0, 16)} wrote an invalid entry at ${seq}`,
-        err,
-        from,
-      );
+      // signed by its author, so the author wrote it: the author is reported, not the relay
+      this.warn('ERR_BAD_FRAME', `room author ${key.slice(0, 16)} wrote an invalid entry at ${seq}`, err);
       return null;
     }
   }
@@ -380,6 +345,7 @@ export class RoomLog extends EventEmitter {
     if (item.seq + 1 > author.floor) {
       // an author's older entries go with it, so the download range can move past them
       author.floor = item.seq + 1;
+      author.order?.skipTo(author.floor);
       for (const seq of author.indexed) {
         if (seq < author.floor) {
           author.indexed.delete(seq);
@@ -423,28 +389,7 @@ export class RoomLog extends EventEmitter {
     return { own: this.own.key, authors };
   }
 
-  /** Writes the known author keys atomically; writes are chained so the newest list wins. */
-  private persist(): void {
-    const keys = [...this.authors.keys()];
-    const file = path.join(this.dir, AUTHORS_FILE);
-    this.persisting = this.persisting
-      .then(async () => {
-        await writeFile(`${file}.tmp`, JSON.stringify(keys));
-        await rename(`${file}.tmp`, file);
-      })
-      .catch((err) => this.warn('ERR_STORE_WRITE', 'the room author list could not be saved', err));
-  }
-
-  private warn(
-    code: RoomLogWarning['code'],
-    message: string,
-    cause?: unknown,
-    from?: Hypercore.Peer,
-    session?: Session,
-  ): void {
-    const mux = session?.mux ?? from?.protomux ?? null;
-    const key = (mux && remoteOf(mux)) ?? from?.remotePublicKey?.toString('hex') ?? null;
-    const warning: RoomLogWarning = { code, message, cause, remote: key, mux };
-    this.emit('warning', warning);
+  private warn(code: Code, message: string, cause?: unknown, from?: Hypercore.Peer, session?: Session): void {
+    this.emit('warning', roomLogWarning(code, message, cause, session?.mux ?? from?.protomux ?? null, from));
   }
 }

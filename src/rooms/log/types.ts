@@ -2,9 +2,10 @@
 import path from 'node:path';
 import type Hypercore from 'hypercore';
 import type Protomux from 'protomux';
-import type { Warning } from '../../errors.js';
+import type { Code, Warning } from '../../errors.js';
 import type { Announce } from './announce.js';
 import type { EntryBody } from './entry.js';
+import type { InOrder } from './in-order.js';
 
 export interface RoomLogOptions {
   /** The peer's data directory; the log lives in `<dataDir>/rooms/<topic hex>`. */
@@ -60,6 +61,8 @@ export interface Author {
   rangeStart: number;
   name: string | null;
   lastTs: number | null;
+  /** Emits this author's downloaded entries in the order written. */
+  order: InOrder | null;
 }
 
 export interface PendingAppend {
@@ -92,4 +95,30 @@ export function remoteOf(mux: Protomux): string | null {
 /** `<dataDir>/rooms/<topic hex>` */
 export function roomLogDir(dataDir: string, topic: Uint8Array): string {
   return path.join(dataDir, 'rooms', Buffer.from(topic).toString('hex'));
+}
+
+export function newAuthor(key: string, core: Hypercore, order: InOrder | null): Author {
+  return {
+    key,
+    core,
+    indexed: new Set(),
+    floor: 0,
+    range: null,
+    rangeStart: 0,
+    name: null,
+    lastTs: null,
+    order,
+  };
+}
+
+/** A warning naming the session the bad data came from (its mux), when known. */
+export function roomLogWarning(
+  code: Code,
+  message: string,
+  cause: unknown,
+  mux: Protomux | null,
+  from?: Hypercore.Peer,
+): RoomLogWarning {
+  const remote = (mux && remoteOf(mux)) ?? from?.remotePublicKey?.toString('hex') ?? null;
+  return { code, message, cause, remote, mux };
 }

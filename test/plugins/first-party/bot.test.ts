@@ -81,3 +81,12 @@ t.test('other plugins add !commands through the botCommand helper', async (t) =>
 t.test('a bad prefix fails the load', async (t) => {
   await t.rejects(withPlugin(t, 'bot', { options: { prefix: '' } }), { code: 'ERR_PLUGIN_LOAD' });
 });
+
+t.test('a room message is answered in its room; one read by catch-up is not answered', async (t) => {
+  const { host, peer } = await withPlugin(t, 'bot');
+  await peer.receive({ from: 'room:team', text: '!ping', room: 'team', late: false });
+  await peer.receive({ from: 'room:team', text: '!ping', room: 'team', late: true });
+  await host.idle();
+  t.same(peer.said, [{ room: 'team', text: 'pong' }], 'said in the room it was asked in');
+  t.same(peer.sent, [], 'nothing sent one to one');
+});

@@ -1,19 +1,8 @@
-/**
- * A stand-in for the Peer: an EventEmitter implementing PeerApi that records sends and runs
- * interceptors like the Peer does. Swap it for a real Peer by passing the same interceptors.
- */
-import { EventEmitter } from 'node:events';
 import { PeerchatError } from '../../../src/errors.js';
-import type {
-  ContactInfo,
-  PeerApi,
-  PeerEvents,
-  RoomSummary,
-  SendOptions,
-  StoredMessage,
-} from '../../../src/peer/api.js';
+import type { ContactInfo, PeerApi, PeerEvents, SendOptions } from '../../../src/peer/api.js';
 import type { Interceptors } from '../../../src/peer/options.js';
 import type { ChatMessage, PeerInfo, SendResult } from '../../../src/types.js';
+import { NoStorePeer } from '../../helpers/no-store-peer.js';
 
 let counter = 0;
 
@@ -53,7 +42,7 @@ export interface SentRecord {
   opts?: SendOptions;
 }
 
-export class FakePeer extends EventEmitter implements PeerApi {
+export class FakePeer extends NoStorePeer implements PeerApi {
   readonly name: string;
   readonly host = '127.0.0.1';
   readonly port = 4000;
@@ -137,29 +126,6 @@ export class FakePeer extends EventEmitter implements PeerApi {
     return [];
   }
   contacts(): ContactInfo[] {
-    return [];
-  }
-
-  // no store and no rooms: what a peer with `store: false` that joined nothing answers
-  history(): StoredMessage[] {
-    return [];
-  }
-  outbox(): StoredMessage[] {
-    return [];
-  }
-  async retry(id: string): Promise<StoredMessage> {
-    throw new PeerchatError('ERR_USAGE', `retry ${id} needs the store`);
-  }
-  async drop(id: string): Promise<boolean> {
-    throw new PeerchatError('ERR_USAGE', `drop ${id} needs the store`);
-  }
-  async join(room: string): Promise<RoomSummary[]> {
-    throw new PeerchatError('ERR_ROOM', `cannot join ${room} here`);
-  }
-  async leave(): Promise<RoomSummary[]> {
-    return [];
-  }
-  rooms(): RoomSummary[] {
     return [];
   }
 
