@@ -3,18 +3,23 @@
  * channel "peerchat/1", and the chat/ack, peers and exit messages on it. See docs/protocol.md.
  */
 import { EventEmitter } from 'node:events';
-import { Socket } from 'node:net';
-import SecretStream from '@hyperswarm/secret-stream';
+import type { Socket } from 'node:net';
+import type SecretStream from '@hyperswarm/secret-stream';
 import Protomux from 'protomux';
 import { isPeerchatError, PeerchatError } from '../../errors.js';
 import type { DisconnectReason, PeerEntry } from '../../types.js';
-import type { AckChat, Hello, Refusal, Session, SessionEvents, WireChat } from '../session.js';
-import { AckWindow, checkChat, RefusedError } from './ack-window.js';
-import { GuardedSocket } from './guard.js';
-import { BAD_INPUT, describeLoss, plainHost } from './loss.js';
+import type { Hello, Session, SessionEvents, WireChat } from '../session.js';
+import { AckWindow, checkChat } from './ack-window.js';
+import { type ChatChannel, createChatChannel } from './channel.js';
+import { EarlyChats } from './early-chats.js';
+import type { GuardedSocket } from './guard.js';
+import { ForeignProtocols, ownHello, PROTOCOL, readsRefusals } from './hello.js';
+import { BAD_INPUT, describeLoss } from './loss.js';
 import * as m from './messages.js';
 import { MuxTransport } from './mux-transport.js';
-import { PeerQueries, toWireEntries } from './peer-queries.js';
+import { noiseStream } from './noise-stream.js';
+import { PeerQueries } from './peer-queries.js';
+import { ackFor, peersReplyFor, type Reply, refusalOf } from './replies.js';
 import type { NativeSessionOptions } from './session-options.js';
 import {
   BatchWriter,
@@ -25,21 +30,11 @@ import {
 } from './writer.js';
 
 export { MAX_IN_FLIGHT, RefusedError } from './ack-window.js';
+export { CAPABILITY, PROTOCOL, REFUSAL_CAPABILITY } from './hello.js';
 export type { NativeSessionOptions, NativeTimeouts } from './session-options.js';
-
-export const PROTOCOL = 'peerchat/1';
-/** The capability hint in the extra field of CONNECT/ACK that asks for the native upgrade. */
-export const CAPABILITY = 'peerchat/1';
-/**
- * In the hello: this peer reads a refusal in an ack's tail (messages.ts `ack`). A 0.1.0 peer does
- * not list it and would read a refusal as an ack, so it is never sent one.
- */
-export const REFUSAL_CAPABILITY = 'refusal';
 
 /** exit(): how long to wait for the remote to close after our EXIT before destroying. */
 const EXIT_LINGER_MS = 1000;
-/** Chats held until the Peer listens (its hello and first chats may share one read); more are dropped unacked. */
-const MAX_EARLY_CHATS = 256;
 
 export class NativeSession extends EventEmitter<SessionEvents> implements Session {
   readonly protocol = 'native' as const;
@@ -58,22 +53,18 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
   private transport: MuxTransport | null = null;
   /** The session's protomux, once the Noise handshake is done: other protocols (room logs) share it. */
   mux: Protomux | null = null;
-  private msgChat: MessageHandle | null = null;
-  private msgAck: MessageHandle | null = null;
-  private msgPeersRequest: MessageHandle | null = null;
-  private msgPeersAnswer: MessageHandle | null = null;
-  private msgExit: MessageHandle | null = null;
+  private channel: ChatChannel | null = null;
 
   private readonly window: AckWindow;
   private writer: BatchWriter | null = null;
   private readonly queries: PeerQueries;
-  private early: Array<[WireChat, AckChat]> = [];
+  private readonly early = new EarlyChats();
 
   private isReady = false;
   private resolveReady!: (hello: Hello) => void;
   private rejectReady!: (err: Error) => void;
   private handshakeTimer: NodeJS.Timeout | null;
-  private readonly foreignProtocols: string[] = [];
+  private readonly foreign = new ForeignProtocols();
   private exiting = false;
   private _closed = false;
   /** Why we are closing, when we know better than the stream's own error. */
@@ -86,8 +77,8 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
     this.isInitiator = opts.isInitiator;
     this.queries = new PeerQueries(opts.timeouts.query);
     this.window = new AckWindow(opts.timeouts.ack, (chat) => {
-      if (this.msgChat)
-        this.send(this.msgChat, chat, (chat.id.length + chat.text.length) * 3 + 24, OWN_BUDGET_BYTES);
+      if (this.channel)
+        this.send(this.channel.chat, chat, (chat.id.length + chat.text.length) * 3 + 24, OWN_BUDGET_BYTES);
     });
     this.ready = new Promise<Hello>((resolve, reject) => {
       this.resolveReady = resolve;
@@ -97,23 +88,10 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
     // (SessionEvents does not list the emitter's own 'newListener' event)
     (this as EventEmitter).on('newListener', (event: string | symbol) => {
       // newListener fires before the listener is added: hand the held chats over just after
-      if (event === 'chat' && this.early.length > 0) queueMicrotask(() => this.flushEarly());
+      if (event === 'chat' && this.early.holding) queueMicrotask(() => this.flushEarly());
     });
 
-    if (transport instanceof Socket) {
-      transport.setNoDelay(true);
-      this.remoteHost = plainHost(transport.remoteAddress);
-      this.guard = new GuardedSocket(transport, {
-        isInitiator: opts.isInitiator,
-        leftover: opts.leftover ?? null,
-      });
-      this.stream = new SecretStream(opts.isInitiator, this.guard, { keyPair: opts.keyPair });
-    } else {
-      const raw = transport.rawStream;
-      this.remoteHost = plainHost(raw?.remoteHost ?? raw?.remoteAddress);
-      this.guard = null;
-      this.stream = transport;
-    }
+    ({ stream: this.stream, guard: this.guard, remoteHost: this.remoteHost } = noiseStream(transport, opts));
 
     this.stream.on('error', (err: Error) => {
       this.streamError ??= err;
@@ -147,9 +125,7 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
       messageCount: m.MESSAGE_COUNT,
       protocol: PROTOCOL,
       channels: this.opts.channels ?? null,
-      onOpen: (protocol) => {
-        if (protocol !== PROTOCOL && this.foreignProtocols.length < 4) this.foreignProtocols.push(protocol);
-      },
+      onOpen: (protocol) => this.foreign.note(protocol),
     });
     transport.on('violation', (err: PeerchatError) => this.fail(err));
     this.transport = transport;
@@ -166,38 +142,19 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
           ),
         ),
     );
-    const channel = mux.createChannel<Hello | null>({
-      protocol: PROTOCOL,
-      handshake: m.safe(m.hello),
-      messages: [
-        { encoding: m.safe(m.chat), onmessage: (msg: WireChat | null) => this.onChat(msg) },
-        { encoding: m.safe(m.ack), onmessage: (msg: m.Ack | null) => this.onAck(msg) },
-        {
-          encoding: m.safe(m.peersRequest),
-          onmessage: (msg: m.PeersRequest | null) => this.onPeersRequest(msg),
-        },
-        {
-          encoding: m.safe(m.peersAnswer),
-          onmessage: (msg: m.PeersAnswer | null) => this.onPeersAnswer(msg),
-        },
-        { encoding: m.safe(m.exit), onmessage: (msg: m.Exit | null) => this.onExit(msg) },
-      ],
-      onopen: (hello) => this.onOpen(hello),
-      onclose: () => this.onChannelClose(),
+    const channel = createChatChannel(mux, {
+      open: (hello) => this.onOpen(hello),
+      close: () => this.onChannelClose(),
+      chat: (msg) => this.onChat(msg),
+      ack: (msg) => this.onAck(msg),
+      peersRequest: (msg) => this.onPeersRequest(msg),
+      peersAnswer: (msg) => this.onPeersAnswer(msg),
+      exit: (msg) => this.onExit(msg),
     });
     if (!channel)
       return this.fail(new PeerchatError('ERR_HANDSHAKE_FAILED', 'the channel could not be created'));
-    const [chat, ackMsg, peersRequest, peersAnswer, exit] = channel.messages;
-    this.msgChat = chat ?? null;
-    this.msgAck = ackMsg ?? null;
-    this.msgPeersRequest = peersRequest ?? null;
-    this.msgPeersAnswer = peersAnswer ?? null;
-    this.msgExit = exit ?? null;
-    const own = this.opts.hello;
-    const caps = own.capabilities.includes(REFUSAL_CAPABILITY)
-      ? own.capabilities
-      : [...own.capabilities, REFUSAL_CAPABILITY];
-    channel.open({ ...own, capabilities: caps });
+    this.channel = channel;
+    channel.open(ownHello(this.opts.hello));
   }
 
   private onOpen(hello: Hello | null): void {
@@ -216,23 +173,14 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
    */
   private onChannelClose(): void {
     if (this._closed || this.stream.destroying || this.stream.destroyed) return;
-    if (!this.isReady) return this.fail(this.versionError());
+    if (!this.isReady) return this.fail(this.foreign.versionError());
     this.destroy('lost', new PeerchatError('ERR_DISCONNECTED', 'the peer closed the channel without EXIT'));
-  }
-
-  private versionError(): PeerchatError {
-    const theirs = this.foreignProtocols.filter((p) => p.startsWith('peerchat/'));
-    const what = theirs.length > 0 ? `speaks ${theirs.join(', ')}` : `did not open ${PROTOCOL}`;
-    return new PeerchatError('ERR_PROTOCOL_VERSION', `the peer ${what}; this peer speaks ${PROTOCOL}`);
   }
 
   private onHandshakeTimeout(): void {
     this.handshakeTimer = null;
     if (this._closed || this.isReady) return;
-    const ms = this.opts.timeouts.handshake;
-    if (this.foreignProtocols.some((p) => p.startsWith('peerchat/'))) return this.fail(this.versionError());
-    const stage = this.remoteKey ? 'no hello arrived' : 'the Noise handshake did not complete';
-    this.fail(new PeerchatError('ERR_HANDSHAKE_TIMEOUT', `${stage} within ${ms} ms`));
+    this.fail(this.foreign.timeoutError(this.remoteKey !== null, this.opts.timeouts.handshake));
   }
 
   private clearHandshakeTimer(): void {
@@ -244,45 +192,34 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
 
   private onChat(chat: WireChat | null): void {
     if (!chat) return this.fail(new PeerchatError('ERR_BAD_FRAME', 'malformed chat message'));
-    const ack: AckChat = (refusal) => (refusal ? this.sendRefusal(chat.id, refusal) : this.sendAck(chat.id));
+    const ack = ackFor(
+      chat.id,
+      () => readsRefusals(this.remoteHello),
+      (reply) => this.reply(this.channel?.ack, reply),
+    );
     // held while nobody listens, and behind earlier held ones, so the order stays the same
-    if (this.early.length > 0 || this.listenerCount('chat') === 0) {
-      if (this.early.length < MAX_EARLY_CHATS) this.early.push([chat, ack]);
+    if (this.early.holding || this.listenerCount('chat') === 0) {
+      this.early.hold(chat, ack);
       return;
     }
     this.emit('chat', chat, ack);
   }
 
   private flushEarly(): void {
-    const held = this.early;
-    this.early = [];
-    for (const [chat, ack] of held) {
-      if (this._closed) return;
+    this.early.drain((chat, ack) => {
+      if (this._closed) return false;
       this.emit('chat', chat, ack);
-    }
-  }
-
-  private sendAck(id: string): void {
-    if (this._closed || !this.msgAck) return;
-    this.send(this.msgAck, { id }, id.length * 3 + 8, REPLY_BUDGET_BYTES);
-  }
-
-  /** Tell the sender, if it reads refusals; else say nothing, as a 0.1.0 peer expects. */
-  private sendRefusal(id: string, refusal: Refusal): void {
-    if (this._closed || !this.msgAck || !this.remoteHello?.capabilities.includes(REFUSAL_CAPABILITY)) return;
-    const refused = { reason: m.REFUSAL_REASONS.rateLimited, retryAfterMs: Math.ceil(refusal.retryAfterMs) };
-    this.send(this.msgAck, { id, refused }, id.length * 3 + 24, REPLY_BUDGET_BYTES);
+      return true;
+    });
   }
 
   private onAck(ack: m.Ack | null): void {
     if (!ack) return this.fail(new PeerchatError('ERR_BAD_FRAME', 'malformed ack'));
-    if (ack.refused) {
-      const { reason, retryAfterMs } = ack.refused;
-      this.window.refused(
-        ack.id,
-        new RefusedError(ack.id, retryAfterMs, reason === m.REFUSAL_REASONS.rateLimited),
-      );
-      return; // a refusal of nothing pending (timed out, or a made-up id) changes nothing
+    const refused = refusalOf(ack);
+    // a refusal of nothing pending (timed out, or a made-up id) changes nothing
+    if (refused) {
+      this.window.refused(ack.id, refused);
+      return;
     }
     // after its timeout, or a duplicate: the outbox checks the id
     if (!this.window.acked(ack.id)) this.emit('late-ack', ack.id);
@@ -291,14 +228,7 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
   private onPeersRequest(req: m.PeersRequest | null): void {
     if (!req) return this.fail(new PeerchatError('ERR_BAD_FRAME', 'malformed peers request'));
     if (!this.queries.admitRequest()) return; // over the rate: dropped, unanswered
-    let answered = false;
-    const reply = (entries: PeerEntry[]): void => {
-      if (answered) return;
-      answered = true;
-      if (this._closed || !this.msgPeersAnswer) return;
-      const answer = { requestId: req.requestId, entries: toWireEntries(entries) };
-      this.send(this.msgPeersAnswer, answer, m.encodingLength(m.peersAnswer, answer), REPLY_BUDGET_BYTES);
-    };
+    const reply = peersReplyFor(req.requestId, (answer) => this.reply(this.channel?.peersAnswer, answer));
     if (!this.emit('peers-request', reply)) reply([]);
   }
 
@@ -323,7 +253,7 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
   // ---- outgoing -----------------------------------------------------------------------------------
 
   sendChat(chat: WireChat): Promise<void> {
-    if (this._closed || !this.isReady || !this.msgChat) {
+    if (this._closed || !this.isReady || !this.channel) {
       const why = this._closed ? 'the session is closed' : 'the session is not open yet';
       return Promise.reject(new PeerchatError('ERR_DISCONNECTED', why));
     }
@@ -333,20 +263,20 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
   }
 
   requestPeers(): Promise<PeerEntry[]> {
-    if (this._closed || !this.isReady || !this.msgPeersRequest) {
+    if (this._closed || !this.isReady || !this.channel) {
       return Promise.reject(new PeerchatError('ERR_DISCONNECTED', 'the session is not open'));
     }
     return this.queries.request((requestId) => {
-      if (this.msgPeersRequest) this.send(this.msgPeersRequest, { requestId }, 16, OWN_BUDGET_BYTES);
+      if (this.channel) this.send(this.channel.peersRequest, { requestId }, 16, OWN_BUDGET_BYTES);
     });
   }
 
   async exit(): Promise<void> {
     if (this._closed) return;
     this.exiting = true;
-    if (this.isReady && this.msgExit) {
+    if (this.isReady && this.channel) {
       this.writer?.uncork();
-      this.msgExit.send({});
+      this.channel.exit.send({});
       this.writer?.flush(); // end() below must find EXIT written, not waiting in a batch
       // end() writes what is queued, then FIN; the remote answers EXIT by closing
       this.stream.end();
@@ -372,6 +302,12 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
   /** Every message goes out through the writer (batched, within the output budget). */
   private send(handle: MessageHandle, message: unknown, bytes: number, budget: number): void {
     this.writer?.send(handle, message, bytes, budget);
+  }
+
+  /** What the remote asked for (acks, peers answers): nothing once closed, within the reply budget. */
+  private reply<T>(handle: MessageHandle | undefined, reply: Reply<T>): void {
+    if (this._closed || !handle) return;
+    this.send(handle, reply.message, reply.bytes, REPLY_BUDGET_BYTES);
   }
 
   // ---- close --------------------------------------------------------------------------------------
