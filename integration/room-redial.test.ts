@@ -1,0 +1,79 @@
+/**
+ * Issue 16 point 3, through the room: alice and bob (stores on) meet only in a room. Bob exits;
+ * alice sends to him by name and the message is queued. Bob comes back on another port (so the
+ * TCP address alice last saw is dead) and joins the room again from his config; the message is
+ * delivered over the room connection with no action by either user. The file re-executes itself
+ * in a loopback-only network namespace with a @hyperswarm/testnet (never the public DHT).
+ */
+import { runFileInNetns } from './helpers/netns.js';
+
+const ns = await runFileInNetns(import.meta.url);
+const { default: t } = await import('tap');
+
+if (!ns.inside) {
+  t.plan(0, `needs a network namespace: ${ns.reason}`);
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+  const path = await import('node:path');
+  const { startTestnet } = await import('./helpers/netns.js');
+  const { Cluster } = await import('./harness.js');
+
+  /** Meeting in the room, and meeting again after bob's return (measured: a few seconds). */
+  const MEET_MS = 20_000;
+
+  t.setTimeout(60_000);
+  const testnet = await startTestnet();
+  t.teardown(() => testnet.destroy());
+  const bootstrap = testnet.bootstrap.map((n) => `${n.host}:${n.port}`);
+  const config = { dht: { bootstrap }, rooms: ['meet'] };
+
+  t.test('a message queued for a peer met in a room is delivered when it rejoins', async (t) => {
+    const started = Date.now();
+    const cluster = new Cluster(t);
+    const bobData = path.join(cluster.dir('bob-data'), 'data');
+    const [alice, bob] = await Promise.all([
+      cluster.spawn({ name: 'alice', config }),
+      cluster.spawn({ name: 'bob', config, dataDir: bobData }),
+    ]);
+    await alice.waitFor('peer-connected', (e) => e.peer === bob.address, MEET_MS);
+    const seen = await alice.eval('peer.active().map(({ address, via }) => ({ address, via }))');
+    t.same(seen, [{ address: bob.address, via: 'room:meet' }], 'alice met bob in the room, and only there');
+
+    const gone = alice.next('peer-disconnected', (e) => e.peer === bob.address);
+    await bob.quit();
+    await gone;
+    const text = 'queued while you were out of the room';
+    const sent = (await alice.eval(`await peer.send("bob", ${JSON.stringify(text)})`)) as {
+      id: string;
+      state: string;
+    };
+    t.equal(sent.state, 'queued', 'queued for the absent member');
+
+    // bob returns on another port: the TCP address alice saw is dead, only the room can bring him
+    const returned = Date.now();
+    const back = await cluster.spawn({ name: 'bob', config, dataDir: bobData });
+    t.not(back.address, bob.address, 'bob is back at another address');
+    const delivered = alice.waitFor('message-delivered', (e) => e.id === sent.id, MEET_MS);
+    const arrived = await back.waitFor('message', (e) => e.id === sent.id, MEET_MS);
+    t.match(arrived, { text, name: 'alice', protocol: 'native', verified: true });
+    t.match(await delivered, { type: 'message-delivered', id: sent.id, text });
+    t.comment(
+      `bob restarted -> delivered: ${Date.now() - returned} ms (whole test ${Date.now() - started} ms)`,
+    );
+    const via = (await back.eval('peer.connected().map((p) => p.via)')) as string[];
+    t.same(via, ['room:meet'], 'delivered over the room connection');
+
+    const aliceHistory = (await alice.eval(
+      `peer.history("bob").map((m) => [m.id, m.direction, m.state])`,
+    )) as unknown[];
+    t.same(aliceHistory, [[sent.id, 'out', 'acked']], "in alice's history, acked");
+    const bobHistory = (await back.eval(
+      'peer.history().filter((m) => !m.room).map((m) => [m.id, m.direction, m.text])',
+    )) as unknown[];
+    t.same(bobHistory, [[sent.id, 'in', text]], "in bob's history");
+    t.same(await alice.eval('peer.outbox().length'), 0, "alice's outbox is empty");
+  });
+}
