@@ -76,4 +76,41 @@ async function main(): Promise<void> {
     t.same(bobHistory, [[sent.id, 'in', text]], "in bob's history");
     t.same(await alice.eval('peer.outbox().length'), 0, "alice's outbox is empty");
   });
+  t.test(
+    'killed mid-session: a message sent on the dead room connection arrives after the rejoin',
+    async (t) => {
+      const cluster = new Cluster(t);
+      const bobData = path.join(cluster.dir('bob-data'), 'data');
+      const [alice, bob] = await Promise.all([
+        cluster.spawn({ name: 'alice', config }),
+        cluster.spawn({ name: 'bob', config, dataDir: bobData }),
+      ]);
+      await alice.waitFor('peer-connected', (e) => e.peer === bob.address, MEET_MS);
+      bob.kill('SIGKILL');
+      await bob.waitExit();
+      // the room connection is not known dead yet (up to 6 s of silence): the message goes on it
+      const stale = (await alice.eval('peer.connected().length')) as number;
+      t.comment(`alice still counts the dead room connection as up when sending: ${stale === 1}`);
+      const text = 'sent into a dead connection';
+      const sent = (await alice.eval(`await peer.send("bob", ${JSON.stringify(text)}, { wait: false })`)) as {
+        id: string;
+        state: string;
+      };
+      t.equal(sent.state, 'queued', 'queued, not acked');
+
+      const returned = Date.now();
+      const back = await cluster.spawn({ name: 'bob', config, dataDir: bobData });
+      const delivered = alice.waitFor('message-delivered', (e) => e.id === sent.id, MEET_MS);
+      const arrived = await back.waitFor('message', (e) => e.id === sent.id, MEET_MS);
+      t.match(arrived, { text, name: 'alice', verified: true });
+      t.match(await delivered, { id: sent.id, text });
+      t.comment(`bob restarted after SIGKILL -> delivered: ${Date.now() - returned} ms`);
+      t.same(await alice.eval('peer.outbox().length'), 0, "alice's outbox is empty");
+      t.same(
+        (await back.eval('peer.history().filter((m) => !m.room).map((m) => m.id)')) as unknown[],
+        [sent.id],
+        'bob has it once',
+      );
+    },
+  );
 }
