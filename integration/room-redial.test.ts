@@ -2,7 +2,8 @@
  * Issue 16 point 3, through the room: alice and bob (stores on) meet only in a room. Bob exits;
  * alice sends to him by name and the message is queued. Bob comes back on another port (so the
  * TCP address alice last saw is dead) and joins the room again from his config; the message is
- * delivered over the room connection with no action by either user. The file re-executes itself
+ * delivered over the room connection with no action by either user. Also after a SIGKILL (the
+ * message went out on the dead connection) and across a restart of the sender. The file re-executes itself
  * in a loopback-only network namespace with a @hyperswarm/testnet (never the public DHT).
  */
 import { runFileInNetns } from './helpers/netns.js';
@@ -113,4 +114,32 @@ async function main(): Promise<void> {
       );
     },
   );
+
+  t.test('the sender restarts too: its outbox from the earlier run is delivered in the room', async (t) => {
+    const cluster = new Cluster(t);
+    const aliceData = path.join(cluster.dir('alice-data'), 'data');
+    const bobData = path.join(cluster.dir('bob-data'), 'data');
+    const [alice, bob] = await Promise.all([
+      cluster.spawn({ name: 'alice', config, dataDir: aliceData }),
+      cluster.spawn({ name: 'bob', config, dataDir: bobData }),
+    ]);
+    await alice.waitFor('peer-connected', (e) => e.peer === bob.address, MEET_MS);
+    await bob.quit();
+    const text = 'queued before my own restart';
+    const sent = (await alice.eval(`await peer.send("bob", ${JSON.stringify(text)})`)) as {
+      id: string;
+      state: string;
+    };
+    t.equal(sent.state, 'queued');
+    await alice.quit();
+
+    const again = await cluster.spawn({ name: 'alice', config, dataDir: aliceData });
+    t.same(await again.eval('peer.outbox().map((m) => m.id)'), [sent.id], 'still queued after the restart');
+    const back = await cluster.spawn({ name: 'bob', config, dataDir: bobData });
+    const delivered = again.waitFor('message-delivered', (e) => e.id === sent.id, MEET_MS);
+    const arrived = await back.waitFor('message', (e) => e.id === sent.id, MEET_MS);
+    t.match(arrived, { text, name: 'alice', verified: true });
+    t.match(await delivered, { id: sent.id, text });
+    t.same(await again.eval('peer.outbox().length'), 0, "alice's outbox is empty");
+  });
 }
