@@ -3,8 +3,9 @@
  * alice sends to him by name and the message is queued. Bob comes back on another port (so the
  * TCP address alice last saw is dead) and joins the room again from his config; the message is
  * delivered over the room connection with no action by either user. Also after a SIGKILL (the
- * message went out on the dead connection) and across a restart of the sender. The file re-executes itself
- * in a loopback-only network namespace with a @hyperswarm/testnet (never the public DHT).
+ * message went out on the dead connection) and across a restart of the sender. The file
+ * re-executes itself in a loopback-only network namespace with a @hyperswarm/testnet (never the
+ * public DHT).
  */
 import { runFileInNetns } from './helpers/netns.js';
 
