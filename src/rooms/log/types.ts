@@ -30,18 +30,9 @@ export interface RoomEntry extends EntryBody {
   late: boolean;
 }
 
-export interface RoomMember {
-  /** Author core key, hex. */
-  key: string;
-  /** Name on the member's latest entry (a claim), or null before it wrote one. */
-  name: string | null;
-  /** Latest of: its newest entry's ts, the last time a connected member announced it as its own. */
-  lastSeen: number | null;
-  /** A connected session announces this core as its own. */
-  online: boolean;
-  /** Remote peer keys (hex) of the sessions that announce this core as their own. */
-  peers: string[];
-}
+// in its own file: the package's public types reach it, and it must not pull in hypercore's or
+// protomux's (untyped) modules
+export type { RoomMember } from './member.js';
 
 export interface RoomLogWarning extends Warning {
   /** Remote public key (hex) of the session the bad data came from, when known. */
