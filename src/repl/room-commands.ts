@@ -1,7 +1,7 @@
 /** The group-room dot-commands: `.say`, `.room` (room chat mode) and `.members`. */
 import { PeerchatError } from '../errors.js';
 import { fingerprint } from '../net/native/identity.js';
-import type { RoomMember } from '../rooms/log/member.js';
+import type { RoomMember } from '../rooms/log/public-types.js';
 import { group } from './commands/shared.js';
 import { type Colors, formatStamp, plural, sanitize } from './format.js';
 

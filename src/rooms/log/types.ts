@@ -19,20 +19,11 @@ export interface RoomLogOptions {
   now?: () => number;
 }
 
-export interface RoomEntry extends EntryBody {
-  /** Author core key, hex. */
-  author: string;
-  /** Position in the author's core. */
-  seq: number;
-  /** Written by this member. */
-  local: boolean;
-  /** Arrived by catch-up: written before the connection that delivered it was attached. */
-  late: boolean;
-}
-
-// in its own file: the package's public types reach it, and it must not pull in hypercore's or
+// in their own file: the package's public types reach them, and it must not pull in hypercore's or
 // protomux's (untyped) modules
-export type { RoomMember } from './member.js';
+import type { RoomEntry, RoomMember } from './public-types.js';
+
+export type { RoomEntry, RoomMember };
 
 export interface RoomLogWarning extends Warning {
   /** Remote public key (hex) of the session the bad data came from, when known. */
