@@ -1,5 +1,13 @@
 #!/usr/bin/env node
-import { installProcessHandlers, main } from '../dist/cli/main.js';
+import { nodeProblem } from './node-check.js';
+
+const problem = nodeProblem();
+if (problem) {
+  process.stderr.write(`${problem}\n`);
+  process.exit(1);
+}
+
+const { installProcessHandlers, main } = await import('../dist/cli/main.js');
 
 installProcessHandlers();
 

@@ -3,7 +3,7 @@
  * what scripts receive and what plugins build on. A public contract: keep it stable.
  */
 import type { Failure, Warning } from '../errors.js';
-import type { RoomMember } from '../rooms/log/index.js';
+import type { RoomMember } from '../rooms/log/public-types.js';
 import type { RoomSummary } from '../rooms/swarm.js';
 import type { Contact } from '../store/contacts.js';
 import type { HistoryOptions, StoredMessage } from '../store/store.js';

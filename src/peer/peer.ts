@@ -8,7 +8,7 @@ import { PeerchatError } from '../errors.js';
 import { formatAddress } from '../net/address.js';
 import type { KnownHosts } from '../net/native/known-hosts.js';
 import { Pending } from '../repl/pending.js';
-import type { RoomMember } from '../rooms/log/index.js';
+import type { RoomMember } from '../rooms/log/public-types.js';
 import type { RoomSummary } from '../rooms/swarm.js';
 import type { HistoryOptions, Store, StoredMessage } from '../store/store.js';
 import type { ChatMessage, Identity, PeerInfo, SendResult } from '../types.js';

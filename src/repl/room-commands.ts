@@ -1,6 +1,7 @@
 /** The group-room dot-commands: `.say`, `.room` (room chat mode) and `.members`. */
 import { PeerchatError } from '../errors.js';
-import type { RoomMember } from '../rooms/log/index.js';
+import { fingerprint } from '../net/native/identity.js';
+import type { RoomMember } from '../rooms/log/public-types.js';
 import { group } from './commands/shared.js';
 import { type Colors, formatStamp, plural, sanitize } from './format.js';
 
@@ -24,7 +25,8 @@ export function formatMembers(list: RoomMember[], c: Colors): string {
       const state = m.online
         ? c.green('online')
         : c.dim(m.lastSeen ? `seen ${formatStamp(m.lastSeen)}` : 'never seen');
-      return `${c.bold(sanitize(m.name ?? '?'))}  ${m.key.slice(0, 16)}…  ${state}`;
+      // the fingerprint the member's room messages show, so a line can be matched to its author
+      return `${c.bold(sanitize(m.name ?? '?'))}  ${fingerprint(m.key)}  ${state}`;
     })
     .join('\n');
 }

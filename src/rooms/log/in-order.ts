@@ -3,7 +3,7 @@
  * in (a late joiner fetches from several members at once). A gap that does not fill within
  * GAP_MS (no member online holds that block) is passed over, so later entries are not held back.
  */
-import type { RoomEntry } from './types.js';
+import type { RoomEntry } from './public-types.js';
 
 export const GAP_MS = 2000;
 

@@ -19,29 +19,11 @@ export interface RoomLogOptions {
   now?: () => number;
 }
 
-export interface RoomEntry extends EntryBody {
-  /** Author core key, hex. */
-  author: string;
-  /** Position in the author's core. */
-  seq: number;
-  /** Written by this member. */
-  local: boolean;
-  /** Arrived by catch-up: written before the connection that delivered it was attached. */
-  late: boolean;
-}
+// in their own file: the package's public types reach them, and it must not pull in hypercore's or
+// protomux's (untyped) modules
+import type { RoomEntry, RoomMember } from './public-types.js';
 
-export interface RoomMember {
-  /** Author core key, hex. */
-  key: string;
-  /** Name on the member's latest entry (a claim), or null before it wrote one. */
-  name: string | null;
-  /** Latest of: its newest entry's ts, the last time a connected member announced it as its own. */
-  lastSeen: number | null;
-  /** A connected session announces this core as its own. */
-  online: boolean;
-  /** Remote peer keys (hex) of the sessions that announce this core as their own. */
-  peers: string[];
-}
+export type { RoomEntry, RoomMember };
 
 export interface RoomLogWarning extends Warning {
   /** Remote public key (hex) of the session the bad data came from, when known. */
