@@ -40,10 +40,13 @@ t.test('own lines are echoed with their delivery state: acked, queued, then deli
     onQuit: async () => {},
   });
   t.teardown(() => handle.quit());
+  // a stored send resolves after its COMMIT: the first one waits for the writer thread to start,
+  // which under tap's TypeScript loader on a loaded machine took 2-4 s (the default wait is 3 s)
+  const STORED_MS = 20_000;
   const type = async (line: string, until: RegExp) => {
     const start = out.text().length;
     input.write(line);
-    return waitFor(output, () => out.text().slice(start), until);
+    return waitFor(output, () => out.text().slice(start), until, STORED_MS);
   };
   await alice.connect(bob.address);
   await type(
@@ -63,5 +66,5 @@ t.test('own lines are echoed with their delivery state: acked, queued, then deli
     ...(queued as ChatMessage),
     from: bobAddress,
   });
-  await waitFor(output, () => out.text().slice(start), /✓ delivered to bob: are you there\n/);
+  await waitFor(output, () => out.text().slice(start), /✓ delivered to bob: are you there\n/, STORED_MS);
 });

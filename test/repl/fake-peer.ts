@@ -169,12 +169,16 @@ export function collect(stream: Readable): { text(): string } {
   return { text: () => buf };
 }
 
-/** Resolves once `read()` satisfies `test` (checked on output and polled); rejects after `timeoutMs`. */
+/**
+ * Resolves once `read()` satisfies `test` (checked on output and polled); rejects after `timeoutMs`.
+ * The default leaves room for tests over real stored peers: a first stored send waits for the
+ * writer thread to start, which took 2-4 s under tap's TypeScript loader on a loaded machine.
+ */
 export function waitFor(
   stream: Readable,
   read: () => string,
   test: RegExp | ((text: string) => boolean),
-  timeoutMs = 3000,
+  timeoutMs = 15_000,
 ): Promise<string> {
   const ok = (t: string) => (typeof test === 'function' ? test(t) : test.test(t));
   return new Promise((resolve, reject) => {
