@@ -12,6 +12,7 @@ import { fingerprint } from '../net/native/identity.js';
 import type { NativeSession } from '../net/native/session.js';
 import {
   announceChannelId,
+  MAX_ROOM_OFFERS,
   RoomChannels,
   type RoomEntry,
   RoomLog,
@@ -53,6 +54,8 @@ export class RoomLogs {
   private readonly announceIds = new Set<string>();
   /** Room sessions (created with a RoomChannels policy), by their protomux. */
   private readonly sessions = new Map<Protomux, NativeSession>();
+  /** Rooms offered on a connection the swarm has not linked them to (bounded: MAX_ROOM_OFFERS). */
+  private readonly offers = new WeakMap<Protomux, number>();
   private readonly rates: SenderRates;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -187,12 +190,19 @@ export class RoomLogs {
     return r.opening;
   }
 
-  /** Replicate every open room this session's connection carries. */
+  /**
+   * Replicate every open room this session's connection carries, and offer the other joined rooms
+   * on it once: the remote may be in them too (one connection per peer serves all shared rooms).
+   */
   private replicateOn(session: NativeSession): void {
     if (session.closed || !session.mux || !session.remoteKey) return;
+    const mux = session.mux;
     const carried = new Set(this.opts.roomsOf(session.remoteKey));
     for (const r of this.open.values()) {
-      if (r.log && carried.has(r.name)) r.log.replicate(session.mux);
+      if (!r.log) continue;
+      if (carried.has(r.name)) r.log.replicate(mux);
+      else if ((this.offers.get(mux) ?? 0) < MAX_ROOM_OFFERS && r.log.offer(mux))
+        this.offers.set(mux, (this.offers.get(mux) ?? 0) + 1);
     }
   }
 

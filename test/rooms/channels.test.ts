@@ -10,9 +10,11 @@ import {
   ANNOUNCE_PROTOCOL,
   announceChannelId,
   MAX_ANNOUNCED_AUTHORS,
+  MAX_ROOM_OFFERS,
   RoomChannels,
   RoomLog,
 } from '../../src/rooms/log/index.js';
+import { until } from '../helpers/wait.js';
 import { hello, keyPair, streamPair, timeouts, waitFor } from '../net/native/helpers.js';
 import { TOPIC, tempDir, waitForSize } from './log-helpers.js';
 
@@ -176,4 +178,69 @@ t.test('two room logs replicate over two native sessions’ own protomux', async
   t.equal((await chat)[0].text, 'chat still works', 'peerchat/1 still flows beside the logs');
   t.same(warnings, [], 'no warning');
   t.notOk(sa.closed || sb.closed);
+});
+
+t.test('rooms offered but not joined get slots of their own, bounded', async (t) => {
+  const x = inspector();
+  t.equal(x.inspect(openFrame(1, PROTOCOL, null)), null);
+  const offer = (i: number) => {
+    const id = Buffer.alloc(32, 0);
+    id.writeUInt16BE(i + 1);
+    const p = Buffer.from(ANNOUNCE_PROTOCOL);
+    const v = Buffer.from([0xfd, i & 255, i >>> 8]);
+    return Buffer.concat([Buffer.from([0, 1]), v, Buffer.from([p.byteLength]), p, Buffer.from([32]), id]);
+  };
+  const fits = MAX_CHANNEL_OPENS + MAX_ROOM_OFFERS - 1; // beside peerchat/1
+  for (let i = 2; i <= fits + 1; i++) {
+    const e = x.inspect(offer(i));
+    if (e) return t.fail(`offer ${i} refused: ${e.message}`);
+  }
+  t.equal(x.inspect(offer(fits + 2))?.code, 'ERR_CHANNEL_FLOOD', `${fits} offers, then no more`);
+});
+
+t.test('a room offered before the remote joined it replicates once the remote joins', async (t) => {
+  const { a, b } = streamPair();
+  const bJoined = new Set<string>();
+  const mk = (s: SecretStream, initiator: boolean, name: string, has: (hex: string) => boolean) =>
+    createNativeSession(s, {
+      isInitiator: initiator,
+      keyPair: keyPair(),
+      hello: hello(name),
+      timeouts: timeouts(),
+      channels: new RoomChannels(has),
+    });
+  const sa = mk(a, true, 'alice', joined);
+  const sb = mk(b, false, 'bob', (hex) => bJoined.has(hex));
+  await Promise.all([sa.ready, sb.ready]);
+  const warnings: string[] = [];
+  sa.on('warning', (w) => warnings.push(w.code));
+  sb.on('warning', (w) => warnings.push(w.code));
+  const la = await RoomLog.open({ dataDir: tempDir(), topic: TOPIC });
+  t.teardown(async () => {
+    sa.destroy();
+    sb.destroy();
+    await la.close();
+  });
+  await la.append('said before bob joined', { name: 'alice' });
+  t.equal(la.offer(sa.mux as Protomux), true, 'offered');
+  // bob is not in the room: it rejects the offer (and would refuse any hypercore channel)
+  const open = la as unknown as { sessions: Map<unknown, unknown> };
+  await until(() => open.sessions.size === 0, 5000, 'the offer rejected');
+  t.equal(la.offer(sa.mux as Protomux), false, 'offered once per connection');
+  t.same(
+    la.members().filter((x) => x.online && x.key !== la.key),
+    [],
+    'nobody paired',
+  );
+
+  bJoined.add(ROOM_ID.toString('hex'));
+  const lb = await RoomLog.open({ dataDir: tempDir(), topic: TOPIC });
+  t.teardown(() => lb.close());
+  lb.offer(sb.mux as Protomux); // bob joins: alice's pairing answers his open
+  await waitForSize(lb, 1);
+  t.equal((await lb.entries())[0]?.text, 'said before bob joined');
+  await lb.append('live from bob', { name: 'bob' });
+  await waitForSize(la, 2);
+  t.same(warnings, [], 'no warning: no hypercore channel reached bob before he joined');
+  t.notOk(sa.closed || sb.closed, 'the sessions stay up');
 });

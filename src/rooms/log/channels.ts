@@ -13,10 +13,18 @@ const HYPERCORE_PROTOCOLS = new Set(['hypercore/alpha', 'hypercore']);
 const HYPERCORE_MESSAGES = 10;
 const ANNOUNCE_MESSAGES = 1;
 const DISCOVERY_KEY_BYTES = 32;
+/**
+ * Announce channels of rooms this peer has not joined that a remote may offer on one connection
+ * (it joined them and does not know whether we did; we reject them). Each holds one channel slot
+ * until the remote reuses its id, so they get slots of their own, and a member offers no more.
+ */
+export const MAX_ROOM_OFFERS = 64;
 
 export class RoomChannels implements ChannelPolicy {
   /** Announce channel ids (hex) of joined rooms the remote opened on this connection. */
   private readonly carried = new Set<string>();
+  /** Announce channel ids (hex) of rooms not joined (when offered) that the remote offered. */
+  private readonly offered = new Set<string>();
 
   /**
    * `joined(idHex)`: the announce channel id is one of a room this peer joined. `onRoom` is told
@@ -31,7 +39,12 @@ export class RoomChannels implements ChannelPolicy {
   messages(protocol: string, id: Uint8Array | null, transport?: MuxTransport): number | PeerchatError {
     if (protocol === ANNOUNCE_PROTOCOL) {
       const hex = id ? Buffer.from(id).toString('hex') : '';
-      if (!id || !this.joined(hex)) return 0; // a room we are not in: never paired, nothing may flow
+      if (!id || !this.joined(hex)) {
+        // a room we are not in: protomux rejects it, nothing may flow on it
+        if (id && this.offered.size < MAX_ROOM_OFFERS) this.offered.add(hex);
+        return 0;
+      }
+      this.offered.delete(hex);
       this.carried.add(hex);
       if (transport) this.onRoom?.(hex, transport);
       return ANNOUNCE_MESSAGES;
@@ -47,7 +60,7 @@ export class RoomChannels implements ChannelPolicy {
   }
 
   maxOpen(): number {
-    return MAX_CHANNEL_OPENS + this.carried.size * (1 + MAX_ANNOUNCED_AUTHORS);
+    return MAX_CHANNEL_OPENS + this.offered.size + this.carried.size * (1 + MAX_ANNOUNCED_AUTHORS);
   }
 
   /** Announce ids (hex) of the joined rooms the remote opened on this connection. */

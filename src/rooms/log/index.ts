@@ -1,5 +1,5 @@
 export { type Announce, MAX_ANNOUNCED_AUTHORS } from './announce.js';
-export { ANNOUNCE_PROTOCOL, RoomChannels } from './channels.js';
+export { ANNOUNCE_PROTOCOL, MAX_ROOM_OFFERS, RoomChannels } from './channels.js';
 export { decodeEntry, type EntryBody, encodeEntry, MAX_BLOCK_BYTES, MAX_CLOCK_SKEW_MS } from './entry.js';
 export { announceChannelId, roomLogEncryptionKey } from './keys.js';
 export { compareEntries } from './order.js';

@@ -142,7 +142,11 @@ export class RoomLog extends EventEmitter {
       unique: true,
       handshake: announce,
       messages: [{ encoding: announce, onmessage: (a: Announce | null) => this.onAnnounce(session, a) }],
-      onopen: (a: Announce | null) => this.onAnnounce(session, a),
+      onopen: (a: Announce | null) => {
+        // the remote is in the room (it paired the channel): now the author logs
+        for (const author of this.authors.values()) author.core.replicate(mux);
+        this.onAnnounce(session, a);
+      },
       onclose: () => this.sessions.delete(mux),
     });
     if (!channel) return;
@@ -154,9 +158,21 @@ export class RoomLog extends EventEmitter {
       own: null,
     };
     this.sessions.set(mux, session);
-    // the announce channel first: the remote accepts hypercore channels once the room is carried
+    // the author logs follow once the channel opens: a remote not in the room rejects the open,
+    // and is then never sent one hypercore channel (see `offer`)
     channel.open(this.announcement());
-    for (const a of this.authors.values()) a.core.replicate(mux);
+  }
+
+  /**
+   * Offer the room on a connection whose remote may not be in it: open the announce channel once.
+   * A remote in the room pairs it and replication starts; one that is not rejects it, and its own
+   * open later (it joins the room) is answered through the pairing `replicate` sets up.
+   */
+  offer(mux: Protomux): boolean {
+    this.checkOpen();
+    if (this.sessions.has(mux) || this.paired.has(mux)) return false;
+    this.replicate(mux);
+    return true;
   }
 
   /** Every entry in read order, oldest first; `before`/`limit` page back from the newest. */
@@ -261,7 +277,7 @@ export class RoomLog extends EventEmitter {
       core.on('append', () => this.rangeFrom(author));
       this.rangeFrom(author);
     }
-    for (const s of this.sessions.values()) core.replicate(s.mux);
+    for (const s of this.sessions.values()) if (s.channel.opened) core.replicate(s.mux);
     if (announceIt) {
       this.authorsFile.save([...this.authors.keys()]);
       const msg = this.announcement();
