@@ -3,18 +3,11 @@
  * processes, inside a loopback-only network namespace against a 10-node testnet (never the public
  * DHT). Where unshare is unavailable the file skips with the reason.
  */
-import { runFileInNetns } from './helpers/netns.js';
+import { netnsTest, type Tap } from './helpers/netns.js';
 
-const ns = await runFileInNetns(import.meta.url);
-const { default: t } = await import('tap');
+await netnsTest(import.meta.url, main);
 
-if (!ns.inside) {
-  t.plan(0, `needs a network namespace: ${ns.reason}`);
-} else {
-  await main();
-}
-
-async function main(): Promise<void> {
+async function main(t: Tap): Promise<void> {
   const { readdirSync, readFileSync, statSync } = await import('node:fs');
   const path = await import('node:path');
   const { startTestnet } = await import('./helpers/netns.js');

@@ -7,18 +7,11 @@
  * re-executes itself in a loopback-only network namespace with a @hyperswarm/testnet (never the
  * public DHT).
  */
-import { runFileInNetns } from './helpers/netns.js';
+import { netnsTest, type Tap } from './helpers/netns.js';
 
-const ns = await runFileInNetns(import.meta.url);
-const { default: t } = await import('tap');
+await netnsTest(import.meta.url, main);
 
-if (!ns.inside) {
-  t.plan(0, `needs a network namespace: ${ns.reason}`);
-} else {
-  await main();
-}
-
-async function main(): Promise<void> {
+async function main(t: Tap): Promise<void> {
   const path = await import('node:path');
   const { startTestnet } = await import('./helpers/netns.js');
   const { Cluster } = await import('./harness.js');

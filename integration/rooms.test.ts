@@ -4,18 +4,11 @@
  * @hyperswarm/testnet there; where unshare is unavailable it skips with the reason. Every peer
  * process is preloaded with a recorder of socket destinations (fixtures/egress-preload.mjs).
  */
-import { runFileInNetns } from './helpers/netns.js';
+import { netnsTest, type Tap } from './helpers/netns.js';
 
-const ns = await runFileInNetns(import.meta.url);
-const { default: t } = await import('tap');
+await netnsTest(import.meta.url, main);
 
-if (!ns.inside) {
-  t.plan(0, `needs a network namespace: ${ns.reason}`);
-} else {
-  await main();
-}
-
-async function main(): Promise<void> {
+async function main(t: Tap): Promise<void> {
   const { readFileSync, readlinkSync } = await import('node:fs');
   const path = await import('node:path');
   const { pathToFileURL } = await import('node:url');

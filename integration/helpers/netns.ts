@@ -94,3 +94,17 @@ export async function recordEgress(): Promise<EgressRecorder> {
     restore,
   };
 }
+
+/** tap's root test, as a DHT test file's `main` receives it. */
+export type Tap = typeof import('tap')['default'];
+
+/**
+ * The prologue of every DHT test file: re-run the file inside the namespace (runFileInNetns), load
+ * tap only there, and run `main`; where unshare is unavailable, plan 0 tests with the reason.
+ */
+export async function netnsTest(fileUrl: string, main: (t: Tap) => Promise<void>): Promise<void> {
+  const ns = await runFileInNetns(fileUrl);
+  const { default: t } = await import('tap');
+  if (!ns.inside) t.plan(0, `needs a network namespace: ${ns.reason}`);
+  else await main(t);
+}

@@ -3,18 +3,11 @@
  * loopback-only namespace with a 10-node testnet. Asserts every pair connects in time and
  * reports the times as comments (the bench row lives in bench/).
  */
-import { runFileInNetns } from '../../integration/helpers/netns.js';
+import { netnsTest, type Tap } from '../../integration/helpers/netns.js';
 
-const ns = await runFileInNetns(import.meta.url);
-const { default: t } = await import('tap');
+await netnsTest(import.meta.url, main);
 
-if (!ns.inside) {
-  t.plan(0, `needs a network namespace: ${ns.reason}`);
-} else {
-  await main();
-}
-
-async function main(): Promise<void> {
+async function main(t: Tap): Promise<void> {
   const { startTestnet } = await import('../../integration/helpers/netns.js');
   const { allPairs, makePeer, waitFor } = await import('./helpers.js');
 

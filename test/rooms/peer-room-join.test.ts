@@ -4,18 +4,11 @@
  * flow without waiting for the swarm to link the connection to the new room. Peers on a 10-node
  * testnet inside a loopback-only network namespace.
  */
-import { runFileInNetns } from '../../integration/helpers/netns.js';
+import { netnsTest, type Tap } from '../../integration/helpers/netns.js';
 
-const ns = await runFileInNetns(import.meta.url);
-const { default: t } = await import('tap');
+await netnsTest(import.meta.url, main);
 
-if (!ns.inside) {
-  t.plan(0, `needs a network namespace: ${ns.reason}`);
-} else {
-  await main();
-}
-
-async function main(): Promise<void> {
+async function main(t: Tap): Promise<void> {
   const { startTestnet } = await import('../../integration/helpers/netns.js');
   const { nativePeer, tempDir } = await import('../helpers/peers.js');
   const { until } = await import('../helpers/wait.js');

@@ -3,18 +3,11 @@
  * loopback-only network namespace; said messages reach the room as `message` events with `room`,
  * reach a late joiner as `late`, and land in the history with their room.
  */
-import { runFileInNetns } from '../../integration/helpers/netns.js';
+import { netnsTest, type Tap } from '../../integration/helpers/netns.js';
 
-const ns = await runFileInNetns(import.meta.url);
-const { default: t } = await import('tap');
+await netnsTest(import.meta.url, main);
 
-if (!ns.inside) {
-  t.plan(0, `needs a network namespace: ${ns.reason}`);
-} else {
-  await main();
-}
-
-async function main(): Promise<void> {
+async function main(t: Tap): Promise<void> {
   const { existsSync } = await import('node:fs');
   const path = await import('node:path');
   const { startTestnet } = await import('../../integration/helpers/netns.js');

@@ -6,18 +6,11 @@
  * Neither holds the text, and the message still arrives. The open-room control shows (b) does see
  * the text when the room has no secret, so the recorder sees the room traffic.
  */
-import { runFileInNetns } from '../../integration/helpers/netns.js';
+import { netnsTest, type Tap } from '../../integration/helpers/netns.js';
 
-const ns = await runFileInNetns(import.meta.url);
-const { default: t } = await import('tap');
+await netnsTest(import.meta.url, main);
 
-if (!ns.inside) {
-  t.plan(0, `needs a network namespace: ${ns.reason}`);
-} else {
-  await main();
-}
-
-async function main(): Promise<void> {
+async function main(t: Tap): Promise<void> {
   const { randomBytes } = await import('node:crypto');
   const { createRequire } = await import('node:module');
   const { startTestnet } = await import('../../integration/helpers/netns.js');

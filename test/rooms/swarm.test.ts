@@ -5,18 +5,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { runFileInNetns } from '../../integration/helpers/netns.js';
+import { netnsTest, type Tap } from '../../integration/helpers/netns.js';
 
-const ns = await runFileInNetns(import.meta.url);
-const { default: t } = await import('tap');
+await netnsTest(import.meta.url, main);
 
-if (!ns.inside) {
-  t.plan(0, `needs a network namespace: ${ns.reason}`);
-} else {
-  await main();
-}
-
-async function main(): Promise<void> {
+async function main(t: Tap): Promise<void> {
   const { interfaces, interfaceTxBytes, recordEgress, startTestnet } = await import(
     '../../integration/helpers/netns.js'
   );
