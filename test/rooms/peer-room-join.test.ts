@@ -9,17 +9,12 @@ import { netnsTest, type Tap } from '../../integration/helpers/netns.js';
 await netnsTest(import.meta.url, main);
 
 async function main(t: Tap): Promise<void> {
-  const { startTestnet } = await import('../../integration/helpers/netns.js');
-  const { nativePeer, tempDir } = await import('../helpers/peers.js');
+  const { roomPeers, roomTestnet } = await import('./room-members.js');
   const { until } = await import('../helpers/wait.js');
   const { Rooms } = await import('../../src/rooms/swarm.js');
-  type Peer = import('../../src/peer/peer.js').Peer;
-  type ChatMessage = import('../../src/types.js').ChatMessage;
 
   t.setTimeout(90_000);
-  const testnet = await startTestnet();
-  t.teardown(() => testnet.destroy());
-  const bootstrap = testnet.bootstrap.map((n) => `${n.host}:${n.port}`);
+  const { member } = await roomTestnet(t);
 
   // The swarm never links a connection to room "second" (its later lookups would, some time after
   // the join): only the offer on the existing connection can carry it.
@@ -30,19 +25,6 @@ async function main(t: Tap): Promise<void> {
   t.teardown(() => {
     Rooms.prototype.roomsOf = roomsOf;
   });
-
-  const member = async (t: Parameters<typeof nativePeer>[0], name: string) => {
-    const p = await nativePeer(t, name, {
-      dataDir: tempDir(t),
-      dht: { bootstrap, testOnly: { firewalled: false } },
-    });
-    const got: ChatMessage[] = [];
-    p.on('message', (m) => {
-      if (m.room) got.push(m);
-    });
-    return { p, got };
-  };
-  const roomPeers = (p: Peer, room: string) => p.rooms().find((r) => r.name === room)?.peers ?? 0;
 
   t.test('a room joined later replicates over the connection of an earlier room', async (t) => {
     const a = await member(t, 'alice');

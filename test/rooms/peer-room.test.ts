@@ -10,33 +10,18 @@ await netnsTest(import.meta.url, main);
 async function main(t: Tap): Promise<void> {
   const { existsSync } = await import('node:fs');
   const path = await import('node:path');
-  const { startTestnet } = await import('../../integration/helpers/netns.js');
-  const { nativePeer, tempDir } = await import('../helpers/peers.js');
+  const { roomPeers, roomTestnet } = await import('./room-members.js');
+  const { tempDir } = await import('../helpers/peers.js');
   const { until } = await import('../helpers/wait.js');
   const { Store } = await import('../../src/store/store.js');
-  type Peer = import('../../src/peer/peer.js').Peer;
-  type ChatMessage = import('../../src/types.js').ChatMessage;
 
   t.setTimeout(90_000);
-  const testnet = await startTestnet();
-  t.teardown(() => testnet.destroy());
-  const bootstrap = testnet.bootstrap.map((n) => `${n.host}:${n.port}`);
+  const { member: onTestnet } = await roomTestnet(t);
 
-  const member = async (t: Parameters<typeof nativePeer>[0], name: string, store = false) => {
+  const member = (t: Parameters<typeof onTestnet>[0], name: string, store = false) => {
     const dataDir = tempDir(t);
-    const s = store ? Store.open({ dataDir }) : null;
-    const p = await nativePeer(t, name, {
-      dataDir,
-      store: s,
-      dht: { bootstrap, testOnly: { firewalled: false } },
-    });
-    const got: ChatMessage[] = [];
-    p.on('message', (m) => {
-      if (m.room) got.push(m);
-    });
-    return { p, got, dataDir };
+    return onTestnet(t, name, { dataDir, store: store ? Store.open({ dataDir }) : null });
   };
-  const roomPeers = (p: Peer, room: string) => p.rooms().find((r) => r.name === room)?.peers ?? 0;
 
   t.test('said once, every member gets it with its room; a late joiner reads it late', async (t) => {
     const a = await member(t, 'alice');

@@ -13,12 +13,10 @@ await netnsTest(import.meta.url, main);
 async function main(t: Tap): Promise<void> {
   const { randomBytes } = await import('node:crypto');
   const { createRequire } = await import('node:module');
-  const { startTestnet } = await import('../../integration/helpers/netns.js');
-  const { nativePeer, tempDir } = await import('../helpers/peers.js');
+  const { roomPeers, roomTestnet } = await import('./room-members.js');
   const { until } = await import('../helpers/wait.js');
   const { MuxTransport } = await import('../../src/net/native/mux-transport.js');
   type Peer = import('../../src/peer/peer.js').Peer;
-  type ChatMessage = import('../../src/types.js').ChatMessage;
 
   t.setTimeout(60_000);
 
@@ -75,22 +73,8 @@ async function main(t: Tap): Promise<void> {
     mt.onData = onData;
   });
 
-  const testnet = await startTestnet();
-  t.teardown(() => testnet.destroy());
-  const bootstrap = testnet.bootstrap.map((n) => `${n.host}:${n.port}`);
+  const { member } = await roomTestnet(t);
 
-  const member = async (t: Parameters<typeof nativePeer>[0], name: string) => {
-    const p = await nativePeer(t, name, {
-      dataDir: tempDir(t),
-      dht: { bootstrap, testOnly: { firewalled: false } },
-    });
-    const got: ChatMessage[] = [];
-    p.on('message', (m) => {
-      if (m.room) got.push(m);
-    });
-    return { p, got };
-  };
-  const roomPeers = (p: Peer, room: string) => p.rooms().find((r) => r.name === room)?.peers ?? 0;
   /** The transports of `p`'s live sessions (a session's protomux reads from its MuxTransport). */
   const transportsOf = (p: Peer) => {
     type Rec = { session: { mux: { stream: object } | null } | null };
@@ -112,7 +96,7 @@ async function main(t: Tap): Promise<void> {
     );
 
   /** Three members join `room`; alice says `text`; returns what bob (who holds and serves it) received. */
-  const run = async (t: Parameters<typeof nativePeer>[0], room: string, text: string, secret?: string) => {
+  const run = async (t: Parameters<typeof member>[0], room: string, text: string, secret?: string) => {
     const a = await member(t, 'alice');
     const b = await member(t, 'bob');
     const c = await member(t, 'carol');
