@@ -24,7 +24,9 @@ export async function fanOut(opts = {}) {
   const o = { ...DEFAULTS, ...opts };
   return scoped(async (scope) => {
     const text = payload(o.bytes);
-    const hub = await scope.peer('hub');
+    // every leaf dials from 127.0.0.1: the per-IP cap (maxInboundPerIp, 32 by default, meant for
+    // strangers) would refuse leaves past the 32nd, so the hub admits them all
+    const hub = await scope.peer('hub', { limits: { maxInboundPerIp: o.peers + 1 } });
     const leaves = [];
     for (let i = 0; i < o.peers; i++) leaves.push(await scope.peer(`leaf${i}`));
     for (let i = 0; i < leaves.length; i += JOIN_BATCH) {
