@@ -1,11 +1,14 @@
 /**
  * Chats that arrive before the Peer listens (its hello and first chats may share one read) are
  * held, in order, and handed over once a 'chat' listener is added; past MAX_EARLY_CHATS they are
- * dropped unacked, so the sender resends them.
+ * dropped unacked, so the sender resends them (a sender that reads refusals is told to, after
+ * EARLY_FULL_RETRY_MS: see NativeSession.onChat).
  */
 import type { AckChat, WireChat } from '../session.js';
 
 export const MAX_EARLY_CHATS = 256;
+/** The wait a refused early chat states: the Peer attaches within moments, even under load. */
+export const EARLY_FULL_RETRY_MS = 1000;
 
 export class EarlyChats {
   private held: Array<[WireChat, AckChat]> = [];

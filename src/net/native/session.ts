@@ -11,7 +11,7 @@ import type { DisconnectReason, PeerEntry } from '../../types.js';
 import type { Hello, Session, SessionEvents, WireChat } from '../session.js';
 import { AckWindow, checkChat } from './ack-window.js';
 import { type ChatChannel, createChatChannel } from './channel.js';
-import { EarlyChats } from './early-chats.js';
+import { EARLY_FULL_RETRY_MS, EarlyChats } from './early-chats.js';
 import type { GuardedSocket } from './guard.js';
 import { ForeignProtocols, ownHello, PROTOCOL, readsRefusals } from './hello.js';
 import { BAD_INPUT, describeLoss } from './loss.js';
@@ -199,7 +199,9 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
     );
     // held while nobody listens, and behind earlier held ones, so the order stays the same
     if (this.early.holding || this.listenerCount('chat') === 0) {
-      this.early.hold(chat, ack);
+      // past the cap: dropped, and refused (with a wait) to a sender that reads refusals, so it
+      // resends soon instead of after its ack timeout
+      if (!this.early.hold(chat, ack)) ack({ reason: 'rate-limited', retryAfterMs: EARLY_FULL_RETRY_MS });
       return;
     }
     this.emit('chat', chat, ack);
