@@ -38,7 +38,9 @@ function peerchat(
   extraNodeArgs: string[] = [],
   extraEnv: Record<string, string> = {},
 ) {
-  return execa('node', [...extraNodeArgs, bin, ...args], {
+  // the Node running the tests: with extendEnv false there is no PATH, and `node` found the
+  // machine's own (Node 20 on CI machines), which peerchat refuses
+  return execa(process.execPath, [...extraNodeArgs, bin, ...args], {
     cwd,
     env: { ...env, ...extraEnv },
     extendEnv: false,
