@@ -18,14 +18,14 @@ if (mode === 'native') {
   const { Peer } = await import('../dist/peer/peer.js');
   const identity = await loadIdentity(dataDir);
   // every client dials from 127.0.0.1: lift the per-IP cap (32 by default, meant for strangers)
-const peer = new Peer({
-  name: 'memory-hub',
-  host: '127.0.0.1',
-  port: 0,
-  dataDir,
-  identity,
-  limits: { maxInboundPerIp: 1024 },
-});
+  const peer = new Peer({
+    name: 'memory-hub',
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    identity,
+    limits: { maxInboundPerIp: 1024 },
+  });
   await peer.listen();
   count = () => peer.connectedPeers().length;
   process.send({ type: 'ready', port: peer.port });
