@@ -1,8 +1,6 @@
 import t from 'tap';
-import { EARLY_FULL_RETRY_MS, EarlyChats, MAX_EARLY_CHATS } from '../../../src/net/native/early-chats.js';
-import { RefusedError } from '../../../src/net/native/session.js';
+import { EarlyChats, MAX_EARLY_CHATS } from '../../../src/net/native/early-chats.js';
 import type { AckChat, WireChat } from '../../../src/net/session.js';
-import { pipePair } from './helpers.js';
 
 const chat = (id: string): WireChat => ({ id, ts: 1, text: `t${id}` });
 const noAck: AckChat = () => {};
@@ -55,43 +53,3 @@ t.test('each chat keeps its own ack', async (t) => {
   });
   t.same(acked, ['a', 'b']);
 });
-
-t.test(
-  'between sessions: chats past the cap before the Peer listens are refused with a wait, the rest acked',
-  async (t) => {
-    const { a, b } = pipePair();
-    t.teardown(() => {
-      a.destroy();
-      b.destroy();
-    });
-    await Promise.all([a.ready, b.ready]);
-    const n = MAX_EARLY_CHATS + 44;
-    // nobody listens on b yet: the first MAX_EARLY_CHATS are held, the rest refused at once
-    const sent = Array.from({ length: n }, (_, i) =>
-      a.sendChat({ id: `e${i}`, ts: i, text: `early ${i}` }).then(
-        () => 'acked' as const,
-        (err: unknown) => err,
-      ),
-    );
-    const refused = await Promise.all(sent.slice(MAX_EARLY_CHATS));
-    t.ok(
-      refused.every((e) => e instanceof RefusedError && e.retryAfterMs === EARLY_FULL_RETRY_MS),
-      `the ${n - MAX_EARLY_CHATS} past the cap are refused with a wait of ${EARLY_FULL_RETRY_MS} ms`,
-    );
-    const got: string[] = [];
-    b.on('chat', (chat, ack) => {
-      got.push(chat.id);
-      ack();
-    });
-    const held = await Promise.all(sent.slice(0, MAX_EARLY_CHATS));
-    t.ok(
-      held.every((r) => r === 'acked'),
-      'the held ones are acked once the Peer listens',
-    );
-    t.same(
-      got,
-      Array.from({ length: MAX_EARLY_CHATS }, (_, i) => `e${i}`),
-      'in order',
-    );
-  },
-);
