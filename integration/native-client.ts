@@ -49,6 +49,15 @@ export function encodeChat(m: { id: string; ts: number; text: string }): Buffer 
   return state.buffer as Buffer;
 }
 
+/** A peers request as the wire carries it (written by hand, like the chat: a raw client's view). */
+export function encodePeersRequest(requestId: number): Buffer {
+  const state = c.state();
+  c.uint.preencode(state, requestId);
+  state.buffer = Buffer.allocUnsafe(state.end);
+  c.uint.encode(state, requestId);
+  return state.buffer as Buffer;
+}
+
 export function decodeChat(b: Uint8Array): { id: string; ts: number; text: string } {
   const state = { start: 0, end: b.length, buffer: b };
   return { id: c.string.decode(state), ts: c.uint.decode(state), text: c.string.decode(state) };

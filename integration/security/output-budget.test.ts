@@ -6,10 +6,9 @@
  * process with many peers connected. The attacker's chats are refused (a low rate), so what is
  * measured is the output, not the cost of storing messages.
  */
-import c from 'compact-encoding';
 import t from 'tap';
 import { Cluster, until } from '../harness.js';
-import { dialNative, encodeChat, MSG, type RawNative } from '../native-client.js';
+import { dialNative, encodeChat, encodePeersRequest, MSG, type RawNative } from '../native-client.js';
 
 const CONNECTED = 30;
 /** Chats with the longest id (128 bytes): each refusal is about 135 bytes the attacker never reads. */
@@ -19,14 +18,6 @@ const MAX_RSS_GROWTH = 32 * 1024 * 1024;
 const mib = (n: number) => (n / 2 ** 20).toFixed(0);
 
 t.setTimeout(120_000);
-
-function peersRequest(requestId: number): Buffer {
-  const state = c.state();
-  c.uint.preencode(state, requestId);
-  state.buffer = Buffer.allocUnsafe(state.end);
-  c.uint.encode(state, requestId);
-  return state.buffer as Buffer;
-}
 
 t.test('a session that never reads is closed past its output budget; honest peers stay acked', async (t) => {
   const cluster = new Cluster(t);
@@ -71,7 +62,7 @@ t.test('a session that never reads is closed past its output budget; honest peer
   for (let i = 0; i < CHATS && !attacker.stream.destroyed && !budgetPassed(); i++) {
     const id = `${String(i).padStart(8, '0')}-${'i'.repeat(119)}`;
     attacker.channel.messages[MSG.chat]!.send(encodeChat({ id, ts: Date.now(), text: 'x' }));
-    if (i % 8 === 0) attacker.channel.messages[MSG.peersRequest]!.send(peersRequest(i));
+    if (i % 8 === 0) attacker.channel.messages[MSG.peersRequest]!.send(encodePeersRequest(i));
     sent++;
     if (i % 2000 === 1999) {
       // an honest send while the attack runs: acked, not queued behind the attacker

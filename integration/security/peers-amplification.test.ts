@@ -4,10 +4,9 @@
  * must answer at a bounded rate (and close a session past its output budget) and keep its memory. Raw native sessions against a real
  * peerchat process.
  */
-import c from 'compact-encoding';
 import t from 'tap';
 import { Cluster, until } from '../harness.js';
-import { dialNative, MSG, type RawNative } from '../native-client.js';
+import { dialNative, encodePeersRequest, MSG, type RawNative } from '../native-client.js';
 
 const CONNECTED = 40;
 const ATTACKERS = 4;
@@ -16,14 +15,6 @@ const MAX_RSS_GROWTH = 24 * 1024 * 1024;
 const mib = (n: number) => (n / 2 ** 20).toFixed(0);
 
 t.setTimeout(120_000);
-
-function peersRequest(requestId: number): Buffer {
-  const state = c.state();
-  c.uint.preencode(state, requestId);
-  state.buffer = Buffer.allocUnsafe(state.end);
-  c.uint.encode(state, requestId);
-  return state.buffer as Buffer;
-}
 
 t.test('peers requests from sessions that never read cannot grow memory', async (t) => {
   const cluster = new Cluster(t);
@@ -58,7 +49,7 @@ t.test('peers requests from sessions that never read cannot grow memory', async 
   }
   for (let i = 0; i < REQUESTS; i++) {
     for (const r of attackers)
-      if (!r.stream.destroyed) r.channel.messages[MSG.peersRequest]!.send(peersRequest(i));
+      if (!r.stream.destroyed) r.channel.messages[MSG.peersRequest]!.send(encodePeersRequest(i));
     if (i % 100 === 99) await new Promise((r) => setImmediate(r));
   }
   // the last requests reach the peer before we measure: a round trip on an honest session
