@@ -5,7 +5,7 @@
  * `peer.takePending` delegate here.
  */
 import { MAX_PENDING } from '../defaults.js';
-import { plain } from '../peer/outbox.js';
+import { plain } from '../peer/messages.js';
 import type { Store } from '../store/store.js';
 import type { ChatMessage } from '../types.js';
 
