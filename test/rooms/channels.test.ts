@@ -1,7 +1,5 @@
-import { once } from 'node:events';
 import type SecretStream from '@hyperswarm/secret-stream';
-import c from 'compact-encoding';
-import Protomux from 'protomux';
+import type Protomux from 'protomux';
 import t, { type Test } from 'tap';
 import * as m from '../../src/net/native/messages.js';
 import { MAX_CHANNEL_OPENS, MuxTransport } from '../../src/net/native/mux-transport.js';
@@ -15,7 +13,7 @@ import {
   RoomLog,
 } from '../../src/rooms/log/index.js';
 import { until } from '../helpers/wait.js';
-import { hello, keyPair, streamPair, timeouts, waitFor } from '../net/native/helpers.js';
+import { hello, keyPair, rawRemote, streamPair, timeouts, waitFor } from '../net/native/helpers.js';
 import { TOPIC, tempDir, waitForSize } from './log-helpers.js';
 
 const ROOM_ID = announceChannelId(TOPIC);
@@ -104,34 +102,14 @@ t.test('channel opens stay bounded by rooms × authors', async (t) => {
 });
 
 /** Our session with the room policy on one end, a hand-driven protomux on the other. */
-async function rawRemote(t: Test): Promise<{ session: NativeSession; mux: Protomux }> {
-  const { a, b } = streamPair();
-  a.on('error', () => {});
-  const session = createNativeSession(b, {
-    isInitiator: false,
-    keyPair: keyPair(),
-    hello: hello('us'),
-    timeouts: timeouts({ handshake: 3000 }),
-    channels: new RoomChannels(joined),
-  });
-  t.teardown(() => {
-    session.destroy();
-    a.destroy();
-  });
-  await once(a, 'handshake');
-  const mux = new Protomux(a);
-  const channel = mux.createChannel({
-    protocol: PROTOCOL,
-    handshake: m.hello,
-    messages: Array.from({ length: m.MESSAGE_COUNT }, () => ({ encoding: c.raw })),
-  });
-  channel?.open(hello('them'));
+async function roomRemote(t: Test): Promise<{ session: NativeSession; mux: Protomux }> {
+  const { session, mux } = await rawRemote(t, { channels: new RoomChannels(joined) });
   await session.ready;
   return { session, mux };
 }
 
 t.test('a session fails with ERR_CHANNEL_REFUSED when a stranger opens a hypercore channel', async (t) => {
-  const { session, mux } = await rawRemote(t);
+  const { session, mux } = await roomRemote(t);
   const warning = waitFor<[{ code: string }]>(session, 'warning');
   mux.createChannel({ protocol: 'hypercore/alpha', id: Buffer.alloc(32, 3) })?.open();
   t.equal((await warning)[0].code, 'ERR_CHANNEL_REFUSED');

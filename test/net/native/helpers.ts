@@ -2,13 +2,18 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import SecretStream from '@hyperswarm/secret-stream';
+import c from 'compact-encoding';
 import crypto from 'hypercore-crypto';
+import Protomux from 'protomux';
+import type { Test } from 'tap';
+import * as m from '../../../src/net/native/messages.js';
 import {
   CAPABILITY,
   createNativeSession,
   type NativeSession,
   type NativeSessionOptions,
   type NativeTimeouts,
+  PROTOCOL,
 } from '../../../src/net/native/session.js';
 import type { Hello } from '../../../src/net/session.js';
 
@@ -181,4 +186,41 @@ export async function until(check: () => boolean, ms = 5000, what = 'condition')
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setImmediate(r));
   }
+}
+
+export /**
+ * Our session on one end of a pipe (with a channel policy if given), a hand-driven protomux on the
+ * other that opens a channel for each of `protocols` with `messages` raw message types.
+ */
+async function rawRemote(
+  t: Test,
+  opts: { protocols?: string[]; messages?: number; channels?: NativeSessionOptions['channels'] } = {},
+): Promise<{ session: NativeSession; remote: SecretStream; mux: Protomux; channels: Protomux.Channel[] }> {
+  const { a, b } = streamPair();
+  a.on('error', () => {});
+  const session = createNativeSession(b, {
+    isInitiator: false,
+    keyPair: keyPair(),
+    hello: hello('us'),
+    timeouts: timeouts({ handshake: 3000 }),
+    ...(opts.channels ? { channels: opts.channels } : {}),
+  });
+  t.teardown(() => {
+    session.destroy();
+    a.destroy();
+  });
+  await once(a, 'handshake');
+  const mux = new Protomux(a);
+  const channels: Protomux.Channel[] = [];
+  for (const protocol of opts.protocols ?? [PROTOCOL]) {
+    const channel = mux.createChannel({
+      protocol,
+      handshake: m.hello,
+      messages: Array.from({ length: opts.messages ?? m.MESSAGE_COUNT }, () => ({ encoding: c.raw })),
+    });
+    if (!channel) throw new Error('no channel');
+    channel.open(hello('them'));
+    channels.push(channel);
+  }
+  return { session, remote: a, mux, channels };
 }

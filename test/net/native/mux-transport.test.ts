@@ -7,40 +7,7 @@ import t, { type Test } from 'tap';
 import * as m from '../../../src/net/native/messages.js';
 import { MAX_CHANNEL_OPENS, MuxTransport } from '../../../src/net/native/mux-transport.js';
 import { createNativeSession, type NativeSession, PROTOCOL } from '../../../src/net/native/session.js';
-import { hello, keyPair, pipePair, streamPair, timeouts, waitFor } from './helpers.js';
-
-/** Our session on one end of a pipe, a hand-driven protomux on the other. */
-async function rawRemote(
-  t: Test,
-  opts: { protocols?: string[]; messages?: number } = {},
-): Promise<{ session: NativeSession; remote: SecretStream; mux: Protomux; channels: Protomux.Channel[] }> {
-  const { a, b } = streamPair();
-  a.on('error', () => {});
-  const session = createNativeSession(b, {
-    isInitiator: false,
-    keyPair: keyPair(),
-    hello: hello('us'),
-    timeouts: timeouts({ handshake: 3000 }),
-  });
-  t.teardown(() => {
-    session.destroy();
-    a.destroy();
-  });
-  await once(a, 'handshake');
-  const mux = new Protomux(a);
-  const channels: Protomux.Channel[] = [];
-  for (const protocol of opts.protocols ?? [PROTOCOL]) {
-    const channel = mux.createChannel({
-      protocol,
-      handshake: m.hello,
-      messages: Array.from({ length: opts.messages ?? m.MESSAGE_COUNT }, () => ({ encoding: c.raw })),
-    });
-    if (!channel) throw new Error('no channel');
-    channel.open(hello('them'));
-    channels.push(channel);
-  }
-  return { session, remote: a, mux, channels };
-}
+import { hello, keyPair, pipePair, rawRemote, streamPair, timeouts, waitFor } from './helpers.js';
 
 async function expectWarning(t: Test, session: NativeSession, code: string): Promise<void> {
   const warning = waitFor<[{ code: string; message: string }]>(session, 'warning');
