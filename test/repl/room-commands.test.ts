@@ -55,7 +55,12 @@ t.test('members, late messages and NDJSON room fields are shown', async (t) => {
   const w = new JsonWriter({ write: (s: string) => lines.push(s) } as never);
   w.message(late);
   w.message(makeMessage({ from: '127.0.0.1:5000', text: 'one to one' }));
-  const [room, direct] = lines.map((l) => JSON.parse(l));
+  await new Promise((r) => setImmediate(r)); // a burst of messages is written at the end of the tick
+  const [room, direct] = lines
+    .join('')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.equal(room.room, 'team');
   t.equal(room.late, true);
   t.notOk('room' in direct, 'absent for one-to-one messages');

@@ -22,8 +22,9 @@ interface PendingAck {
 export class AckWindow {
   private readonly acks = new Map<string, PendingAck>();
   private inFlight = 0;
-  /** Chats waiting for a slot in the window, oldest first. */
+  /** Chats waiting for a slot in the window, oldest first, from `head` on (shift() is O(n)). */
   private waiting: WireChat[] = [];
+  private head = 0;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -64,7 +65,7 @@ export class AckWindow {
     this.acks.delete(id);
     if (pending.written) this.inFlight--;
     pending.resolve();
-    if (this.waiting.length > 0) this.drain();
+    if (this.head < this.waiting.length) this.drain();
     return true;
   }
 
@@ -75,7 +76,7 @@ export class AckWindow {
     this.acks.delete(id);
     if (pending.written) this.inFlight--;
     pending.reject(err);
-    if (this.waiting.length > 0) this.drain();
+    if (this.head < this.waiting.length) this.drain();
     return true;
   }
 
@@ -87,6 +88,7 @@ export class AckWindow {
     for (const pending of this.acks.values()) pending.reject(err);
     this.acks.clear();
     this.waiting = [];
+    this.head = 0;
     this.inFlight = 0;
   }
 
@@ -100,10 +102,17 @@ export class AckWindow {
 
   /** A slot in the window was freed: write what waits, in order. */
   private drain(): void {
-    while (this.inFlight < MAX_IN_FLIGHT && this.waiting.length > 0 && !this.closed) {
-      const chat = this.waiting.shift()!;
+    while (this.inFlight < MAX_IN_FLIGHT && this.head < this.waiting.length && !this.closed) {
+      const chat = this.waiting[this.head++]!;
       const pending = this.acks.get(chat.id);
       if (pending && !pending.written) this.writeChat(chat, pending);
+    }
+    if (this.head === this.waiting.length) {
+      this.waiting = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
     }
   }
 
@@ -128,9 +137,10 @@ export class AckWindow {
       }
       pending.reject(new PeerchatError('ERR_ACK_TIMEOUT', `message ${id} was not acknowledged in time`));
     }
-    if (this.waiting.length > 0) {
+    if (this.head < this.waiting.length) {
       // timed-out chats that never got a slot leave the queue
-      this.waiting = this.waiting.filter((c) => this.acks.has(c.id));
+      this.waiting = this.waiting.slice(this.head).filter((c) => this.acks.has(c.id));
+      this.head = 0;
       if (freed) this.drain();
     }
   }
