@@ -102,37 +102,40 @@ t.test('result and error objects', async (t) => {
   t.pass('writing after the end is ignored');
 });
 
-t.test('a burst of messages is one write at the end of the tick; any other event writes them first', async (t) => {
-  const writes: string[] = [];
-  const out = new PassThrough();
-  const realWrite = out.write.bind(out);
-  out.write = ((chunk: string) => {
-    writes.push(chunk);
-    return realWrite(chunk);
-  }) as typeof out.write;
-  const a = new JsonWriter(out);
-  const b = new JsonWriter(out); // another writer on the same stream shares the batch
-  for (let i = 0; i < 100; i++) (i % 2 ? a : b).message(makeMessage({ from: '1.1.1.1:1', text: `m${i}` }));
-  t.equal(writes.length, 0, 'nothing written during the burst');
-  await new Promise((r) => setImmediate(r));
-  t.equal(writes.length, 1, 'one write for 100 messages');
-  t.same(
-    lines(writes[0]!).map((e) => e.text),
-    Array.from({ length: 100 }, (_, i) => `m${i}`),
-    'in order',
-  );
-  a.message(makeMessage({ from: '1.1.1.1:1', text: 'before' }));
-  b.result('after');
-  t.same(
-    lines(writes.slice(1).join('')).map((e) => e.text ?? e.value),
-    ['before', 'after'],
-    'a result writes the waiting message first, at once',
-  );
-  a.message(makeMessage({ from: '1.1.1.1:1', text: 'lost' }));
-  out.end();
-  await new Promise((r) => setImmediate(r));
-  t.equal(writes.length, 2, 'a message still waiting when the stream ended is dropped, not thrown');
-});
+t.test(
+  'a burst of messages is one write at the end of the tick; any other event writes them first',
+  async (t) => {
+    const writes: string[] = [];
+    const out = new PassThrough();
+    const realWrite = out.write.bind(out);
+    out.write = ((chunk: string) => {
+      writes.push(chunk);
+      return realWrite(chunk);
+    }) as typeof out.write;
+    const a = new JsonWriter(out);
+    const b = new JsonWriter(out); // another writer on the same stream shares the batch
+    for (let i = 0; i < 100; i++) (i % 2 ? a : b).message(makeMessage({ from: '1.1.1.1:1', text: `m${i}` }));
+    t.equal(writes.length, 0, 'nothing written during the burst');
+    await new Promise((r) => setImmediate(r));
+    t.equal(writes.length, 1, 'one write for 100 messages');
+    t.same(
+      lines(writes[0]!).map((e) => e.text),
+      Array.from({ length: 100 }, (_, i) => `m${i}`),
+      'in order',
+    );
+    a.message(makeMessage({ from: '1.1.1.1:1', text: 'before' }));
+    b.result('after');
+    t.same(
+      lines(writes.slice(1).join('')).map((e) => e.text ?? e.value),
+      ['before', 'after'],
+      'a result writes the waiting message first, at once',
+    );
+    a.message(makeMessage({ from: '1.1.1.1:1', text: 'lost' }));
+    out.end();
+    await new Promise((r) => setImmediate(r));
+    t.equal(writes.length, 2, 'a message still waiting when the stream ended is dropped, not thrown');
+  },
+);
 
 t.test('toJsonValue makes anything serialisable', async (t) => {
   const circular: Record<string, unknown> = { a: 1 };
