@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
-import Corestore from 'corestore';
+import type Corestore from 'corestore';
 import type Hypercore from 'hypercore';
 import type Protomux from 'protomux';
 import { v7 as uuidv7 } from 'uuid';
@@ -53,14 +53,14 @@ export class RoomLog extends EventEmitter {
   private readonly appender: Appender;
   private readonly authorsFile: AuthorsFile;
 
-  private constructor(opts: RoomLogOptions, dir: string) {
+  private constructor(opts: RoomLogOptions, dir: string, CorestoreClass: typeof Corestore) {
     super();
     this.dir = dir;
     this.maxEntries = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
     this.now = opts.now ?? Date.now;
     this.channelId = announceChannelId(opts.topic);
     this.encryption = opts.encryptionKey ? { key: opts.encryptionKey } : null;
-    this.store = new Corestore(dir);
+    this.store = new CorestoreClass(dir);
     this.own = this.store.get({ name: 'author', encryption: this.encryption });
     this.appender = new Appender(
       this.own,
@@ -80,7 +80,10 @@ export class RoomLog extends EventEmitter {
     checkOptions(opts);
     const dir = roomLogDir(opts.dataDir, opts.topic);
     await mkdir(dir, { recursive: true });
-    const log = new RoomLog(opts, dir);
+    // loaded on the first room: hypercore and its RocksDB storage cost a peer that never joins one
+    // about 60 modules and a native addon at start-up (docs/benchmarks.md, start-up row)
+    const { default: CorestoreClass } = await import('corestore');
+    const log = new RoomLog(opts, dir, CorestoreClass);
     try {
       await log.load();
     } catch (err) {
