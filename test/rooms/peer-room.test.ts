@@ -73,22 +73,33 @@ async function main(t: Tap): Promise<void> {
     const forger = await member(t, 'mallory');
     const victim = await member(t, 'victim');
     await Promise.all([forger, victim].map((m) => m.p.join('forge')));
-    await until(() => roomPeers(victim.p, 'forge') === 1, 20_000, 'connected');
+    // both sides: a forger that has not attached its session yet would leave it untampered
+    await until(
+      () => roomPeers(victim.p, 'forge') === 1 && roomPeers(forger.p, 'forge') === 1,
+      20_000,
+      'connected',
+    );
     // change the block's bytes on their way out of the forger (after signing, before Noise)
-    type Rec = { session: { mux: { stream: { write(b: Buffer): boolean } } | null } | null };
+    type Stream = { write(b: Buffer): boolean; tampered?: true };
+    type Rec = { session: { mux: { stream: Stream } | null } | null };
     const table = (forger.p as unknown as { table: { connected(): Rec[] } }).table;
-    for (const rec of table.connected()) {
-      const stream = rec.session?.mux?.stream;
-      if (!stream) continue;
-      const write = stream.write.bind(stream);
-      stream.write = (buf: Buffer) => {
-        const at = buf.indexOf('TAMPER');
-        if (at < 0) return write(buf);
-        const copy = Buffer.from(buf);
-        copy[at] = 'X'.charCodeAt(0);
-        return write(copy);
-      };
-    }
+    const tamper = () => {
+      for (const rec of table.connected()) {
+        const stream = rec.session?.mux?.stream;
+        if (!stream || stream.tampered) continue;
+        const write = stream.write.bind(stream);
+        stream.tampered = true;
+        stream.write = (buf: Buffer) => {
+          const at = buf.indexOf('TAMPER');
+          if (at < 0) return write(buf);
+          const copy = Buffer.from(buf);
+          copy[at] = 'X'.charCodeAt(0);
+          return write(copy);
+        };
+      }
+    };
+    tamper();
+    forger.p.on('peer-connected', tamper); // a connection that replaces this one (a redial) too
     const warnings: Array<{ code: string; message: string }> = [];
     victim.p.on('warning', (w) => warnings.push(w));
     const lost = new Promise<void>((resolve) => victim.p.once('peer-disconnected', () => resolve()));

@@ -1,0 +1,66 @@
+/**
+ * The outbox's send to a connected peer with the store on: the message goes out while its row
+ * commits (the two sides' fsyncs overlap), and send() settles only once both are done.
+ */
+import t, { type Test } from 'tap';
+import { loadIdentity } from '../../src/net/native/identity.js';
+import { Peer } from '../../src/peer/peer.js';
+import { Store } from '../../src/store/store.js';
+import type { ChatMessage } from '../../src/types.js';
+import { nativePeer, tempDir } from '../helpers/peers.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** A stored peer whose every commit pauses `pauseMs` first (the writer thread's test hook). */
+async function slowStoredPeer(t: Test, name: string, pauseMs: number) {
+  const dataDir = tempDir(t);
+  process.env.PEERCHAT_TEST_COMMIT_PAUSE_MS = String(pauseMs);
+  let store: Store;
+  try {
+    store = Store.open({ dataDir }); // the hook is read once, here
+  } finally {
+    delete process.env.PEERCHAT_TEST_COMMIT_PAUSE_MS;
+  }
+  await store.drop('warm-up'); // the thread is started and has committed once
+  const identity = await loadIdentity(dataDir);
+  const peer = new Peer({ name, host: '127.0.0.1', port: 0, identity, dataDir, store });
+  await peer.listen();
+  t.teardown(() => peer.exit());
+  return { peer, store };
+}
+
+t.test(
+  'the message reaches a connected peer before its row commits; send() resolves after both',
+  async (t) => {
+    const { peer: a, store } = await slowStoredPeer(t, 'alice', 800);
+    const b = await nativePeer(t, 'bob');
+    await a.connect(b.address);
+    let settled = false;
+    const arrived = waitFor<[ChatMessage]>(b, 'message', { timeout: 10_000 });
+    const sent = a.send(b.address, 'hello').finally(() => {
+      settled = true;
+    });
+    const [msg] = await arrived;
+    t.equal(msg.text, 'hello');
+    t.notOk(settled, 'send() has not settled when the peer has the message');
+    t.notOk(
+      store.outbox().some((m) => m.id === msg.id) || store.history().some((m) => m.id === msg.id),
+      'the row was not committed yet when the peer had the message: the commit and the send overlap',
+    );
+    const result = await sent;
+    t.equal(result.state, 'acked');
+    t.equal(store.history().find((m) => m.id === msg.id)?.state, 'acked', 'committed, and acked');
+  },
+);
+
+t.test('a refused enqueue (the store is closed) sends nothing and rejects with its code', async (t) => {
+  const { peer: a, store } = await slowStoredPeer(t, 'alice', 0);
+  const b = await nativePeer(t, 'bob');
+  await a.connect(b.address);
+  const got: string[] = [];
+  b.on('message', (m) => got.push(m.text));
+  await store.close();
+  await t.rejects(a.send(b.address, 'never'), { code: 'ERR_CLOSED' });
+  // a round trip on the same session: a chat written before it would have arrived before the answer
+  await a.query(b.address);
+  t.same(got, [], 'nothing reached the peer');
+});
