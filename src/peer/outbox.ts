@@ -208,41 +208,27 @@ export class Outbox {
         );
       }
       const store = this.store;
-      // the row's commit; the message goes out meanwhile (below), and send() settles after both
-      let committed: Promise<void> | null = null;
       if (store) {
         const key = msg.key;
-        const enqueue = () => {
-          committed = store.enqueueNow(msg, key); // a refusal throws here: nothing is sent
-          committed.catch(() => {}); // awaited below on every path; this only marks it handled
-          return Promise.resolve();
-        };
         // a connected peer's send waits for room; an absent peer's meets ERR_OUTBOX_FULL
         const up = () => (session !== null && !session.closed) || this.sessionFor(key) !== null;
-        if (key) await this.backpressure.admit(key, up, enqueue);
-        else await enqueue();
+        if (key) await this.backpressure.admit(key, up, () => store.enqueue(msg, key));
+        else await store.enqueue(msg, key);
       }
-      let live = session && !session.closed ? session : store ? this.sessionFor(msg.key) : null;
-      if (!live && committed) {
-        await committed;
-        // a session with this key may have opened while the row committed (its outbox flush ran
-        // before the row existed), under this address or another: without this it waits for the next one
-        live = this.sessionFor(msg.key);
-      }
+      // a session with this key may have opened while the row committed (its outbox flush ran
+      // before the row existed), under this address or another: without this it waits for the next one
+      const live = session && !session.closed ? session : store ? this.sessionFor(msg.key) : null;
       if (!live) {
         if (store && msg.key) this.redial.want(msg.key);
         return { ...base, state: 'queued' };
       }
-      // sent before its row committed: the two fsyncs (ours, the receiver's) overlap instead of
-      // queueing behind each other. A crash before our commit loses only a send that never resolved
+      // a script that did not wait learns of the delivery from `message-delivered`
       const acked = this.transmit(live, msg, opts.wait === false);
       if (opts.wait === false) {
-        // a script that did not wait learns of the delivery from `message-delivered`
         acked.catch((err) => {
           if (!store)
             this.core.warnings.fail(err, `message ${msg.id} to ${rec.address} was not acknowledged`);
         });
-        await committed;
         return { ...base, state: 'queued' };
       }
       try {
@@ -250,10 +236,8 @@ export class Outbox {
       } catch (err) {
         // with a store the message stays queued and is resent on the next session with this key
         if (!store) throw err;
-        await committed;
         return { ...base, state: 'queued', ...sendError(err) };
       }
-      await committed;
       return { ...base, state: 'acked' };
     }
     const downgrade = this.hooks.downgrade(rec);

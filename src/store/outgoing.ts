@@ -53,19 +53,11 @@ export class Outgoing {
    */
   enqueue(msg: ChatMessage, peerKey: string | null): Promise<void> {
     try {
-      return this.enqueueNow(msg, peerKey);
+      this.deps.assertWritable();
+      if (peerKey !== null) this.deps.counts.check(peerKey);
     } catch (err) {
       return Promise.reject(err);
     }
-  }
-
-  /**
-   * enqueue(), except that a refusal (the outbox limits, a closed or read-only store) throws now
-   * instead of rejecting: what it returns is only the commit, so the message may go out meanwhile.
-   */
-  enqueueNow(msg: ChatMessage, peerKey: string | null): Promise<void> {
-    this.deps.assertWritable();
-    if (peerKey !== null) this.deps.counts.check(peerKey);
     if (peerKey !== null) this.deps.counts.reserve(peerKey);
     const m = plainMessage(msg);
     const id = m.id;

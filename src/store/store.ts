@@ -213,11 +213,6 @@ export class Store extends EventEmitter<StoreEvents> {
     return this.outgoing.enqueue(msg, peerKey);
   }
 
-  /** enqueue(), but a refusal (ERR_OUTBOX_FULL, a closed or read-only store) throws now; returns the commit. */
-  enqueueNow(msg: ChatMessage, peerKey: string | null): Promise<void> {
-    return this.outgoing.enqueueNow(msg, peerKey);
-  }
-
   /** Written to a session. Native rows stay resendable until acked. Resolves false if nothing changed. */
   markSent(id: string): Promise<boolean> {
     return this.outgoing.transition(id, 'sent', ['queued'], null);
