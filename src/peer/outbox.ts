@@ -67,8 +67,9 @@ export class Outbox {
     this.redial = new Redial(
       {
         dial: (address, key) => hooks.dial(address, key),
-        addressOf: (key) => this.addressOf(key),
-        waiting: (key) => (core.store?.queuedFor(key).length ?? 0) > 0,
+        // a failed store read (a closed store) warns and skips: no rejection from the timer
+        addressOf: (key) => core.warnings.guard(() => this.addressOf(key), null, 'redial: address'),
+        waiting: (key) => core.warnings.guard(() => this.queued(key), false, 'redial: outbox'),
         connected: (key) => this.sessionFor(key) !== null,
         closing: () => core.closing(),
       },
@@ -104,8 +105,7 @@ export class Outbox {
       throw new PeerchatError('ERR_INVALID_ADDRESS', `${rec.address} is this peer`);
     let session = rec.session;
     if (session && rec.key && parseAddress(target.trim())) {
-      // a typed address whose session came in claiming it with another key than the one pinned
-      // there (see docs/security.md "Pins and contacts"): never send to it by address
+      // a typed address whose session claims another key than its pin: never send to it by address
       const pinned = hooks.pinned(rec.address);
       if (pinned && pinned !== rec.key) {
         throw new PeerchatError(
@@ -379,6 +379,10 @@ export class Outbox {
         if (changed) this.core.emit('message-delivered', plain(m));
       })
       .catch((e) => this.core.warnings.fail(e, 'store'));
+  }
+
+  private queued(key: string): boolean {
+    return (this.store?.queuedFor(key).length ?? 0) > 0;
   }
 
   /** The last address a key was met at: the table, else the store's peers seen (newest first). */

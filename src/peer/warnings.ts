@@ -50,4 +50,14 @@ export class Warnings extends EventEmitter<{ warning: [warning: Warning] }> {
   fail(err: unknown, context: string): void {
     this.limiter.report(toWarning(err, context, 'ERR_INTERNAL'));
   }
+
+  /** `read()`, or `fallback` and a warning (fail) when it throws: for reads a timer makes. */
+  guard<T>(read: () => T, fallback: T, context: string): T {
+    try {
+      return read();
+    } catch (err) {
+      this.fail(err, context);
+      return fallback;
+    }
+  }
 }

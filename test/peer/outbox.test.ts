@@ -47,15 +47,27 @@ t.test('the message reaches a connected peer only after its row committed', asyn
   t.equal(store.history().find((m) => m.id === msg.id)?.state, 'acked', 'and then acked');
 });
 
-t.test('a refused enqueue (the store is closed) sends nothing and rejects with its code', async (t) => {
-  const { peer: a, store } = await slowStoredPeer(t, 'alice', 0);
-  const b = await nativePeer(t, 'bob');
-  await a.connect(b.address);
-  const got: string[] = [];
-  b.on('message', (m) => got.push(m.text));
-  await store.close();
-  await t.rejects(a.send(b.address, 'never'), { code: 'ERR_CLOSED' });
-  // a round trip on the same session: a chat written before it would have arrived before the answer
-  await a.query(b.address);
-  t.same(got, [], 'nothing reached the peer');
-});
+t.test(
+  'with the store closed: a send is refused and sends nothing; a redial warns, not crashes',
+  async (t) => {
+    const { peer: a, store } = await slowStoredPeer(t, 'alice', 0);
+    const b = await nativePeer(t, 'bob');
+    await a.connect(b.address);
+    const got: string[] = [];
+    b.on('message', (m) => got.push(m.text));
+    await store.close();
+    await t.rejects(a.send(b.address, 'never'), { code: 'ERR_CLOSED' });
+    // a round trip on the same session: a chat written before it would have arrived before the answer
+    await a.query(b.address);
+    t.same(got, [], 'nothing reached the peer');
+    // the session drops: the redial's timer reads the closed store, which warns instead of crashing
+    // with an unhandled rejection (it did, found by this test in CI)
+    const warned = waitFor<[{ code: string; message: string }]>(a, 'warning', {
+      timeout: 10_000,
+      filter: (w) => /redial/.test(w.message),
+    });
+    await b.exit();
+    const [w] = await warned;
+    t.match(w, { code: 'ERR_CLOSED', message: /redial: outbox/ });
+  },
+);
