@@ -7,7 +7,11 @@ import { PeerchatError } from '../../errors.js';
 import type { PeerEntry } from '../../types.js';
 import * as m from './messages.js';
 
-/** Peers requests answered at once (a burst), then one per PEER_REQUEST_REFILL_MS; more are dropped. */
+/**
+ * Peers requests answered at once (a burst), then one per PEER_REQUEST_REFILL_MS. Up to
+ * PEER_REQUEST_BURST more wait for their turn (an honest peer that asks again within the second
+ * gets its answer late, not a 5 s timeout); beyond that they are dropped, unanswered.
+ */
 export const PEER_REQUEST_BURST = 4;
 export const PEER_REQUEST_REFILL_MS = 1000;
 
@@ -22,6 +26,9 @@ export class PeerQueries {
   private nextId = 1;
   private tokens = PEER_REQUEST_BURST;
   private refilled = Date.now();
+  /** Requests over the rate waiting for a token, oldest first. */
+  private held: Array<() => void> = [];
+  private heldTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly timeoutMs: number) {}
 
@@ -55,8 +62,20 @@ export class PeerQueries {
     return true;
   }
 
-  /** Whether a request of the remote may be answered now (the token bucket). */
-  admitRequest(): boolean {
+  /** Requests of the remote waiting for a token. */
+  get waiting(): number {
+    return this.held.length;
+  }
+
+  /** A request of the remote: `answer` runs now, after a wait for a token, or never (a flood). */
+  admitRequest(answer: () => void): void {
+    if (this.held.length === 0 && this.take()) return answer();
+    if (this.held.length >= PEER_REQUEST_BURST) return; // over the rate and the wait: dropped
+    this.held.push(answer);
+    this.scheduleHeld();
+  }
+
+  private take(): boolean {
     const now = Date.now();
     const refill = Math.floor((now - this.refilled) / PEER_REQUEST_REFILL_MS);
     if (refill > 0) {
@@ -68,7 +87,21 @@ export class PeerQueries {
     return true;
   }
 
+  private scheduleHeld(): void {
+    if (this.heldTimer) return;
+    const wait = Math.max(1, this.refilled + PEER_REQUEST_REFILL_MS - Date.now());
+    this.heldTimer = setTimeout(() => {
+      this.heldTimer = null;
+      while (this.held.length > 0 && this.take()) this.held.shift()?.();
+      if (this.held.length > 0) this.scheduleHeld();
+    }, wait);
+    this.heldTimer.unref();
+  }
+
   close(err: Error): void {
+    if (this.heldTimer) clearTimeout(this.heldTimer);
+    this.heldTimer = null;
+    this.held = [];
     for (const query of this.pending.values()) {
       clearTimeout(query.timer);
       query.reject(err);

@@ -229,9 +229,11 @@ export class NativeSession extends EventEmitter<SessionEvents> implements Sessio
 
   private onPeersRequest(req: m.PeersRequest | null): void {
     if (!req) return this.fail(new PeerchatError('ERR_BAD_FRAME', 'malformed peers request'));
-    if (!this.queries.admitRequest()) return; // over the rate: dropped, unanswered
-    const reply = peersReplyFor(req.requestId, (answer) => this.reply(this.channel?.peersAnswer, answer));
-    if (!this.emit('peers-request', reply)) reply([]);
+    // over the rate: answered when a token frees (a few), else dropped (peer-queries.ts)
+    this.queries.admitRequest(() => {
+      const reply = peersReplyFor(req.requestId, (answer) => this.reply(this.channel?.peersAnswer, answer));
+      if (!this.emit('peers-request', reply)) reply([]);
+    });
   }
 
   private onPeersAnswer(answer: m.PeersAnswer | null): void {
