@@ -50,6 +50,11 @@ function workerArgv(url: URL): string[] {
   return process.execArgv.filter((a) => !a.startsWith('--input-type'));
 }
 
+/** Posts to the writer thread are at least this far apart while writes trickle in (see schedule). */
+const POST_GAP_MS = 1;
+/** A batch this large goes at once: only a trickle needs time to group. */
+const POST_NOW_OPS = 64;
+
 export class Writer {
   readonly stats: WriterStats = { transactions: 0, writes: 0, maxBatch: 0, retained: 0 };
   private readonly worker: Worker;
@@ -57,6 +62,8 @@ export class Writer {
   private readonly waiting = new Map<number, Waiter>();
   private outgoing: Array<[number, Op]> = [];
   private scheduled = false;
+  private lastPost = 0;
+  private readonly postBound = () => this.post();
   /** Posts the worker has not committed yet (see post). */
   private inFlight = 0;
   private nextId = 1;
@@ -103,12 +110,21 @@ export class Writer {
       this.waiting.set(id, { resolve, reject });
       if (this.waiting.size === 1) this.worker.ref();
       this.outgoing.push([id, op]);
-      if (!this.scheduled) {
-        this.scheduled = true;
-        // one post per event-loop turn; the worker groups whatever piled up while it synced
-        setImmediate(() => this.post());
-      }
+      this.schedule();
     });
+  }
+
+  /**
+   * One post per event-loop turn; the worker groups whatever piled up while it synced. Writes that
+   * come one per turn (classic messages, one per connection) would each get their own fsynced
+   * transaction, so a post within POST_GAP_MS of the last one waits for the gap instead.
+   */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const gap = this.lastPost + POST_GAP_MS - performance.now();
+    if (gap <= 0 || this.outgoing.length >= POST_NOW_OPS) setImmediate(this.postBound);
+    else setTimeout(this.postBound, gap).unref();
   }
 
   /** Writes not settled yet. */
@@ -142,6 +158,7 @@ export class Writer {
     const ops = this.outgoing;
     this.outgoing = [];
     this.inFlight++;
+    this.lastPost = performance.now();
     this.send({ ops });
   }
 
@@ -161,8 +178,11 @@ export class Writer {
   private onMessage(m: FromWriter): void {
     if ('posts' in m) {
       this.inFlight -= m.posts;
-      // what waited for this commit goes now: the worker is committing the next post already
-      this.post();
+      // what waited for this commit goes now (the worker is committing the next post already),
+      // unless it is a trickle that came within the gap: that waits to group (see schedule)
+      if (this.outgoing.length >= POST_NOW_OPS || this.lastPost + POST_GAP_MS <= performance.now())
+        this.post();
+      else if (this.outgoing.length > 0) this.schedule();
     }
     if ('done' in m) {
       this.count(m.batch, m.done.filter((r) => r[1]).length);
