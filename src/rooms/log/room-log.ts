@@ -81,7 +81,7 @@ export class RoomLog extends EventEmitter {
     const dir = roomLogDir(opts.dataDir, opts.topic);
     await mkdir(dir, { recursive: true });
     // loaded on the first room: hypercore and its RocksDB storage cost a peer that never joins one
-    // about 60 modules and a native addon at start-up (docs/benchmarks.md, start-up row)
+    // about 90 modules and a native addon at start-up (docs/benchmarks.md, start-up row)
     const { default: CorestoreClass } = await import('corestore');
     const log = new RoomLog(opts, dir, CorestoreClass);
     try {
