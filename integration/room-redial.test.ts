@@ -25,8 +25,8 @@ async function main(t: Tap): Promise<void> {
   const bootstrap = testnet.bootstrap.map((n) => `${n.host}:${n.port}`);
   const config = { dht: { bootstrap }, rooms: ['meet'] };
 
-  t.test('a message queued for a peer met in a room is delivered when it rejoins', async (t) => {
-    const started = Date.now();
+  /** alice and bob (bob's data directory kept for his return), connected through the room. */
+  async function meet(t: ConstructorParameters<typeof Cluster>[0]) {
     const cluster = new Cluster(t);
     const bobData = path.join(cluster.dir('bob-data'), 'data');
     const [alice, bob] = await Promise.all([
@@ -34,6 +34,12 @@ async function main(t: Tap): Promise<void> {
       cluster.spawn({ name: 'bob', config, dataDir: bobData }),
     ]);
     await alice.waitFor('peer-connected', (e) => e.peer === bob.address, MEET_MS);
+    return { cluster, bobData, alice, bob };
+  }
+
+  t.test('a message queued for a peer met in a room is delivered when it rejoins', async (t) => {
+    const started = Date.now();
+    const { cluster, bobData, alice, bob } = await meet(t);
     const seen = await alice.eval('peer.active().map(({ address, via }) => ({ address, via }))');
     t.same(seen, [{ address: bob.address, via: 'room:meet' }], 'alice met bob in the room, and only there');
 
@@ -74,13 +80,7 @@ async function main(t: Tap): Promise<void> {
   t.test(
     'killed mid-session: a message sent on the dead room connection arrives after the rejoin',
     async (t) => {
-      const cluster = new Cluster(t);
-      const bobData = path.join(cluster.dir('bob-data'), 'data');
-      const [alice, bob] = await Promise.all([
-        cluster.spawn({ name: 'alice', config }),
-        cluster.spawn({ name: 'bob', config, dataDir: bobData }),
-      ]);
-      await alice.waitFor('peer-connected', (e) => e.peer === bob.address, MEET_MS);
+      const { cluster, bobData, alice, bob } = await meet(t);
       bob.kill('SIGKILL');
       await bob.waitExit();
       // the room connection is not known dead yet (up to 6 s of silence): the message goes on it

@@ -3,6 +3,7 @@ import t from 'tap';
 import { fingerprint } from '../../src/net/native/identity.js';
 import { newId, Store } from '../../src/store/store.js';
 import type { ChatMessage } from '../../src/types.js';
+import { ndjson } from '../helpers/ndjson.js';
 import { runCli, sandbox } from './run-cli.js';
 
 const fresh = sandbox(t);
@@ -38,10 +39,7 @@ t.test('history and export --room show one group room, with its room field', asy
 
   const r = await runCli(['history', '--room', 'team', '--json'], { cwd: fresh(), dataDir });
   t.equal(r.code, 0, r.stderr);
-  const rows = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const rows = ndjson(r.stdout);
   t.same(
     rows.map((x) => [x.text, x.room, x.direction, x.state]),
     [
@@ -50,19 +48,12 @@ t.test('history and export --room show one group room, with its room field', asy
     ],
   );
   const all = await runCli(['history', '--json'], { cwd: fresh(), dataDir });
-  const direct = all.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l))
-    .find((x) => x.text === 'one to one');
+  const direct = ndjson(all.stdout).find((x) => x.text === 'one to one');
   t.notOk('room' in direct, 'a one-to-one message has no room');
 
   const e = await runCli(['export', '--format', 'jsonl', '--room', 'other'], { cwd: fresh(), dataDir });
   t.equal(e.code, 0, e.stderr);
-  const exported = e.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const exported = ndjson(e.stdout);
   t.same(
     exported.map((x) => [x.text, x.room]),
     [['said in other', 'other']],

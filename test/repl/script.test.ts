@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import t from 'tap';
 import { evalCode, runModule, runScript } from '../../src/repl/script.js';
 import type { SendResult } from '../../src/types.js';
+import { ndjson } from '../helpers/ndjson.js';
 import { collect, deferred, FakePeer } from './fake-peer.js';
 
 function setup(json = false) {
@@ -23,13 +24,6 @@ function setup(json = false) {
 const ticks = async (n: number) => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 };
-
-const ndjson = (text: string) =>
-  text
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
 
 t.test('each line is awaited before the next starts; done only after the last', async (t) => {
   const { peer, input, opts } = setup();

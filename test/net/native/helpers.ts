@@ -59,6 +59,21 @@ export function pipePair(sideA: Side = {}, sideB: Side = {}): { a: NativeSession
   return { a: createNativeSession(a, optsA), b: createNativeSession(b, optsB) };
 }
 
+/** pipePair, destroyed in teardown, once both sides are ready. */
+export async function readyPair(
+  t: { teardown(fn: () => void): void },
+  sideA: Side = {},
+  sideB: Side = {},
+): Promise<{ a: NativeSession; b: NativeSession }> {
+  const pair = pipePair(sideA, sideB);
+  t.teardown(() => {
+    pair.a.destroy();
+    pair.b.destroy();
+  });
+  await Promise.all([pair.a.ready, pair.b.ready]);
+  return pair;
+}
+
 /** Resolve with the args of the event, reject after ms. */
 export async function waitFor<T extends unknown[] = unknown[]>(
   emitter: NodeJS.EventEmitter,

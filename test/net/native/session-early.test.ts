@@ -6,17 +6,12 @@
 import t from 'tap';
 import { EARLY_FULL_RETRY_MS, MAX_EARLY_CHATS } from '../../../src/net/native/early-chats.js';
 import { RefusedError } from '../../../src/net/native/session.js';
-import { pipePair } from './helpers.js';
+import { readyPair } from './helpers.js';
 
 t.test(
   'chats received before a chat listener exists are delivered, in order, once one is added',
   async (t) => {
-    const { a, b } = pipePair();
-    t.teardown(() => {
-      a.destroy();
-      b.destroy();
-    });
-    await Promise.all([a.ready, b.ready]);
+    const { a, b } = await readyPair(t);
     const sent = [
       a.sendChat({ id: 'm1', ts: 1, text: 'first' }),
       a.sendChat({ id: 'm2', ts: 2, text: 'second' }),
@@ -40,12 +35,7 @@ t.test(
 t.test(
   'between sessions: chats past the cap before the Peer listens are refused with a wait, the rest acked',
   async (t) => {
-    const { a, b } = pipePair();
-    t.teardown(() => {
-      a.destroy();
-      b.destroy();
-    });
-    await Promise.all([a.ready, b.ready]);
+    const { a, b } = await readyPair(t);
     const n = MAX_EARLY_CHATS + 44;
     // nobody listens on b yet: the first MAX_EARLY_CHATS are held, the rest refused at once
     const sent = Array.from({ length: n }, (_, i) =>

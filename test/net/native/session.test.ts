@@ -4,7 +4,7 @@ import t, { type Test } from 'tap';
 import { isPeerchatError, PeerchatError } from '../../../src/errors.js';
 import * as m from '../../../src/net/native/messages.js';
 import { createNativeSession, type NativeSession } from '../../../src/net/native/session.js';
-import { keyPair, pipePair, streamPair, timeouts, until, waitFor } from './helpers.js';
+import { keyPair, pipePair, readyPair, streamPair, timeouts, until, waitFor } from './helpers.js';
 
 function teardown(t: Test, ...sessions: NativeSession[]): void {
   t.teardown(() => {
@@ -41,9 +41,7 @@ t.test('hello, remote keys and a chat acknowledged', async (t) => {
 });
 
 t.test('many pipelined messages are all acked, in order', async (t) => {
-  const { a, b } = pipePair();
-  teardown(t, a, b);
-  await Promise.all([a.ready, b.ready]);
+  const { a, b } = await readyPair(t);
   const got: string[] = [];
   b.on('chat', (chat, ack) => {
     got.push(chat.id);
@@ -55,9 +53,7 @@ t.test('many pipelined messages are all acked, in order', async (t) => {
 });
 
 t.test('both sides send at once', async (t) => {
-  const { a, b } = pipePair();
-  teardown(t, a, b);
-  await Promise.all([a.ready, b.ready]);
+  const { a, b } = await readyPair(t);
   a.on('chat', (_c, ack) => ack());
   b.on('chat', (_c, ack) => ack());
   await Promise.all([
@@ -68,9 +64,7 @@ t.test('both sides send at once', async (t) => {
 });
 
 t.test('a message nobody acks rejects with ERR_ACK_TIMEOUT', async (t) => {
-  const { a, b } = pipePair({ timeouts: timeouts({ ack: 100 }) });
-  teardown(t, a, b);
-  await Promise.all([a.ready, b.ready]);
+  const { a, b } = await readyPair(t, { timeouts: timeouts({ ack: 100 }) });
   b.on('chat', () => {}); // never acks
   const started = Date.now();
   await t.rejects(a.sendChat({ id: 'lonely', ts: 1, text: 'anyone?' }), { code: 'ERR_ACK_TIMEOUT' });
@@ -79,9 +73,7 @@ t.test('a message nobody acks rejects with ERR_ACK_TIMEOUT', async (t) => {
 });
 
 t.test('pending sends reject with ERR_DISCONNECTED when the session closes', async (t) => {
-  const { a, b } = pipePair();
-  teardown(t, a, b);
-  await Promise.all([a.ready, b.ready]);
+  const { a, b } = await readyPair(t);
   b.on('chat', () => {});
   const pending = a.sendChat({ id: 'p', ts: 1, text: 'x' });
   const lost = waitFor<[string, Error]>(a, 'close');
@@ -93,9 +85,7 @@ t.test('pending sends reject with ERR_DISCONNECTED when the session closes', asy
 });
 
 t.test('sendChat checks what it is given', async (t) => {
-  const { a, b } = pipePair();
-  teardown(t, a, b);
-  await Promise.all([a.ready, b.ready]);
+  const { a, b } = await readyPair(t);
   await t.rejects(a.sendChat({ id: 'big', ts: 1, text: 'x'.repeat(m.MAX_TEXT_BYTES + 1) }), {
     code: 'ERR_MESSAGE_TOO_LONG',
   });
@@ -105,9 +95,7 @@ t.test('sendChat checks what it is given', async (t) => {
 });
 
 t.test('peers request and answer', async (t) => {
-  const { a, b } = pipePair();
-  teardown(t, a, b);
-  await Promise.all([a.ready, b.ready]);
+  const { a, b } = await readyPair(t);
   const key = keyPair().publicKey.toString('hex');
   b.on('peers-request', (reply) =>
     reply([
@@ -125,18 +113,14 @@ t.test('peers request and answer', async (t) => {
 });
 
 t.test('a peers request without a listener gets an empty answer; one never answered times out', async (t) => {
-  const { a, b } = pipePair({ timeouts: timeouts({ query: 100 }) });
-  teardown(t, a, b);
-  await Promise.all([a.ready, b.ready]);
+  const { a, b } = await readyPair(t, { timeouts: timeouts({ query: 100 }) });
   t.strictSame(await a.requestPeers(), []);
   b.on('peers-request', () => {}); // holds the reply
   await t.rejects(a.requestPeers(), { code: 'ERR_QUERY_TIMEOUT' });
 });
 
 t.test('exit: the remote sees exit then close "exit"; we close "closed"', async (t) => {
-  const { a, b } = pipePair();
-  teardown(t, a, b);
-  await Promise.all([a.ready, b.ready]);
+  const { a, b } = await readyPair(t);
   const order: string[] = [];
   b.on('exit', () => order.push('exit'));
   b.on('close', (reason) => order.push(`close:${reason}`));

@@ -1,15 +1,10 @@
 /** Backpressure: at most MAX_IN_FLIGHT chats are written and unacked; the rest wait for acks. */
 import t from 'tap';
 import { MAX_IN_FLIGHT } from '../../../src/net/native/session.js';
-import { pipePair, until } from './helpers.js';
+import { readyPair, until } from './helpers.js';
 
 t.test('a burst beyond the window waits for acks instead of piling up in the stream', async (t) => {
-  const { a, b } = pipePair();
-  t.teardown(() => {
-    a.destroy();
-    b.destroy();
-  });
-  await Promise.all([a.ready, b.ready]);
+  const { a, b } = await readyPair(t);
   const held: Array<() => void> = [];
   const seen: string[] = [];
   b.on('peers-request', (reply) => reply([]));
