@@ -23,6 +23,8 @@ export type Op =
   | { t: 'room'; msg: ChatMessage }
   | { t: 'enqueue'; msg: ChatMessage; key: string | null }
   | { t: 'transition'; id: string; to: MessageState; from: MessageState[]; error: string | null }
+  /** The peer acked it (from queued, sent or failed). The writer runs a batch's acks in bulk (acks.ts). */
+  | { t: 'ack'; id: string }
   | { t: 'retry'; id: string }
   | { t: 'drop'; id: string }
   | { t: 'seen'; address: string; key: string; name: string | null; at: number; via?: Via }
@@ -83,6 +85,8 @@ export class Ops {
         return this.enqueue(op.msg, op.key);
       case 'transition':
         return this.transition(op.id, op.to, op.from, op.error, Date.now());
+      case 'ack':
+        return this.transition(op.id, 'acked', ['queued', 'sent', 'failed'], null, Date.now());
       case 'retry':
         return this.retry(op.id);
       case 'drop':

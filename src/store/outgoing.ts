@@ -62,21 +62,11 @@ export class Outgoing {
     const m = plainMessage(msg);
     const id = m.id;
     this.enqueuing.set(id, { msg: m, key: peerKey, at: Date.now() });
-    // one reaction per write: a pipelining script makes thousands of these a second
-    const done = () => {
+    return this.track(id, this.deps.write({ t: 'enqueue', msg: m, key: peerKey }), (ok) => {
       this.enqueuing.delete(id);
       if (peerKey !== null) this.deps.counts.release(peerKey);
-    };
-    return this.track(id, this.deps.write({ t: 'enqueue', msg: m, key: peerKey })).then(
-      () => {
-        done();
-        this.deps.remember(id);
-      },
-      (err) => {
-        done();
-        throw err;
-      },
-    );
+      if (ok) this.deps.remember(id);
+    }) as Promise<void>;
   }
 
   /** Written to a session. Native rows stay resendable until acked. Resolves false if nothing changed. */
@@ -84,9 +74,9 @@ export class Outgoing {
     return this.transition(id, 'sent', ['queued'], null);
   }
 
-  /** The peer acknowledged it: delivered. */
-  markAcked(id: string): Promise<boolean> {
-    return this.transition(id, 'acked', ['queued', 'sent', 'failed'], null);
+  /** The peer acknowledged it: delivered. `after` runs once the write settled. */
+  markAcked(id: string, after: (() => void) | null = null): Promise<boolean> {
+    return this.track(String(id), this.deps.write({ t: 'ack', id: String(id) }), after) as Promise<boolean>;
   }
 
   markFailed(id: string, reason: string): Promise<boolean> {
@@ -179,11 +169,28 @@ export class Outgoing {
     return this.track(String(id), this.deps.write(op)) as Promise<boolean>;
   }
 
-  /** Mark `id` busy until `p` settles. */
-  private track<T>(id: string, p: Promise<T>): Promise<T> {
-    if (!this.deps.writable()) return p;
-    bump(this.busy, id, 1);
-    return p.finally(() => bump(this.busy, id, -1));
+  /**
+   * Mark `id` busy until `p` settles, then run `after` (told whether it succeeded). One reaction per
+   * write, not a chain of them: a pipelining script makes thousands of these writes a second.
+   */
+  private track<T>(id: string, p: Promise<T>, after: ((ok: boolean) => void) | null = null): Promise<T> {
+    const tracked = this.deps.writable();
+    if (!tracked && after === null) return p;
+    if (tracked) bump(this.busy, id, 1);
+    const settled = (ok: boolean) => {
+      if (tracked) bump(this.busy, id, -1);
+      after?.(ok);
+    };
+    return p.then(
+      (value) => {
+        settled(true);
+        return value;
+      },
+      (err) => {
+        settled(false);
+        throw err;
+      },
+    );
   }
 
   /** A row as reads should show it, with an expiry not committed yet. */

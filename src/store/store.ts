@@ -223,9 +223,8 @@ export class Store extends EventEmitter<StoreEvents> {
    * limits at once, not only after the commit (the next sends' enqueues share that commit).
    */
   markAcked(id: string, peerKey?: string | null): Promise<boolean> {
-    const p = this.outgoing.transition(id, 'acked', ['queued', 'sent', 'failed'], null);
-    if (!peerKey || this.readonly || this.closed) return p;
-    return p.finally(this.counts.acking(peerKey));
+    const counted = peerKey && !this.readonly && !this.closed;
+    return this.outgoing.markAcked(id, counted ? this.counts.acking(peerKey) : null);
   }
 
   /** Whether one more native message to this key fits the outbox limits (what enqueue checks). */

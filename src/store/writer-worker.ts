@@ -101,17 +101,6 @@ function accept(msg: ToWriter): void {
   }
 }
 
-/** A `markAcked` transition: these run in bulk (acks.ts). */
-function isAck(op: Op): op is Extract<Op, { t: 'transition' }> {
-  return (
-    op.t === 'transition' &&
-    op.to === 'acked' &&
-    op.error === null &&
-    op.from.length === 3 &&
-    ['queued', 'sent', 'failed'].every((s) => op.from.includes(s as never))
-  );
-}
-
 /**
  * Ops that commute with an ack of another id (new rows, peers seen): acks may run after them. Any
  * other op (retry, drop, expiry, another transition) first runs the acks queued before it, so
@@ -139,7 +128,7 @@ function commit(batch: Array<[number, Op]>, posts: number): void {
     db.exec('BEGIN IMMEDIATE');
     try {
       for (const [id, op] of batch) {
-        if (isAck(op)) {
+        if (op.t === 'ack') {
           pending.push({ ref: id, id: op.id });
           acking.add(op.id);
           continue;

@@ -26,3 +26,22 @@ t.test('bump deletes a counter at zero', async (t) => {
   bump(m, 'x', -2);
   t.equal(m.has('x'), false);
 });
+
+t.test('the total follows the counters, which never go below zero', async (t) => {
+  const c = new OutboxCounts(100, 100);
+  c.reset([
+    { peer_key: 'a', n: 2 },
+    { peer_key: 'b', n: 1 },
+  ]);
+  c.apply([['b', -5]]); // more acks than rows (a repeat): b stops at 0, the total loses 1
+  t.equal(c.count('b'), 0);
+  t.equal(c.count(), 2);
+  c.reserve('c');
+  const undo = c.acking('a');
+  t.equal(c.count(), 2, 'a reserved one and an ack in flight cancel out');
+  undo();
+  c.release('c');
+  c.apply([['a', -2]]);
+  t.equal(c.count(), 0);
+  t.equal(c.count('a'), 0);
+});
