@@ -8,7 +8,7 @@ import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_
 import Database from 'better-sqlite3';
 import { PeerchatError } from '../errors.js';
 import { type AckOp, Acks } from './acks.js';
-import { type Op, Ops, type RetentionLimits } from './ops.js';
+import { type Deltas, type Op, Ops, type RetentionLimits } from './ops.js';
 
 export interface WriterData {
   path: string;
@@ -32,13 +32,12 @@ export interface WireError {
   sqlite?: string;
 }
 
-export type Result =
-  | [id: number, ok: true, value: unknown, deltas?: Array<[string, number]>]
-  | [id: number, ok: false, error: WireError];
+export type Result = [id: number, ok: true, value: unknown] | [id: number, ok: false, error: WireError];
 
 /** `posts`: how many posts of the main thread this transaction took (writer.ts throttles on it). */
 export type FromWriter =
-  | { done: Result[]; batch: number; posts: number }
+  /** `deltas`: the outbox counter changes of the whole transaction, summed per key (one per batch, not per op). */
+  | { done: Result[]; deltas: Deltas; batch: number; posts: number }
   | { failed: number[]; error: WireError; batch: number; posts: number }
   | { retained: number }
   | { warning: WireError }
@@ -114,12 +113,17 @@ function commutes(op: Op, acking: Set<string>): boolean {
 /** One transaction for the whole batch; a non-PeerchatError rolls all of it back. */
 function commit(batch: Array<[number, Op]>, posts: number): void {
   const results: Result[] = [];
+  const sums = new Map<string, number>();
+  const sum = (deltas: Deltas) => {
+    for (const [key, d] of deltas) sums.set(key, (sums.get(key) ?? 0) + d);
+  };
   let pending: AckOp[] = [];
   const acking = new Set<string>();
   const flushAcks = () => {
     if (pending.length === 0) return;
     for (const r of acks.run(pending, Date.now())) {
-      results.push(r.deltas.length ? [r.ref, true, r.changed, r.deltas] : [r.ref, true, r.changed]);
+      sum(r.deltas);
+      results.push([r.ref, true, r.changed]);
     }
     pending = [];
     acking.clear();
@@ -136,7 +140,8 @@ function commit(batch: Array<[number, Op]>, posts: number): void {
         if (!commutes(op, acking)) flushAcks();
         try {
           const r = ops.run(op);
-          results.push(r.deltas.length ? [id, true, r.value, r.deltas] : [id, true, r.value]);
+          sum(r.deltas);
+          results.push([id, true, r.value]);
           if (op.t === 'incoming' || op.t === 'enqueue' || op.t === 'room') insertedSinceRetain++;
         } catch (err) {
           if (!(err instanceof PeerchatError)) throw err;
@@ -157,7 +162,9 @@ function commit(batch: Array<[number, Op]>, posts: number): void {
     post({ failed: batch.map(([id]) => id), error: wire(err), batch: batch.length, posts });
     return;
   }
-  post({ done: results, batch: batch.length, posts });
+  const deltas: Deltas = [];
+  for (const [key, d] of sums) if (d !== 0) deltas.push([key, d]);
+  post({ done: results, deltas, batch: batch.length, posts });
 }
 
 function retainNow(): void {

@@ -25,7 +25,7 @@ export interface WriterEvents {
   fatal(err: PeerchatError): void;
   /** A background run (retention, close) failed; the writer keeps going. */
   warning(err: PeerchatError): void;
-  /** What a committed op changed in the outbox counters; called before its promise resolves. */
+  /** What a committed transaction changed in the outbox counters; called before its ops' promises resolve. */
   deltas(d: Deltas): void;
 }
 
@@ -186,11 +186,11 @@ export class Writer {
     }
     if ('done' in m) {
       this.count(m.batch, m.done.filter((r) => r[1]).length);
+      // all of the transaction's counter changes before any of its promises resolves
+      if (m.deltas.length > 0) this.events.deltas(m.deltas);
       for (const r of m.done) {
-        if (r[1]) {
-          if (r[3]) this.events.deltas(r[3]);
-          this.settle(r[0], (w) => w.resolve(r[2]));
-        } else this.settle(r[0], (w) => w.reject(this.coded(r[2])));
+        if (r[1]) this.settle(r[0], (w) => w.resolve(r[2]));
+        else this.settle(r[0], (w) => w.reject(this.coded(r[2])));
       }
     } else if ('failed' in m) {
       this.count(m.batch, 0);
