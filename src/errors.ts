@@ -45,6 +45,7 @@ export const codes = {
   ERR_PLUGIN_DISABLED: 'a plugin was disabled after repeated failures',
   ERR_PIN_LIMIT: 'known_hosts holds as many automatic pins as allowed for that host; the key was not pinned',
   ERR_UNHANDLED_REJECTION: 'a promise rejection was not handled; the process shuts down',
+  ERR_UNCAUGHT_EXCEPTION: 'an exception was not caught; the process shuts down',
   ERR_PLUGIN_PEER_MUTED: "a plugin ignores one peer's input after repeated failures on it",
   ERR_STORE_LOCKED: 'another process uses the data directory',
   ERR_STORE_CORRUPT: 'the database file cannot be read',

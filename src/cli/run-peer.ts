@@ -8,7 +8,7 @@ import { createApp } from '../app.js';
 import type { Config } from '../config/schema.js';
 import type { Peer } from '../peer/peer.js';
 import { LogRelay } from '../repl/plugin-log.js';
-import { onFatalShutdown } from './fatal.js';
+import { claimUncaught, onFatalShutdown } from './fatal.js';
 
 export type RunMode =
   /** baseDir: the config file's directory; package-name plugin specs resolve from there. */
@@ -128,6 +128,7 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
         ...common,
         input: io.stdin,
         historyFile: join(config.dataDir, 'repl_history'),
+        claimUncaught,
         onQuit: async (code) => {
           await stop();
           resolve(code);

@@ -24,6 +24,7 @@ import { createPeerGlobal, type PeerGlobal } from './global.js';
 import { attachJson, JsonWriter } from './json.js';
 import type { SurfaceOptions } from './options.js';
 import { attachPrinter, Printer } from './printer.js';
+import { TypedCode } from './typed-code.js';
 
 const HISTORY_SIZE = 1000;
 
@@ -42,6 +43,12 @@ export interface StartReplOptions extends SurfaceOptions {
   prompt?: string;
   /** Ctrl-C twice, Ctrl-D, .quit, .exit, `peer.quit()`: shut down (EXIT to all, then exit). */
   onQuit(code: number): Promise<void>;
+  /**
+   * Hand the process's last-resort handlers a claimant (cli/fatal.ts): what typed code leaves
+   * behind (a throw in its timer, a rejection nobody handles) is printed and the REPL goes on.
+   * Returns the unregister function. Without it such an error is left to the process.
+   */
+  claimUncaught?(claim: (err: unknown) => boolean): () => void;
 }
 
 export interface ReplHandle {
@@ -95,6 +102,11 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
       printer.error(new Error(`peer.on('${event}') listener: ${formatError(err)}`)),
   });
 
+  // typed code runs in its own async context, not in a domain (typed-code.ts says why)
+  const typed = new TypedCode();
+  const unclaim = opts.claimUncaught?.((err) => typed.claim(err));
+  if (unclaim) detach.push(unclaim);
+
   const server = repl.start({
     input: opts.input,
     output: replOut,
@@ -103,7 +115,8 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
     useColors: opts.color,
     ignoreUndefined: true,
     preview: false, // a preview row under the input would go stale when the printer redraws
-    ...{ historySize: HISTORY_SIZE }, // passed on to readline; missing from @types/node's ReplOptions
+    // historySize is passed on to readline; neither is in @types/node's ReplOptions
+    ...{ historySize: HISTORY_SIZE, domain: typed.domain },
   });
   const wrappable = server as unknown as Wrappable;
 
@@ -183,7 +196,9 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
         if (!isThenable(value)) return settle(value);
         value.then(settle, (err: unknown) => reply(err));
       };
-      origEval.call(this, code, context, file, done);
+      // named: the REPL trims an error's stack at the last frame without a function name
+      const evalTyped = () => origEval.call(this, code, context, file, done);
+      typed.run(evalTyped);
       return;
     }
     const finish = () => (cb as (err: null) => void)(null); // one argument: the repl prints no result

@@ -55,6 +55,32 @@ t.test('peer global, await and dot-commands through streams', async (t) => {
   t.same(peer.calls, ['send alice hi', 'send bob hello there', 'send alice no await', 'query nobody']);
 });
 
+t.test(
+  'typed code runs outside any domain; what it leaves behind is printed and the REPL goes on',
+  async (t) => {
+    const claims: Array<(err: unknown) => boolean> = [];
+    let unregistered = 0;
+    const { type, handle } = await setup(t, {
+      claimUncaught: (claim) => {
+        claims.push(claim);
+        return () => {
+          unregistered++;
+        };
+      },
+      // what the process's handler does with an error thrown in typed code's timer
+      extra: { leave: (message: string) => claims[0]?.(new Error(message)) },
+    });
+    t.equal(claims.length, 1, 'one claimant registered');
+    // a domain would put an async hook on every promise of the process (typed-code.ts)
+    await type('process.domain == null\n', /true\n/);
+    await type("setTimeout(() => peer.leave('left in a timer'), 1); 1\n", /Uncaught Error: left in a timer/);
+    t.equal(claims[0]?.(new Error('not typed code')), false, 'an error from elsewhere is not claimed');
+    await type('peer.name\n', /'me'\n/);
+    await handle.quit();
+    t.equal(unregistered, 1, 'the claimant is unregistered on quit');
+  },
+);
+
 t.test('.help lists every command, plugin commands included', async (t) => {
   const commands = new Map([
     ['block', { help: 'Block a peer: .block <addr>', action: (a: string) => `blocked ${a}` }],
