@@ -23,6 +23,7 @@ export const codes = {
   ERR_NOT_ALLOWED: 'the peer key is not in the allow list',
   ERR_CLASSIC_REFUSED: 'plaintext classic peers are refused by configuration',
   ERR_ADDRESS_MISMATCH: 'the peer dialled states another listening port than the one dialled',
+  ERR_ADDRESS_IN_USE: 'a session with another key claims the address of a connected peer',
   ERR_OUTPUT_BUDGET: 'a peer that does not read its output passed the session output budget',
   ERR_RATE_LIMITED: 'a sender passed its message or byte rate',
   ERR_REFUSED: 'the peer refused the message for a reason this version does not know; it stays queued',

@@ -56,12 +56,24 @@ export class Sessions {
     const old = rec.session;
     let samePeer = false;
     if (old && !old.closed) {
+      if (this.claimsAnothersAddress(session, old, key, via)) {
+        core.warnings.warn(
+          'ERR_ADDRESS_IN_USE',
+          `refused a session from ${address} with key ${fingerprint(key!)}: ${fingerprint(old.remoteKey!)} is ` +
+            'connected from that address (a second peer behind one IP on the same port, or someone claiming it)',
+        );
+        session.destroy('closed');
+        return toInfo(rec);
+      }
       if (!this.replaces(session, old, rec, via)) {
         session.destroy('closed');
         return toInfo(rec);
       }
       samePeer = key !== null && old.remoteKey === key;
       rec.session = null;
+      // another key took the address (one we dialled): the peer that had it is gone, so say so
+      if (!samePeer && key !== null && old.remoteKey !== null)
+        core.emit('peer-disconnected', toInfo(rec), 'closed');
       old.destroy('closed');
     }
     rec.session = session;
@@ -83,6 +95,17 @@ export class Sessions {
     }
     this.hooks.established(rec, session);
     return toInfo(rec);
+  }
+
+  /**
+   * An inbound session whose key differs from that of the live session at the address it claims.
+   * Its port is only a claim (docs/security.md "Pins and contacts"): it must not push a connected
+   * peer out of its entry. A session we dialled may (we reached that address ourselves), and rooms
+   * meet peers by key, not by address.
+   */
+  private claimsAnothersAddress(next: Session, old: Session, key: string | null, via: Via): boolean {
+    if (key === null || old.remoteKey === null || old.remoteKey === key) return false;
+    return !next.isInitiator && !isRoomVia(via);
   }
 
   /**

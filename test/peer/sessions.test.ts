@@ -164,3 +164,37 @@ t.test('a lost room connection gets a grace period; a new one within it is no di
   s3.destroy('lost');
   await until(() => named('peer-disconnected').length === 1, 5000, 'the grace period to end');
 });
+
+t.test('an inbound session with another key cannot take the address of a connected peer', async (t) => {
+  const { open, named, core, warned } = setup(KEY_B);
+  const first = new FakeSession('native', KEY_Z, false);
+  open(first);
+  // a lower key, inbound, claiming the same port: the tie-break would have let it win
+  const claimer = new FakeSession('native', KEY_A, false);
+  open(claimer);
+  t.ok(claimer.closed, 'the claimer is refused');
+  t.notOk(first.closed, 'the connected peer keeps its session');
+  t.equal(core.table.get('127.0.0.1:5000')?.session, first as unknown as Session);
+  t.match(warned, [{ code: 'ERR_ADDRESS_IN_USE' }]);
+  t.equal(named('peer-connected').length, 1);
+  t.equal(named('peer-disconnected').length, 0);
+});
+
+t.test(
+  'a session we dialled with another key takes the address; the one it replaced is disconnected',
+  async (t) => {
+    const { open, named, core } = setup(KEY_B);
+    const inbound = new FakeSession('native', KEY_Z, false);
+    open(inbound);
+    const dialled = new FakeSession('native', KEY_A, true);
+    open(dialled);
+    t.ok(inbound.closed);
+    t.equal(core.table.get('127.0.0.1:5000')?.session, dialled as unknown as Session);
+    t.equal(named('peer-connected').length, 2, 'two peers connected');
+    t.match(
+      named('peer-disconnected'),
+      [[{ key: KEY_Z, connected: false }, 'closed']],
+      'and the first one left',
+    );
+  },
+);
