@@ -7,6 +7,8 @@ if (problem) {
   process.exit(1);
 }
 
+await keepCompiledCode();
+
 const { installProcessHandlers, main } = await import('../dist/cli/main.js');
 
 installProcessHandlers();
@@ -18,3 +20,19 @@ process.stdout.on('error', (err) => {
 });
 
 process.exitCode = await main();
+
+/**
+ * V8's compiled code of the modules peerchat loads is kept between runs (Node's module compile
+ * cache, in the user's cache directory), so a start compiles less. NODE_DISABLE_COMPILE_CACHE=1
+ * turns it off; a cache that cannot be written only costs that saving.
+ */
+async function keepCompiledCode() {
+  try {
+    const { enableCompileCache } = await import('node:module');
+    const { default: envPaths } = await import('env-paths');
+    const { join } = await import('node:path');
+    enableCompileCache?.(join(envPaths('peerchat', { suffix: '' }).cache, 'compile-cache'));
+  } catch {
+    // an unwritable cache directory: start as before
+  }
+}

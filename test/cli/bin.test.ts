@@ -56,6 +56,25 @@ t.test('the shim is executable and starts with a node shebang', async (t) => {
   t.match(await readFile(bin, 'utf8'), /^#!\/usr\/bin\/env node\n/);
 });
 
+t.test(
+  "compiled code is kept in the user's cache directory, unless NODE_DISABLE_COMPILE_CACHE is set",
+  async (t) => {
+    const home = await realpath(await mkdtemp(path.join(os.tmpdir(), 'peerchat-cache-')));
+    t.teardown(() => rm(home, { recursive: true, force: true }));
+    const cache = path.join(home, 'xdg-cache');
+    const off = await peerchat(['--version'], root, [], {
+      XDG_CACHE_HOME: cache,
+      NODE_DISABLE_COMPILE_CACHE: '1',
+    });
+    t.equal(off.exitCode, 0);
+    t.notOk(existsSync(path.join(cache, 'peerchat')), 'nothing written with the cache disabled');
+    const on = await peerchat(['--version'], root, [], { XDG_CACHE_HOME: cache });
+    t.equal(on.exitCode, 0);
+    const dir = path.join(cache, 'peerchat', 'compile-cache');
+    t.ok((await readdir(dir)).length > 0, `${dir} holds the cache`);
+  },
+);
+
 t.test('--version and --help exit 0', async (t) => {
   const v = await peerchat(['--version']);
   t.equal(v.exitCode, 0);
