@@ -39,3 +39,27 @@ t.test('--headless ignores stdin, shows messages as NDJSON and exits 0 on SIGINT
   t.equal((await left).reason, 'exit');
   t.equal((await bot.waitExit()).exitCode, 0);
 });
+
+t.test('headless: plugin log lines reach stderr, stdout stays NDJSON', async (t) => {
+  const cluster = new Cluster(t);
+  const plugin = cluster.file(
+    'logs.mjs',
+    "export default { name: 'logs', setup(api) { return { onStart() { api.log.info('info line'); api.log.warn('warn line') } } } }\n",
+  );
+  const bot = await cluster.spawn({ name: 'bot', args: ['--headless'], plugins: [plugin] });
+  const deadline = Date.now() + 10_000;
+  while (!bot.stderr.some((l) => l.includes('warn line')) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  t.ok(
+    bot.stderr.some((l) => l.includes('warn line')),
+    'api.log.warn shows',
+  );
+  t.ok(
+    bot.stderr.some((l) => l.includes('info line')),
+    'api.log.info shows at the default level',
+  );
+  t.same(bot.junk, [], 'stdout stayed NDJSON');
+  bot.kill('SIGTERM');
+  t.equal((await bot.waitExit()).exitCode, 0);
+});

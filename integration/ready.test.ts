@@ -35,6 +35,14 @@ t.test('-e with await peer.ready() and with --wait-connected sends to the autoCo
   ]);
   t.equal(flagRun.exitCode, 0, String(flagRun.stderr));
   t.match(await ops.waitFor('message', (e) => e.text === 'deploy done again'), { direction: 'in' });
+  // the connection made during the wait is in the NDJSON stream too, before the result
+  const types = String(flagRun.stdout)
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; peer?: string });
+  const connected = types.findIndex((e) => e.type === 'peer-connected' && e.peer === ops.address);
+  t.ok(connected > 0, 'peer-connected was written during --wait-connected');
+  t.ok(connected < types.findIndex((e) => e.type === 'result'), 'before the result');
 
   // a configured peer that is down: ready() resolves after its first failed attempt, with no peers
   const down = await cluster.run([

@@ -6,6 +6,7 @@
 import { fstatSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { PeerApi } from '../peer/api.js';
+import type { LogRelay } from '../repl/plugin-log.js';
 import type { LogLevel } from '../repl/printer.js';
 
 export interface HeadlessOptions {
@@ -15,21 +16,28 @@ export interface HeadlessOptions {
   logLevel?: LogLevel;
   /** Write the `listening` line (NDJSON) now. */
   announce: boolean;
+  /** Plugin log lines (`api.log.*`): printed as --log-level allows, on stderr with --json. */
+  logs?: LogRelay;
+  /** Where plugin log lines go with --json. @default process.stderr */
+  errorOutput?: Writable;
+  /** Run once the output is attached (autoConnect, plugins' onStart). */
+  ready?: () => Promise<void>;
 }
 
 /** Stream the peer's events to `output`; the promise never resolves (a signal ends the process). */
 export async function runHeadless(peer: PeerApi, opts: HeadlessOptions): Promise<number> {
   const repl = await import('../repl/index.js');
+  const printer = new repl.Printer({
+    // stdout stays NDJSON with --json: log lines go to stderr, as in script mode
+    output: opts.json ? (opts.errorOutput ?? process.stderr) : opts.output,
+    color: opts.color,
+    terminal: false,
+    logLevel: opts.logLevel,
+  });
   if (opts.json) repl.attachJson(peer, new repl.JsonWriter(opts.output), { announce: opts.announce });
-  else {
-    const printer = new repl.Printer({
-      output: opts.output,
-      color: opts.color,
-      terminal: false,
-      logLevel: opts.logLevel,
-    });
-    repl.attachPrinter(peer, printer);
-  }
+  else repl.attachPrinter(peer, printer);
+  opts.logs?.attach((level, message) => printer.log(level, message));
+  await opts.ready?.();
   return new Promise<number>(() => {});
 }
 

@@ -60,9 +60,27 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     // reported as a warning first; then EXIT to the peers and exit code 1, never a silent death
     onFatal: () => void app.stop().then(() => process.exit(1)),
   });
-  const { peer, host } = app;
-  if (mode.kind === 'send' || mode.kind === 'query') return oneShot(peer, mode, io, app.notStored);
+  if (mode.kind === 'send' || mode.kind === 'query') return oneShot(app.peer, mode, io, app.notStored);
+  try {
+    return await runSurface(app, config, mode, io, logs);
+  } catch (err) {
+    // a failure before the REPL or script took over (ERR_LISTEN, a bad script): the store's
+    // writer thread and the plugins must stop too, or the process never exits
+    await app.stop().catch(() => {});
+    throw err;
+  }
+}
 
+type App = Awaited<ReturnType<typeof createApp>>;
+
+async function runSurface(
+  app: App,
+  config: Config,
+  mode: Exclude<RunMode, { kind: 'send' | 'query' }>,
+  io: RunIo,
+  logs: LogRelay,
+): Promise<number> {
+  const { peer, host } = app;
   const { shouldUseColor } = await import('../repl/format.js');
   const color = shouldUseColor({
     flag: config.color ?? undefined,
@@ -89,6 +107,14 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
   const onSignal = () => {
     void stop().then(() => process.exit(0));
   };
+  const waitConnected = mode.waitConnected;
+  // run by the REPL, script or headless loop once its output is attached, so the events of the
+  // first connections (autoConnect, plugins' onStart) are shown; scripts run after it
+  const ready = async () => {
+    await app.begin();
+    // the configured peers first, then the code (`-e 'await peer.broadcast(...)'` reaches them)
+    if (waitConnected !== undefined) await peer.ready({ timeout: waitConnected });
+  };
 
   const common = {
     peer,
@@ -101,21 +127,24 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     announce: mode.json,
     logLevel: config.logLevel,
     logs,
+    ready,
   };
 
   for (const s of SIGNALS) if (!(interactive && s === 'SIGINT')) process.on(s, onSignal);
 
-  const waitConnected = mode.kind === 'start' || mode.kind === 'run' ? mode.waitConnected : undefined;
-  if (waitConnected !== undefined) {
-    // the configured peers first, then the code (`-e 'await peer.broadcast(...)'` reaches them)
-    await app.begin();
-    await peer.ready({ timeout: waitConnected });
-  }
   let done: Promise<number>;
   const repl = await import('../repl/index.js');
-  const headlessOpts = { output: io.stdout, json: mode.json, color, logLevel: config.logLevel };
   if (headless) {
-    done = runHeadless(peer, { ...headlessOpts, announce: mode.json });
+    done = runHeadless(peer, {
+      output: io.stdout,
+      errorOutput: io.stderr,
+      json: mode.json,
+      color,
+      logLevel: config.logLevel,
+      announce: mode.json,
+      logs,
+      ready,
+    });
   } else if (mode.kind === 'run') {
     done = repl.runModule(mode.script, common, mode.args);
   } else if (mode.eval !== undefined) {
@@ -123,20 +152,21 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
   } else if (!interactive) {
     done = repl.runScript({ ...common, input: io.stdin });
   } else {
-    done = new Promise<number>((resolve) => {
-      void repl.startRepl({
-        ...common,
-        input: io.stdin,
-        historyFile: join(config.dataDir, 'repl_history'),
-        claimUncaught,
-        onQuit: async (code) => {
-          await stop();
-          resolve(code);
-        },
-      });
+    done = new Promise<number>((resolve, reject) => {
+      repl
+        .startRepl({
+          ...common,
+          input: io.stdin,
+          historyFile: join(config.dataDir, 'repl_history'),
+          claimUncaught,
+          onQuit: async (code) => {
+            await stop();
+            resolve(code);
+          },
+        })
+        .catch(reject);
     });
   }
-  if (waitConnected === undefined) await app.begin();
   const code = await done;
   await stop();
   for (const s of SIGNALS) process.off(s, onSignal);
@@ -150,9 +180,9 @@ async function oneShot(
   io: RunIo,
   notStored: string | null,
 ): Promise<number> {
-  await peer.listen();
-  if (notStored && mode.kind === 'send') io.stderr.write(`peerchat: ${notStored}\n`);
   try {
+    await peer.listen();
+    if (notStored && mode.kind === 'send') io.stderr.write(`peerchat: ${notStored}\n`);
     if (mode.kind === 'send') {
       const result = await peer.send(mode.target, mode.text);
       print(

@@ -20,4 +20,9 @@ export interface SurfaceOptions {
   logLevel?: LogLevel;
   /** Plugin log lines, printed as --log-level allows (stderr in scripts, above the prompt in the REPL). */
   logs?: LogRelay;
+  /**
+   * Run once the output is attached, before the first input (the CLI starts autoConnect and the
+   * plugins' onStart here, and waits for --wait-connected): their events are shown, not lost.
+   */
+  ready?: () => Promise<void>;
 }

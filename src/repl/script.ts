@@ -28,6 +28,7 @@ import type { SurfaceOptions } from './options.js';
 import { attachPrinter, Printer } from './printer.js';
 
 const EXIT_ERROR = 1; // an uncaught error in a script
+const EXIT_USAGE = 2; // a `run` script that cannot load, or has no default export (as a bad plugin)
 const INSPECT_DEPTH = 4;
 // repl commands that make no sense without a terminal
 const INTERACTIVE_ONLY = new Set(['break', 'clear', 'editor', 'load', 'save']);
@@ -103,6 +104,17 @@ class ScriptSession {
           events: this.errors,
         }),
       );
+    }
+  }
+
+  /** Run opts.ready (autoConnect, plugins' onStart); false when it threw (already reported). */
+  async ready(): Promise<boolean> {
+    try {
+      await this.opts.ready?.();
+      return true;
+    } catch (err) {
+      this.report(err, 'start');
+      return false;
     }
   }
 
@@ -206,6 +218,11 @@ function builtinHelp(name: string): string {
 export async function runScript(opts: RunScriptOptions): Promise<number> {
   const session = new ScriptSession(opts);
   const filename = opts.filename ?? 'stdin';
+  // before the reader exists: lines read while nothing iterates it would be lost
+  if (!(await session.ready())) {
+    session.close();
+    return EXIT_ERROR;
+  }
   const rl = createInterface({ input: opts.input, crlfDelay: Number.POSITIVE_INFINITY, terminal: false });
   let code = 0;
   let buffer: string | null = null;
@@ -242,7 +259,7 @@ export async function runScript(opts: RunScriptOptions): Promise<number> {
 export async function evalCode(code: string, opts: ScriptOptions): Promise<number> {
   const session = new ScriptSession(opts);
   try {
-    if (!(await session.run(code, '--eval'))) return EXIT_ERROR;
+    if (!(await session.ready()) || !(await session.run(code, '--eval'))) return EXIT_ERROR;
     return session.stopCode ?? 0;
   } finally {
     session.close();
@@ -259,15 +276,24 @@ export async function runModule(file: string, opts: ScriptOptions, args: string[
   const realConsole = globalThis.console;
   if (opts.json) globalThis.console = new Console({ stdout: opts.errorOutput, stderr: opts.errorOutput });
   try {
+    await opts.ready?.();
     let mod: { default?: unknown };
     try {
       mod = await import(pathToFileURL(resolve(file)).href);
     } catch (err) {
-      throw new PeerchatError('ERR_USAGE', `cannot load ${file}: ${formatError(err)}`, { cause: err });
+      session.report(
+        new PeerchatError('ERR_USAGE', `cannot load ${file}: ${formatError(err)}`, { cause: err }),
+        file,
+      );
+      return EXIT_USAGE;
     }
     const main = mod.default;
     if (typeof main !== 'function') {
-      throw new PeerchatError('ERR_USAGE', `${file} must have a default export function (peer) => ...`);
+      session.report(
+        new PeerchatError('ERR_USAGE', `${file} must have a default export function (peer) => ...`),
+        file,
+      );
+      return EXIT_USAGE;
     }
     const value = await main(session.global, [...args]);
     if (opts.json) new JsonWriter(opts.output).result(value);

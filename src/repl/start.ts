@@ -302,6 +302,8 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
   server.on('exit', () => void quit(0));
 
   if (opts.historyFile) await setupHistory(server, opts.historyFile, printer);
+  // the prompt is up: autoConnect's connections and the plugins' onStart show as they happen
+  await opts.ready?.();
 
   return { server, global, printer, chat, enterChat, leaveChat, quit };
 }

@@ -224,11 +224,11 @@ t.test('runModule: awaits the default export with peer', async (t) => {
   const noDefault = join(dir, 'none.mjs');
   await writeFile(noDefault, 'export const x = 1\n');
   const second = setup();
-  t.equal(await runModule(noDefault, second.opts), 1);
+  t.equal(await runModule(noDefault, second.opts), 2, 'a usage error, as a plugin that cannot load');
   t.match(second.err.text(), /ERR_USAGE: .*must have a default export function/);
 
   const third = setup();
-  t.equal(await runModule(join(dir, 'missing.mjs'), third.opts), 1);
+  t.equal(await runModule(join(dir, 'missing.mjs'), third.opts), 2);
   t.match(third.err.text(), /ERR_USAGE: cannot load/);
 
   const throwing = join(dir, 'throws.mjs');
