@@ -52,6 +52,15 @@ export const LISTEN_BACKLOG = 1024;
 export const MAX_DISCOVERED = 1024;
 /** Of those, at most this many from one source (the IP that claimed them, or the peer that listed them). */
 export const MAX_DISCOVERED_PER_SOURCE = 64;
+/**
+ * Incoming chats taken in and not acked yet (transforms running, rows waiting for their commit),
+ * over all senders: keys cost nothing, so per-key rates alone do not bound memory. Past either
+ * bound a chat is refused (rate limited, retry after INBOUND_BUSY_RETRY_MS). An honest sender has
+ * at most 1,024 unacked chats per session (net/native/ack-window.ts).
+ */
+export const MAX_INBOUND_PENDING = 8192;
+export const MAX_INBOUND_PENDING_BYTES = 16 * 1024 * 1024;
+export const INBOUND_BUSY_RETRY_MS = 1000;
 /** A sender's rate buckets hold this many seconds' worth (the burst). */
 export const RATE_BURST_SECONDS = 5;
 /** Senders whose rates are tracked; the least recently seen is forgotten first. */

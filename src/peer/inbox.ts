@@ -5,7 +5,12 @@
  * limits on what comes in.
  */
 
-import { SEEN_IDS } from '../defaults.js';
+import {
+  INBOUND_BUSY_RETRY_MS,
+  MAX_INBOUND_PENDING,
+  MAX_INBOUND_PENDING_BYTES,
+  SEEN_IDS,
+} from '../defaults.js';
 import { formatAddress } from '../net/address.js';
 import type { AckChat, ClaimedSender, Session, WireChat } from '../net/session.js';
 import type { ChatMessage } from '../types.js';
@@ -21,6 +26,9 @@ export class Inbox {
   private readonly seenRing: (string | undefined)[] = new Array(SEEN_IDS);
   private seenNext = 0;
   private readonly rates: SenderRates;
+  /** Chats taken in and not acked yet, and their text bytes (MAX_INBOUND_PENDING bounds them). */
+  private pending = 0;
+  private pendingBytes = 0;
 
   constructor(
     private readonly core: PeerCore,
@@ -107,6 +115,16 @@ export class Inbox {
       ack({ reason: 'rate-limited', retryAfterMs });
       return;
     }
+    if (this.pending >= MAX_INBOUND_PENDING || this.pendingBytes + bytes > MAX_INBOUND_PENDING_BYTES) {
+      // many senders at once (keys are free): what waits for its commit stays bounded
+      this.core.warnings.warn(
+        'ERR_RATE_LIMITED',
+        `refused a message from ${msg.from}: ${this.pending} incoming messages are still being stored ` +
+          `(retry after ${INBOUND_BUSY_RETRY_MS} ms)`,
+      );
+      ack({ reason: 'rate-limited', retryAfterMs: INBOUND_BUSY_RETRY_MS });
+      return;
+    }
     if (!this.seen.has(msg.id)) this.remember(msg.id);
     else if (!this.core.store) {
       ack();
@@ -114,7 +132,17 @@ export class Inbox {
     }
     // with a store, a repeat goes through receive(): it is acked only once its first copy is
     // committed, and a copy whose storing failed is stored now (the id alone proves nothing)
-    void this.receive(msg, ack);
+    this.pending++;
+    this.pendingBytes += bytes;
+    void this.receive(msg, ack).finally(() => {
+      this.pending--;
+      this.pendingBytes -= bytes;
+    });
+  }
+
+  /** Chats taken in and not acked yet (tests and diagnostics). */
+  get inFlight(): { messages: number; bytes: number } {
+    return { messages: this.pending, bytes: this.pendingBytes };
   }
 
   private remember(id: string): void {

@@ -1,5 +1,6 @@
 /** The one incoming road, over fake sessions and a real store: sender, de-dup, transform, store, ack, emit. */
 import t from 'tap';
+import { MAX_INBOUND_PENDING, MAX_INBOUND_PENDING_BYTES } from '../../src/defaults.js';
 import type { Session } from '../../src/net/session.js';
 import { Inbox } from '../../src/peer/inbox.js';
 import { Store } from '../../src/store/store.js';
@@ -95,4 +96,66 @@ t.test('with a store, a resend of a kept message is acked and not shown twice', 
   await until(() => acks === 2);
   t.equal(f.named('message').length, 1);
   t.equal(store.history().length, 1);
+});
+
+t.test('what waits to be stored is bounded over all senders: past it, chats are refused', async (t) => {
+  let release!: () => void;
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  const store = {
+    hasIncoming: () => false,
+    recordIncoming: async () => {
+      await held; // a commit that takes its time (a slow disk, a flood)
+      return true;
+    },
+  } as unknown as Store;
+  const f = fakeCore({ store });
+  const inbox = new Inbox(f.core, keep);
+  const { rec, session } = nativeRecord(f);
+  const answers: unknown[] = [];
+  for (let i = 0; i < MAX_INBOUND_PENDING; i++) {
+    inbox.fromSession(rec, session, { id: `p${i}`, ts: 1, text: 'x' }, (r) => answers.push(r));
+  }
+  t.same(inbox.inFlight, { messages: MAX_INBOUND_PENDING, bytes: MAX_INBOUND_PENDING });
+  const refusals: unknown[] = [];
+  inbox.fromSession(rec, session, { id: 'over', ts: 1, text: 'x' }, (r) => refusals.push(r));
+  t.same(refusals, [{ reason: 'rate-limited', retryAfterMs: 1000 }], 'refused, with when to resend');
+  t.match(f.warned.at(-1), {
+    code: 'ERR_RATE_LIMITED',
+    message: /8192 incoming messages are still being stored/,
+  });
+  release();
+  await until(() => answers.length === MAX_INBOUND_PENDING);
+  t.ok(
+    answers.every((a) => a === undefined),
+    'the held ones are acked once stored',
+  );
+  await until(() => inbox.inFlight.messages === 0);
+  const later: unknown[] = [];
+  inbox.fromSession(rec, session, { id: 'over', ts: 1, text: 'x' }, (r) => later.push(r));
+  await until(() => later.length === 1);
+  t.same(later, [undefined], 'the resend is taken once there is room');
+});
+
+t.test('the bytes waiting to be stored are bounded too, whatever the keys', async (t) => {
+  const store = { hasIncoming: () => false, recordIncoming: () => new Promise(() => {}) } as unknown as Store;
+  const f = fakeCore({ store });
+  const inbox = new Inbox(f.core, keep);
+  const text = 'y'.repeat(15_000);
+  let refused = 0;
+  for (let k = 0; k < 4; k++) {
+    const [rec] = f.core.table.upsert(`127.0.0.1:${5000 + k}`, '127.0.0.1', 5000 + k);
+    const key = String(k).repeat(64);
+    Object.assign(rec, { key, protocol: 'native' });
+    const session = new FakeSession('native', key) as unknown as Session;
+    for (let i = 0; i < 300; i++) {
+      inbox.fromSession(rec, session, { id: `${k}-${i}`, ts: 1, text }, (r) => {
+        if (r) refused++;
+      });
+    }
+  }
+  t.ok(inbox.inFlight.bytes <= MAX_INBOUND_PENDING_BYTES, `${inbox.inFlight.bytes} bytes held`);
+  t.equal(refused, 1200 - inbox.inFlight.messages, 'every chat past the bound was refused');
+  t.ok(refused > 0);
 });
