@@ -11,6 +11,7 @@ import { encodeFrame, type Frame } from './classic/codec.js';
 import { ClassicConnection } from './classic/connection.js';
 import { ClassicSession } from './classic/session.js';
 import { dial } from './dial.js';
+import { HandshakeSlots } from './handshake-slots.js';
 import { CAPABILITY, createNativeSession, type NativeTimeouts } from './native/session.js';
 import type { Hello, Session } from './session.js';
 
@@ -47,9 +48,12 @@ export interface UpgradeOptions {
 }
 
 export class Upgrade {
-  private unauthenticated = 0;
+  /** Inbound handshakes, at most maxUnauthenticated; the busiest IP yields first (handshake-slots.ts). */
+  private readonly slots: HandshakeSlots;
 
-  constructor(private readonly opts: UpgradeOptions) {}
+  constructor(private readonly opts: UpgradeOptions) {
+    this.slots = new HandshakeSlots(opts.limits.maxUnauthenticated);
+  }
 
   /** Dial, CONNECT, and open the session the ACK allows. */
   async dial(host: string, port: number, expectedKey: string | null): Promise<Opened> {
@@ -130,6 +134,22 @@ export class Upgrade {
     const { name, port } = this.opts.local();
     const hint = frame.extra.find((x) => x.startsWith('peerchat/'));
     if (hint && this.opts.identity) {
+      // before the ACK: a refused stranger must not see a handshake begin and then fail
+      const slot = this.slots.take(host, conn.socket);
+      if (!slot.ok) {
+        this.opts.warning({
+          code: 'ERR_TOO_MANY_CONNECTIONS',
+          message: `refused a handshake from ${host}:${frame.port}: ${slot.why}`,
+        });
+        conn.destroy();
+        return;
+      }
+      if (slot.evicted !== null) {
+        this.opts.warning({
+          code: 'ERR_TOO_MANY_CONNECTIONS',
+          message: `closed the oldest unfinished handshake of ${slot.evicted} for a newcomer from ${host}`,
+        });
+      }
       void conn.write(encodeFrame({ verb: 'ACK', name, port, extra: [CAPABILITY] })).catch(() => {});
       if (hint !== CAPABILITY) {
         this.opts.warning({
@@ -141,6 +161,7 @@ export class Upgrade {
       }
       const leftover = conn.detach();
       this.native(conn.socket, false, leftover, { host, expectedKey: null })
+        .finally(() => this.slots.release(host, conn.socket))
         .then(adopt)
         .catch((err) => this.fail(err, `native session with ${host}:${frame.port} failed`));
       return;
@@ -171,15 +192,7 @@ export class Upgrade {
     ctx: { host: string; expectedKey: string | null },
   ): Promise<Opened> {
     const identity = this.opts.identity!;
-    const max = this.opts.limits.maxUnauthenticated;
-    if (!isInitiator && this.unauthenticated >= max) {
-      transport.destroy();
-      throw new PeerchatError(
-        'ERR_TOO_MANY_CONNECTIONS',
-        `refused ${ctx.host}: ${max} handshakes already in progress`,
-      );
-    }
-    this.unauthenticated++;
+    // inbound handshakes hold a slot (answer()); our own dials are bounded by what we dial
     const session = createNativeSession(transport, {
       isInitiator,
       keyPair: { publicKey: identity.publicKey, secretKey: identity.secretKey },
@@ -195,8 +208,6 @@ export class Upgrade {
     } catch (err) {
       session.destroy('closed');
       throw err;
-    } finally {
-      this.unauthenticated--;
     }
     if (session.closed) {
       throw new PeerchatError('ERR_DISCONNECTED', `${ctx.host} closed the session right after its hello`);

@@ -1,6 +1,6 @@
 /** The listener's limits, pinned through real loopback Peers: handshakes, peer lists, a port in use. */
 import { connect, createServer, type Socket } from 'node:net';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Warning } from '../../src/errors.js';
 import { CAPABILITY } from '../../src/net/native/session.js';
 import { Peer } from '../../src/peer/peer.js';
@@ -26,7 +26,7 @@ t.test(
     });
     await t.rejects(a.connect(b.address));
     const [w] = (await refused) as [Warning];
-    t.match(w.message, /handshakes already in progress/);
+    t.match(w.message, /handshakes? .*in progress/);
     t.same(b.connectedPeers(), []);
 
     stalled.destroy();
@@ -45,6 +45,39 @@ t.test(
     t.equal(a.connectedPeers().length, 1);
   },
 );
+
+/** A socket from `ip` that asks for the upgrade, gets the ACK, and never starts the handshake. */
+async function stall(t: Test, port: number, ip: string): Promise<Socket | null> {
+  const s = connect({ port, host: '127.0.0.1', localAddress: ip });
+  s.on('error', () => {});
+  t.teardown(() => s.destroy());
+  await new Promise<void>((r) => s.once('connect', () => r()));
+  const answer = new Promise<boolean>((r) => {
+    s.once('data', () => r(true));
+    s.once('close', () => r(false));
+  });
+  s.write(`CONNECT:stall:1:${CAPABILITY}\n`);
+  return (await answer) ? s : null;
+}
+
+t.test('all slots held: a newcomer from a quiet IP takes the oldest slot of the busiest', async (t) => {
+  const b = await nativePeer(t, 'bob', { limits: { maxUnauthenticated: 16 } });
+  const warnings: Warning[] = [];
+  b.on('warning', (w: Warning) => warnings.push(w));
+  for (let ip = 2; ip < 10; ip++) {
+    t.ok(await stall(t, b.port, `127.0.0.${ip}`));
+    t.ok(await stall(t, b.port, `127.0.0.${ip}`));
+  }
+  t.equal(await stall(t, b.port, '127.0.0.2'), null, 'a busy IP gets no more (its own are no older)');
+  const a = await nativePeer(t, 'alice');
+  await a.connect(b.address);
+  t.equal(a.connectedPeers().length, 1);
+  t.ok(
+    warnings.some((w) =>
+      /closed the oldest unfinished handshake of 127\.0\.0\.\d for a newcomer/.test(w.message),
+    ),
+  );
+});
 
 t.test('maxPeerlistKeys: a PEERLIST beyond the cap is cut, with a warning', async (t) => {
   const keys = Array.from({ length: 6 }, (_, i) => `127.0.0.1:${2000 + i}`);
