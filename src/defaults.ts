@@ -55,7 +55,8 @@ export const MAX_DISCOVERED_PER_SOURCE = 64;
 /**
  * Incoming chats taken in and not acked yet (transforms running, rows waiting for their commit),
  * over all senders: keys cost nothing, so per-key rates alone do not bound memory. Past either
- * bound a chat is refused (rate limited, retry after INBOUND_BUSY_RETRY_MS). An honest sender has
+ * bound a native chat is refused (rate limited, retry after INBOUND_BUSY_RETRY_MS); a classic one,
+ * which cannot be resent, is bounded by its IP's rate instead. An honest sender has
  * at most 1,024 unacked chats per session (net/native/ack-window.ts).
  */
 export const MAX_INBOUND_PENDING = 8192;

@@ -115,8 +115,9 @@ export class Inbox {
       ack({ reason: 'rate-limited', retryAfterMs });
       return;
     }
-    if (this.pending >= MAX_INBOUND_PENDING || this.pendingBytes + bytes > MAX_INBOUND_PENDING_BYTES) {
-      // many senders at once (keys are free): what waits for its commit stays bounded
+    if (msg.protocol === 'native' && this.busy(bytes)) {
+      // many keys at once (keys are free): what waits for its commit stays bounded. A classic chat
+      // is never refused here: it cannot be resent, and its sender's IP rate bounds it
       this.core.warnings.warn(
         'ERR_RATE_LIMITED',
         `refused a message from ${msg.from}: ${this.pending} incoming messages are still being stored ` +
@@ -138,6 +139,10 @@ export class Inbox {
       this.pending--;
       this.pendingBytes -= bytes;
     });
+  }
+
+  private busy(bytes: number): boolean {
+    return this.pending >= MAX_INBOUND_PENDING || this.pendingBytes + bytes > MAX_INBOUND_PENDING_BYTES;
   }
 
   /** Chats taken in and not acked yet (tests and diagnostics). */

@@ -125,8 +125,16 @@ t.test('what waits to be stored is bounded over all senders: past it, chats are 
     code: 'ERR_RATE_LIMITED',
     message: /8192 incoming messages are still being stored/,
   });
+  const classic: unknown[] = [];
+  inbox.fromClaim({ id: 'c-busy', ts: 1, text: 'x' }, (r) => classic.push(r), {
+    host: '127.10.0.9',
+    port: 7000,
+    name: 'old',
+  });
+  t.same(classic, [], 'a classic chat (it cannot be resent) is taken, not refused');
   release();
-  await until(() => answers.length === MAX_INBOUND_PENDING);
+  await until(() => answers.length === MAX_INBOUND_PENDING && classic.length === 1);
+  t.same(classic, [undefined]);
   t.ok(
     answers.every((a) => a === undefined),
     'the held ones are acked once stored',
