@@ -6,8 +6,6 @@ import { sanitize } from './format.js';
 
 export class ChatState {
   #target: PeerInfo | null = null;
-  // messages taken from the Peer's pending queue on leaving: PeerApi can take but not count them
-  readonly #held: ChatMessage[] = [];
 
   constructor(private readonly peer: PeerApi) {}
 
@@ -32,18 +30,21 @@ export class ChatState {
     return info;
   }
 
-  /** Leave chat mode; returns how many messages are pending, or null when not chatting. */
+  /**
+   * Leave chat mode; returns how many messages are pending, or null when not chatting. They stay
+   * held where they are (with a store, in its pending table) until taken: a quit before .pending
+   * keeps them for the next start.
+   */
   leave(): number | null {
     if (!this.#target) return null;
-    this.#held.push(...this.peer.takePending());
     this.peer.setChatTarget(null);
     this.#target = null;
-    return this.#held.length;
+    return peekable(this.peer)?.peekPending().length ?? 0;
   }
 
-  /** All pending messages (held ones first), clearing them. */
+  /** All pending messages, clearing them. */
   takePending(): ChatMessage[] {
-    return [...this.#held.splice(0), ...this.peer.takePending()];
+    return this.peer.takePending();
   }
 
   /** Whether an incoming message is shown now; the others wait as pending. */
@@ -53,6 +54,12 @@ export class ChatState {
 }
 
 const ROOM_PREFIX = 'room:';
+
+/** A Peer counts what it holds without taking it; PeerApi (what plugins and fakes implement) cannot. */
+function peekable(peer: PeerApi): { peekPending(): readonly ChatMessage[] } | null {
+  const p = peer as Partial<{ peekPending(): readonly ChatMessage[] }>;
+  return typeof p.peekPending === 'function' ? (p as { peekPending(): readonly ChatMessage[] }) : null;
+}
 
 /** `room:<name>`: chat mode in a room, where each line is said to the room. */
 function roomTarget(target: string): PeerInfo | null {

@@ -129,6 +129,11 @@ export class FakePeer extends NoStorePeer implements PeerApi {
     return this.pendingQueue.splice(0);
   }
 
+  /** As Peer#peekPending: what is held, not taken. */
+  peekPending(): readonly ChatMessage[] {
+    return this.pendingQueue;
+  }
+
   setChatTarget(address: string | null): void {
     this.chatTarget = address;
     this.chatTargets.push(address);
