@@ -72,6 +72,14 @@ interface Wrappable {
 
 type EvalCallback = (err: Error | null, result?: unknown) => void;
 
+/** As Node's REPL says it when Ctrl-C stops an awaited line; the call itself goes on. */
+function interrupted(): Error {
+  const err = new Error('Script execution was interrupted by `SIGINT`');
+  (err as Error & { code: string }).code = 'ERR_SCRIPT_EXECUTION_INTERRUPTED';
+  err.stack = `Error [ERR_SCRIPT_EXECUTION_INTERRUPTED]: ${err.message}`;
+  return err;
+}
+
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return (
     v !== null &&
@@ -115,6 +123,8 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
     useColors: opts.color,
     ignoreUndefined: true,
     preview: false, // a preview row under the input would go stale when the printer redraws
+    // Ctrl-C interrupts a line that awaits (`await peer.ready()`) or loops, as in Node's own REPL
+    breakEvalOnSigint: true,
     // historySize is passed on to readline; neither is in @types/node's ReplOptions
     ...{ historySize: HISTORY_SIZE, domain: typed.domain },
   });
@@ -172,6 +182,9 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
   setupContext(server.context);
   server.on('reset', setupContext);
 
+  /** While a returned promise is awaited: ends the wait (Ctrl-C). */
+  let interrupt: (() => void) | null = null;
+
   // chat mode: a typed line is a message, not code
   const origEval = wrappable.eval;
   wrappable.eval = function chatAwareEval(this: REPLServer, code, context, file, cb) {
@@ -194,7 +207,21 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
         if (args.length !== 2 || err) return reply(...args);
         const value = args[1];
         if (!isThenable(value)) return settle(value);
-        value.then(settle, (err: unknown) => reply(err));
+        // a returned promise (`peer.send(...)` without await) is awaited here: Ctrl-C stops the wait
+        let answered = false;
+        const once =
+          <A extends unknown[]>(fn: (...a: A) => void) =>
+          (...a: A) => {
+            if (answered) return;
+            answered = true;
+            interrupt = null;
+            fn(...a);
+          };
+        interrupt = once(() => reply(interrupted()));
+        value.then(
+          once(settle),
+          once((e: unknown) => reply(e)),
+        );
       };
       // named: the REPL trims an error's stack at the last frame without a function name
       const evalTyped = () => origEval.call(this, code, context, file, done);
@@ -226,6 +253,11 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
     event: string | symbol,
     ...args: unknown[]
   ) {
+    if (event === 'SIGINT' && interrupt) {
+      // not the REPL's own handler: it would take this Ctrl-C as the first of two that quit
+      interrupt();
+      return true;
+    }
     if (event === 'line' && typeof args[0] === 'string') {
       const cmd = parseCommandLine(args[0]);
       const known = (this as unknown as { commands: Record<string, unknown> }).commands;

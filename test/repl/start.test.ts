@@ -382,3 +382,23 @@ t.test('.connectall through the REPL: nobody new, then one more', async (t) => {
   peer.addPeer({ address: '127.0.0.1:5003', name: 'carol' });
   await type('.connectall\n', /\nconnected to 1 peer, already connected to 2 peers\nme> $/);
 });
+
+t.test('Ctrl-C stops waiting for a promise that never settles; the REPL goes on', async (t) => {
+  const { input, output, out, quits } = await setup(t, { terminal: true });
+  for (const line of ['new Promise(() => {})', 'await new Promise(() => {})']) {
+    const start = out.text().length;
+    input.write(`${line}\r`);
+    await waitFor(output, () => visible(out.text().slice(start)), /\n/);
+    input.write('\x03');
+    await waitFor(
+      output,
+      () => visible(out.text().slice(start)),
+      /ERR_SCRIPT_EXECUTION_INTERRUPTED[\s\S]*me> $/,
+    );
+  }
+  const start = out.text().length;
+  input.write('1 + 1\r');
+  await waitFor(output, () => visible(out.text().slice(start)), /2\n[\s\S]*me> $/);
+  t.same(quits, [], 'an interrupting Ctrl-C is not the first of two that quit');
+  t.notMatch(out.text(), /To exit, press Ctrl\+C again/);
+});
