@@ -20,7 +20,13 @@ export function sanitize(text: string): string {
   });
 }
 
-/** True when a name holds only printable characters (no control, bidi control, separator or tab). */
+/**
+ * Invisible in a name: format characters (zero-width space and joiners, word joiner, BOM, soft
+ * hyphen, ...) and the Hangul fillers. "ad\u200bmin" would print exactly as "admin".
+ */
+const INVISIBLE = /[\p{Cf}\u115f\u1160\u3164\uffa0]/u;
+
+/** True when a name holds only printable, visible characters (no control, format character, separator or tab). */
 export function isPrintableName(name: string): boolean {
-  return !UNSAFE_OR_TAB.test(name);
+  return !UNSAFE_OR_TAB.test(name) && !INVISIBLE.test(name);
 }

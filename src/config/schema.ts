@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS } from '../defaults.js';
+import { isPrintableName } from '../sanitize.js';
 
 export const NAME_MAX = 32;
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -38,7 +39,11 @@ export const nameSchema = z
   .string()
   .min(1, { message: 'a name of 1-32 characters' })
   .max(NAME_MAX, { message: 'a name of 1-32 characters' })
-  .regex(NAME_RE, { message: 'a name without any whitespace' });
+  .regex(NAME_RE, { message: 'a name without any whitespace' })
+  // what every peer refuses in a CONNECT: a ':' splits the classic frame, a control character
+  // or an invisible one would reach (or fake) a terminal
+  .regex(/^[^:]*$/, { message: 'a name without ":" (classic frames use it as a separator)' })
+  .refine(isPrintableName, { message: 'a name without control or invisible characters' });
 
 const address = z.string().refine(isAddress, { message: ADDRESS });
 const key = z
