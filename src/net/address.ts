@@ -1,5 +1,5 @@
 /** Peer keys are "ip:port", the port being the peer's listening port. */
-import { isIP } from 'node:net';
+import { isIP, SocketAddress } from 'node:net';
 import { PeerchatError } from '../errors.js';
 
 export interface Address {
@@ -16,9 +16,18 @@ export function parsePort(text: string): number | null {
   return port >= 1 && port <= 65535 ? port : null;
 }
 
-/** Strip the IPv4-mapped IPv6 prefix so one peer has one key. */
+/** One spelling per IP (IPv6 canonical, IPv4-mapped unmapped), so one peer has one key and self is self. */
 export function normalizeHost(host: string): string {
-  return host.startsWith('::ffff:') && isIP(host.slice(7)) === 4 ? host.slice(7) : host;
+  let h = host;
+  if (isIP(h) === 6) {
+    try {
+      // one spelling per address: "0:0:0:0:0:0:0:1" is "::1", "::ffff:7f00:1" is "::ffff:127.0.0.1"
+      h = new SocketAddress({ address: h, family: 'ipv6' }).address;
+    } catch {
+      // a spelling SocketAddress does not take (a zone id): as it is
+    }
+  }
+  return h.startsWith('::ffff:') && isIP(h.slice(7)) === 4 ? h.slice(7) : h;
 }
 
 /** Parse "ip:port" (IPv6 as "[::1]:5000" or "::1:5000"); null when it is not one. */

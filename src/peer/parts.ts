@@ -53,7 +53,12 @@ export function buildParts(core: PeerCore, opts: PeerOptions, peer: PeerSide): P
   const { classic } = peer;
   const transform = (dir: 'incoming' | 'outgoing') => guardedTransform(peer.interceptors, dir, warnings);
   const allowList = (opts.allow ?? null) !== null;
-  const trust = new Trust({ dataDir: opts.dataDir ?? null, allow: opts.allow ?? null, warn: warnings.sink });
+  const trust = new Trust({
+    dataDir: opts.dataDir ?? null,
+    allow: opts.allow ?? null,
+    warn: warnings.sink,
+    self: peer.identity?.id ?? null,
+  });
   const p = { trust } as Parts;
   const classicAnswer = () => p.discovery.classicAnswer({ classic, allowList });
   p.discovery = new Discovery(core, (address) => peer.connect(address));

@@ -11,15 +11,26 @@ import { KnownHosts } from '../net/native/known-hosts.js';
 export class Trust {
   readonly knownHosts: KnownHosts;
   private readonly allow: Set<string> | null;
+  /** Our own key: a session presenting it is this peer, reached by another spelling of its address. */
+  private readonly self: string | null;
 
-  constructor(opts: { dataDir: string | null; allow: string[] | null; warn?: (w: Warning) => void }) {
+  constructor(opts: {
+    dataDir: string | null;
+    allow: string[] | null;
+    warn?: (w: Warning) => void;
+    self?: string | null;
+  }) {
     // a damaged line or a failed write is a warning while the peer runs, not silence
     this.knownHosts = KnownHosts.open(opts.dataDir, opts.warn);
     this.allow = opts.allow ? new Set(opts.allow.map((k) => k.toLowerCase())) : null;
+    this.self = opts.self ?? null;
   }
 
-  /** Checked during the handshake: the key a dial expected, then the allow list. */
+  /** Checked during the handshake: not our own key, the key a dial expected, then the allow list. */
   verifyKey(remote: string, expected: string | null): PeerchatError | null {
+    if (remote === this.self) {
+      return new PeerchatError('ERR_INVALID_ADDRESS', 'that address is this peer (it presented our own key)');
+    }
     if (expected && remote !== expected.toLowerCase()) {
       return new PeerchatError(
         'ERR_KEY_MISMATCH',

@@ -26,6 +26,13 @@ t.test('addresses: IPv4, IPv6 with or without brackets, IPv4-mapped folded', asy
     t.equal(parseAddress(bad), null, bad);
   }
   t.equal(normalizeHost('::ffff:127.0.0.1'), '127.0.0.1');
+  // every spelling of one address is one host: a PEERLIST entry cannot hide this peer from isSelf
+  t.equal(normalizeHost('::ffff:7f00:1'), '127.0.0.1');
+  t.equal(normalizeHost('0:0:0:0:0:ffff:7f00:0001'), '127.0.0.1');
+  t.equal(normalizeHost('::FFFF:127.0.0.1'), '127.0.0.1');
+  t.equal(normalizeHost('0:0:0:0:0:0:0:1'), '::1');
+  t.equal(normalizeHost('FE80:0::1'), 'fe80::1');
+  t.match(parseAddress('[::ffff:7f00:1]:5000'), { host: '127.0.0.1', port: 5000 });
   t.equal(formatAddress('::1', 5), '[::1]:5');
   t.equal(formatAddress('127.0.0.1', 5), '127.0.0.1:5');
   t.throws(() => toAddress('nope'), { code: 'ERR_INVALID_ADDRESS' });

@@ -113,6 +113,31 @@ t.test('maxPeerlistKeys: a PEERLIST beyond the cap is cut, with a warning', asyn
   );
 });
 
+t.test('a PEERLIST naming this peer by another spelling (::ffff:7f00:1) is not dialled', async (t) => {
+  const peer = await nativePeer(t, 'me');
+  const spellings = [`[::ffff:7f00:1]:${peer.port}`, `[0:0:0:0:0:ffff:7f00:0001]:${peer.port}`];
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => {});
+    s.on('data', (d) => {
+      if (d.toString('utf8').trim() === 'QUERY') s.write(`PEERLIST:${spellings.join(',')}`);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  await peer.query(`127.0.0.1:${(server.address() as { port: number }).port}`);
+  await peer.connectAll();
+  t.same(peer.connectedPeers(), [], 'no session with itself');
+  t.notOk(
+    peer.activePeers().some((p) => p.key === peer.id),
+    'and no entry with its own key',
+  );
+});
+
 t.test('starting on a port in use fails with ERR_LISTEN, keeping the cause', async (t) => {
   const first = new Peer({ name: 'one', host: '127.0.0.1', identity: null });
   await first.listen();

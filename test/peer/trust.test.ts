@@ -14,6 +14,9 @@ t.test('verifyKey: the expected key, then the allow list', async (t) => {
   const private_ = new Trust({ dataDir: null, allow: [B.toUpperCase()] });
   t.equal(private_.verifyKey(B, null), null);
   t.match(private_.verifyKey(A, null), { code: 'ERR_NOT_ALLOWED' });
+  const me = new Trust({ dataDir: null, allow: null, self: A });
+  t.match(me.verifyKey(A, null), { code: 'ERR_INVALID_ADDRESS', message: /this peer/ }, 'our own key is us');
+  t.equal(me.verifyKey(B, null), null);
 });
 
 t.test('pin: first use pins, the same key passes, a changed key names the way to accept it', async (t) => {
