@@ -131,6 +131,15 @@ async function runSurface(
   };
 
   for (const s of SIGNALS) if (!(interactive && s === 'SIGINT')) process.on(s, onSignal);
+  // the terminal closed under the REPL (a closed window, a killed tmux): readline's last write or
+  // setRawMode fails with EIO. That is a hang-up, not a crash: EXIT to the peers, as on SIGHUP
+  const unclaimTty = interactive
+    ? claimUncaught((err) => {
+        if ((err as { code?: unknown })?.code !== 'EIO') return false;
+        onSignal();
+        return true;
+      })
+    : () => {};
 
   let done: Promise<number>;
   const repl = await import('../repl/index.js');
@@ -170,6 +179,7 @@ async function runSurface(
   const code = await done;
   await stop();
   for (const s of SIGNALS) process.off(s, onSignal);
+  unclaimTty();
   return code;
 }
 
