@@ -41,6 +41,7 @@ export const codes = {
   ERR_PLUGIN_LOAD: 'a plugin could not be loaded',
   ERR_PLUGIN_HOOK: 'a plugin hook failed',
   ERR_PLUGIN_HOOK_TIMEOUT: 'a plugin hook took too long',
+  ERR_PLUGIN_UNCAUGHT: 'a plugin left an error outside its hooks (a timer, an unawaited call)',
   ERR_PLUGIN_UNKNOWN_HOOK: 'a plugin registered an unknown hook',
   ERR_PLUGIN_COMMAND_CLASH: 'a plugin command clashes with an existing command',
   ERR_PLUGIN_DISABLED: 'a plugin was disabled after repeated failures',

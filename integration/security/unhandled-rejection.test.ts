@@ -1,35 +1,33 @@
 /**
- * Issue 15 #13 (process part): an unhandled rejection (here left by a plugin hook) or an uncaught
- * exception never ends the process unexplained. The peer logs a coded error with the cause, tells
- * its peers goodbye (EXIT) and exits with code 1.
+ * Issue 15 #13 (process part): an unhandled rejection or an uncaught exception never ends the
+ * process unexplained. Left by the peer's own code or a script, it is fatal the coded way: an error
+ * with the cause, EXIT to its peers, exit code 1. Left by a plugin outside its hooks (a timer, a
+ * promise it dropped), it is that plugin's failure: a warning, counted toward disabling the plugin,
+ * and the peer goes on (docs/plugins.md "Failures").
  */
 import t, { type Test } from 'tap';
-import { Cluster } from '../harness.js';
+import { Cluster, type PeerProcess } from '../harness.js';
 
-/** A victim whose plugin runs `onMessage` on the friend's message; it must go down the coded way. */
-async function goesDownCleanly(
-  t: Test,
-  o: { file: string; name: string; onMessage: string; code: string; cause: RegExp },
-): Promise<void> {
+/** A victim and a connected friend; `trigger` makes the victim leave an error behind. */
+async function pair(t: Test, plugins: string[] = []): Promise<{ victim: PeerProcess; friend: PeerProcess }> {
   const cluster = new Cluster(t);
-  const plugin = cluster.file(
-    o.file,
-    `export default {
-  name: '${o.name}',
-  setup: () => ({
-    onMessage() {
-      ${o.onMessage}
-    },
-  }),
-};
-`,
+  const files = plugins.map((body, i) =>
+    cluster.file(
+      `p${i}.mjs`,
+      `export default { name: 'p${i}', setup: () => ({ onMessage() { ${body} } }) };\n`,
+    ),
   );
-  const victim = await cluster.spawn({ name: 'victim', plugins: [plugin] });
+  const victim = await cluster.spawn({ name: 'victim', plugins: files });
   const friend = await cluster.spawn({ name: 'friend', connect: [victim.address] });
-  // the session is up on both sides before the hook runs: its EXIT then reaches an attached peer
+  // the session is up on both sides: an EXIT then reaches an attached peer
   await friend.waitFor('peer-connected', (e) => e.name === 'victim');
+  return { victim, friend };
+}
+
+async function goesDownCleanly(t: Test, o: { line: string; code: string; cause: RegExp }): Promise<void> {
+  const { victim, friend } = await pair(t);
   const going = friend.waitFor('peer-disconnected', (e) => e.name === 'victim');
-  await friend.eval(`await peer.send(${JSON.stringify(victim.address)}, "trigger", { wait: false })`);
+  victim.write(o.line);
   const gone = await going;
   const exit = await victim.waitExit();
   t.equal(exit.exitCode, 1, 'exit code 1');
@@ -39,24 +37,41 @@ async function goesDownCleanly(
   t.equal(gone.reason, 'exit', 'the peer said goodbye (EXIT): a clean shutdown, not a crash');
 }
 
-t.test('a plugin leaving an unhandled rejection: coded error, clean shutdown, exit 1', (t) =>
+t.test('a script leaving an unhandled rejection: coded error, clean shutdown, exit 1', (t) =>
   goesDownCleanly(t, {
-    file: 'leaky.mjs',
-    name: 'leaky',
-    // fire and forget, the mistake this test is about
-    onMessage: "Promise.reject(new Error('leaked rejection from a hook'));",
+    line: "void Promise.reject(new Error('leaked rejection from a script'))",
     code: 'ERR_UNHANDLED_REJECTION',
-    cause: /leaked rejection from a hook/,
+    cause: /leaked rejection from a script/,
   }),
 );
 
-t.test('a plugin throwing in its own timer: coded error, clean shutdown, exit 1', (t) =>
+t.test('a script throwing in its own timer: coded error, clean shutdown, exit 1', (t) =>
   goesDownCleanly(t, {
-    file: 'thrower.mjs',
-    name: 'thrower',
-    // outside any hook's try: nothing catches this but the process
-    onMessage: "setTimeout(() => { throw new Error('thrown from a plugin timer'); }, 1);",
+    line: "setTimeout(() => { throw new Error('thrown from a script timer'); }, 1)",
     code: 'ERR_UNCAUGHT_EXCEPTION',
-    cause: /thrown from a plugin timer/,
+    cause: /thrown from a script timer/,
   }),
 );
+
+t.test('a plugin leaving errors outside its hooks: warnings, the peer goes on', async (t) => {
+  const { victim, friend } = await pair(t, [
+    // fire and forget, and a throw where no hook's try can see it
+    "Promise.reject(new Error('leaked rejection from a hook'));",
+    "setTimeout(() => { throw new Error('thrown from a plugin timer'); }, 1);",
+  ]);
+  const to = JSON.stringify(victim.address);
+  t.match(await friend.eval(`await peer.send(${to}, "trigger")`), { state: 'acked' });
+  const leaked = await victim.waitFor(
+    'warning',
+    (e) =>
+      e.code === 'ERR_PLUGIN_UNCAUGHT' && /plugin "p0".*leaked rejection from a hook/.test(String(e.message)),
+  );
+  t.ok(leaked, 'the rejection is p0 failure');
+  await victim.waitFor(
+    'warning',
+    (e) =>
+      e.code === 'ERR_PLUGIN_UNCAUGHT' && /plugin "p1".*thrown from a plugin timer/.test(String(e.message)),
+  );
+  t.match(await friend.eval(`await peer.send(${to}, "still there?")`), { state: 'acked' });
+  t.ok(victim.running, 'the victim runs on');
+});

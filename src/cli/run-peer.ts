@@ -81,6 +81,8 @@ async function runSurface(
   logs: LogRelay,
 ): Promise<number> {
   const { peer, host } = app;
+  // a plugin's error outside its hooks is the plugin's failure, not the peer's (plugins/uncaught.ts)
+  const unclaimPlugins = host ? claimUncaught((err) => host.claim(err)) : () => {};
   const { shouldUseColor } = await import('../repl/format.js');
   const color = shouldUseColor({
     flag: config.color ?? undefined,
@@ -180,6 +182,7 @@ async function runSurface(
   await stop();
   for (const s of SIGNALS) process.off(s, onSignal);
   unclaimTty();
+  unclaimPlugins();
   return code;
 }
 

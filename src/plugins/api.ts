@@ -26,6 +26,20 @@ export interface ApiContext {
   stateDir(): string;
 }
 
+/**
+ * Errors the api's calls rejected with, by plugin: a plugin that leaves such a call unawaited
+ * (`api.reply(msg, text)`) leaves an unhandled rejection the host can trace back to it.
+ */
+export const rejectedFor = new WeakMap<object, string>();
+
+/** Mark what `p` rejects with as this plugin's. */
+function traced<T>(plugin: string, p: Promise<T>): Promise<T> {
+  return p.catch((err: unknown) => {
+    if (err !== null && typeof err === 'object') rejectedFor.set(err, plugin);
+    throw err;
+  });
+}
+
 export function makeApi(ctx: ApiContext): PluginApi {
   const { plugin: pluginName, options, baseDir, staged, spec, peer, registry } = ctx;
   const logger = makeLogger(pluginName, ctx.log);
@@ -49,22 +63,42 @@ export function makeApi(ctx: ApiContext): PluginApi {
     },
     log: logger,
     helpers: readonlyHelpers,
-    async send(target: string, text: string, opts?: SendOptions) {
-      live();
-      return peer.send(target, text, opts);
+    send(target: string, text: string, opts?: SendOptions) {
+      return traced(
+        pluginName,
+        (async () => {
+          live();
+          return peer.send(target, text, opts);
+        })(),
+      );
     },
-    async reply(msg: ChatMessage, text: string, opts?: SendOptions) {
-      live();
-      if (typeof msg.room === 'string') return sayAsResult(peer, msg.room, text); // answered in its room
-      return peer.send(msg.from, text, opts);
+    reply(msg: ChatMessage, text: string, opts?: SendOptions) {
+      return traced(
+        pluginName,
+        (async () => {
+          live();
+          if (typeof msg.room === 'string') return sayAsResult(peer, msg.room, text); // answered in its room
+          return peer.send(msg.from, text, opts);
+        })(),
+      );
     },
-    async say(room: string, text: string) {
-      live();
-      return peer.say(room, text);
+    say(room: string, text: string) {
+      return traced(
+        pluginName,
+        (async () => {
+          live();
+          return peer.say(room, text);
+        })(),
+      );
     },
-    async broadcast(text: string) {
-      live();
-      return peer.broadcast(text);
+    broadcast(text: string) {
+      return traced(
+        pluginName,
+        (async () => {
+          live();
+          return peer.broadcast(text);
+        })(),
+      );
     },
     peers: () => peer.activePeers(),
     connectedPeers: () => peer.connectedPeers(),

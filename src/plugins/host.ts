@@ -28,6 +28,7 @@ import type {
   PluginOrder,
   TransformHookName,
 } from './types.js';
+import { culprit, uncaughtError } from './uncaught.js';
 import {
   checkHooks,
   describe,
@@ -103,6 +104,7 @@ export interface PluginHostEvents {
 
 interface LoadedPlugin extends FailureRecord {
   spec: string;
+  url: string | null;
   order: PluginOrder;
   index: number;
   hooks: PluginHooks;
@@ -294,6 +296,13 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
     return outcome;
   }
 
+  /** An error a plugin left outside its hooks (uncaught.ts): warned and counted, true; else false. */
+  claim(err: unknown): boolean {
+    const p = culprit(err, this.#plugins);
+    if (p) this.#failures.fail(p, uncaughtError(p.name, err));
+    return p !== null;
+  }
+
   #warn(error: PeerchatError): void {
     const warning: Warning = { code: error.code, message: error.message, cause: error.cause };
     if (this.listenerCount('warning') > 0) this.emit('warning', warning);
@@ -314,7 +323,8 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
     const spec = 'plugin' in entry ? (entry.spec ?? nameOf(entry.plugin)) : entry.spec;
     const baseDir = entry.baseDir ?? process.cwd();
     let options = entry.options;
-    const exported = 'plugin' in entry ? entry.plugin : await importPlugin(entry.spec, baseDir);
+    const { value: exported, url } =
+      'plugin' in entry ? { value: entry.plugin, url: null } : await importPlugin(entry.spec, baseDir);
 
     let plugin: unknown = exported;
     if (typeof exported === 'function') {
@@ -361,6 +371,7 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
     this.#plugins.push({
       ...newRecord(name),
       spec,
+      url,
       order: valid.order ?? 'normal',
       index: this.#loaded++,
       hooks,

@@ -59,13 +59,14 @@ export function resolvePluginSpec(spec: string, baseDir: string): string {
   }
 }
 
-/** Imports the module a spec names and returns its default export. */
-export async function importPlugin(spec: string, baseDir: string): Promise<unknown> {
+/** Imports the module a spec names and returns its default export and the module's URL. */
+export async function importPlugin(spec: string, baseDir: string): Promise<{ value: unknown; url: string }> {
   const file = resolvePluginSpec(spec, baseDir);
   installPeerchatResolver();
   let mod: { default?: unknown };
+  const url = pathToFileURL(file).href;
   try {
-    mod = await import(pathToFileURL(file).href);
+    mod = await import(url);
   } catch (err) {
     throw loadError(
       spec,
@@ -76,7 +77,7 @@ export async function importPlugin(spec: string, baseDir: string): Promise<unkno
   if (mod.default === undefined) {
     throw loadError(spec, `${file} has no default export (export default definePlugin({ ... }))`);
   }
-  return mod.default;
+  return { value: mod.default, url };
 }
 
 /** `createRequire` ignores "import" conditions, so package "exports" are resolved here first. */
