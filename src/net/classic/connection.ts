@@ -30,6 +30,12 @@ export class ClassicConnection extends EventEmitter<ClassicConnectionEvents> {
   readonly remotePort: number | null;
   private gapTimer: NodeJS.Timeout | null = null;
   private detached = false;
+  /**
+   * This sender ends its frames with a newline (peerchat, nc): from then on a frame ends only at
+   * one. The gap rule is for the original, which never sends one; applied to a newline sender, a
+   * line split across two reads (a busy loop, a slow link) was cut and its head taken whole.
+   */
+  private terminated = false;
   /** While a frame is dispatched: the bytes of its chunk that follow it. */
   private rest: Buffer | null = null;
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
@@ -111,11 +117,12 @@ export class ClassicConnection extends EventEmitter<ClassicConnectionEvents> {
         }
         continue;
       }
+      this.terminated = true;
       this.rest = chunk.subarray(ev.end);
       this.dispatch(ev.line);
       this.rest = null;
     }
-    if (this.decoder.pending && !this.detached) {
+    if (this.decoder.pending && !this.detached && !this.terminated) {
       this.gapTimer = setTimeout(() => this.flushTail(), FRAME_GAP_MS);
     }
   }
