@@ -144,12 +144,12 @@ export class Outbox {
         if (!queue && !oneShot) throw err;
       }
     }
-    let msg: ChatMessage | null = this.outgoingMessage(rec, session, text);
+    const made = this.outgoingMessage(rec, session, text);
     const transform = hooks.transform();
-    if (transform) msg = await transform(msg);
+    const msg = transform ? await transform(made) : made;
     if (!msg)
       return {
-        id: '',
+        id: made.id, // never stored nor sent: the id it would have had, to tell the drops apart
         to: rec.address,
         protocol: rec.protocol ?? 'classic',
         state: 'failed',

@@ -29,15 +29,7 @@ import type {
   TransformHookName,
 } from './types.js';
 import { culprit, uncaughtError } from './uncaught.js';
-import {
-  checkHooks,
-  describe,
-  isMessageLike,
-  loadError,
-  nameOf,
-  ORDER_RANK,
-  validatePlugin,
-} from './validate.js';
+import { checkHooks, loadError, nameOf, ORDER_RANK, transformProblem, validatePlugin } from './validate.js';
 
 export { type HostCommand, PEER_API_MEMBERS } from './registry.js';
 
@@ -255,12 +247,13 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
         source,
       );
       if (!outcome.ok) continue;
-      const result: unknown = outcome.value;
+      const result = outcome.value as ChatMessage | null; // checked by transformProblem
       if (result === null) return null;
-      if (!isMessageLike(result)) {
+      const wrong = transformProblem(hook, result);
+      if (wrong !== null) {
         const error = new PeerchatError(
           'ERR_PLUGIN_HOOK',
-          `plugin "${p.name}" hook "${hook}" returned ${describe(result)} instead of a message or null; the message was left unchanged`,
+          `plugin "${p.name}" hook "${hook}" returned ${wrong} instead of a message or null; the message was left unchanged`,
         );
         this.#failures.fail(p, error, source);
         continue;

@@ -68,6 +68,17 @@ export function isMessageLike(value: unknown): value is Pick<ChatMessage, 'text'
   return typeof value === 'object' && value !== null && typeof (value as ChatMessage).text === 'string';
 }
 
+/**
+ * What is wrong with a transform's result, or null (a message, or null to drop). An outgoing text
+ * may not be empty: `send()` refuses one, so a transform may not make one.
+ */
+export function transformProblem(hook: string, value: unknown): string | null {
+  if (value === null) return null;
+  if (!isMessageLike(value)) return describe(value);
+  if (hook === 'transformOutgoing' && value.text === '') return 'a message with an empty text';
+  return null;
+}
+
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';

@@ -72,3 +72,9 @@ t.test('--json prints the result; a bad name or a non-empty directory is a usage
   const none = await runCli(['plugin'], { cwd });
   t.equal(none.code, 2, 'plugin without a subcommand');
 });
+
+t.test('an unknown plugin subcommand is a usage error (exit 2), not a silent success', async (t) => {
+  const res = await runCli(['plugin', 'bogus'], { cwd: newDir() });
+  t.equal(res.code, 2);
+  t.match(res.stderr, /unknown command "plugin bogus"; try: peerchat plugin new <name> \(ERR_USAGE\)/);
+});

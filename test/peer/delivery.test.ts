@@ -307,8 +307,9 @@ t.test('an outgoing transform returning null drops the message on a real Peer', 
   let sent = 0;
   a.on('sent', () => sent++);
   const dropped = await a.send('bob', 'secret');
+  t.match(dropped.id, /^[0-9a-f]{8}-[0-9a-f]{4}-/, 'the id the dropped message had');
   t.same(dropped, {
-    id: '',
+    id: dropped.id,
     to: b.address,
     protocol: 'native',
     state: 'failed',

@@ -1,5 +1,11 @@
 import t from 'tap';
-import { checkHooks, describe, nameOf, validatePlugin } from '../../src/plugins/validate.js';
+import {
+  checkHooks,
+  describe,
+  nameOf,
+  transformProblem,
+  validatePlugin,
+} from '../../src/plugins/validate.js';
 
 t.test('validatePlugin says what is wrong', async (t) => {
   t.match(validatePlugin(42), /default export is number 42/);
@@ -33,4 +39,13 @@ t.test('nameOf and describe', async (t) => {
   t.equal(describe([]), 'an array');
   t.equal(describe(null), 'null');
   t.equal(describe('s'), 'string "s"');
+});
+
+t.test('transformProblem: what a transform may return', async (t) => {
+  t.equal(transformProblem('transformOutgoing', null), null, 'null drops');
+  t.equal(transformProblem('transformOutgoing', { text: 'hi' }), null);
+  t.equal(transformProblem('transformOutgoing', { text: '' }), 'a message with an empty text');
+  t.equal(transformProblem('transformIncoming', { text: '' }), null, 'an incoming text may be empty');
+  t.equal(transformProblem('transformIncoming', 'hi'), 'string "hi"');
+  t.equal(transformProblem('transformIncoming', [1]), 'an array');
 });

@@ -58,5 +58,9 @@ export const pluginCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'plugin <command>',
   describe: 'Plugin authoring: `plugin new <name>` scaffolds a plugin package',
   builder: (y) => y.command(newCommand as unknown as CommandModule<GlobalArgs, GlobalArgs>),
-  handler: () => {},
+  // reached only when no subcommand matched (`plugin bogus`)
+  handler: (argv) => {
+    const name = String((argv as { command?: unknown }).command ?? '');
+    throw new PeerchatError('ERR_USAGE', `unknown command "plugin ${name}"; try: peerchat plugin new <name>`);
+  },
 };
