@@ -48,7 +48,12 @@ export interface App {
 }
 
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+    const why = err.code === 'EEXIST' || err.code === 'ENOTDIR' ? 'it (or a parent) is a file' : err.message;
+    throw new PeerchatError('ERR_DATA_DIR', `cannot use ${config.dataDir} as the data directory: ${why}`, {
+      cause: err,
+    });
+  });
   const identity = await loadIdentity(config.dataDir);
   const oneShot = opts.oneShot ?? false;
   // one-shots run beside a running peer on the same data directory: they write the history only

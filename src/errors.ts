@@ -38,6 +38,7 @@ export const codes = {
   ERR_CONFIG_NOT_FOUND: 'the configuration file was not found',
   ERR_CONFIG_EMPTY: 'a configuration file is empty',
   ERR_IDENTITY: 'the identity key files cannot be used',
+  ERR_DATA_DIR: 'the data directory cannot be used',
   ERR_PLUGIN_LOAD: 'a plugin could not be loaded',
   ERR_PLUGIN_HOOK: 'a plugin hook failed',
   ERR_PLUGIN_HOOK_TIMEOUT: 'a plugin hook took too long',

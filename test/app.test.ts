@@ -115,3 +115,14 @@ t.test('the peer interceptors cannot be replaced after construction', async (t) 
 });
 
 type ChatMessageLike = import('../src/types.js').ChatMessage;
+
+t.test('a data directory that is a file: ERR_DATA_DIR with the cause, nothing opened', async (t) => {
+  const dir = t.testdir({ file: 'not a directory' });
+  for (const dataDir of [path.join(dir, 'file'), path.join(dir, 'file', 'sub')]) {
+    await t.rejects(createApp(config(dir, { dataDir })), {
+      code: 'ERR_DATA_DIR',
+      message: `cannot use ${dataDir} as the data directory: it (or a parent) is a file`,
+      cause: { code: /^(EEXIST|ENOTDIR)$/ },
+    });
+  }
+});

@@ -16,6 +16,7 @@ export const EXIT_USAGE = 2;
 /** A plugin that cannot be loaded is a config mistake too: the config names it. */
 const USAGE_CODES: ReadonlySet<string> = new Set<Code>([
   'ERR_USAGE',
+  'ERR_DATA_DIR',
   'ERR_CONFIG_INVALID',
   'ERR_CONFIG_NOT_FOUND',
   'ERR_PLUGIN_LOAD',
