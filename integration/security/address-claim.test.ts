@@ -41,3 +41,14 @@ t.test("an impostor claiming a connected peer's port does not take its place", a
     'bob was never pushed out',
   );
 });
+
+t.test('a hello stating port 0 is refused: that address could never be dialled back', async (t) => {
+  const cluster = new Cluster(t);
+  const alice = await cluster.spawn({ name: 'alice' });
+  const alicePort = Number(alice.address.split(':')[1]);
+  const refused = alice.waitFor('warning', (e) => /stated port 0 in its hello/.test(String(e.message)));
+  const raw = await dialNative(alicePort, { name: 'zero', claimedPort: 4000, helloPort: 0 });
+  t.teardown(() => raw.socket.destroy());
+  t.match(await refused, { code: 'ERR_BAD_FRAME' });
+  t.equal(alice.all('peer-connected', (e) => e.name === 'zero').length, 0, 'never connected');
+});

@@ -212,6 +212,11 @@ export class Upgrade {
     if (session.closed) {
       throw new PeerchatError('ERR_DISCONNECTED', `${ctx.host} closed the session right after its hello`);
     }
+    if (!isInitiator && hello.port === 0) {
+      // its port is its address here: 0 cannot be dialled, as a classic frame's port 0 cannot
+      session.destroy('closed');
+      throw new PeerchatError('ERR_BAD_FRAME', `${ctx.host} stated port 0 in its hello`);
+    }
     return {
       session,
       host: ctx.host,
