@@ -55,6 +55,10 @@ t.test('.send splits target and text, resolves to the result', async (t) => {
   t.match(result, { to: '1.1.1.1:1', state: 'sent' });
   t.same(peer.calls, ['send alice hello:  world']);
   t.match(printed.at(-1), /sent to 1\.1\.1\.1:1/);
+  // a quoted target, as the other commands take one; the text is kept as typed
+  await commands.send?.action('"alice" "quoted" text');
+  await commands.send?.action("'alice'  hi");
+  t.same(peer.calls.slice(1), ['send alice "quoted" text', 'send alice  hi']);
   await t.rejects(async () => commands.send?.action('alice'), {
     code: 'ERR_USAGE',
     message: /\.send <target> <text>/,

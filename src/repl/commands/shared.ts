@@ -43,7 +43,11 @@ export function usage(text: string): PeerchatError {
 
 /** First word and the rest: `alice hi  there` -> ['alice', 'hi  there']. */
 export function splitFirst(args: string): [string, string] {
-  const m = /^(\S+)(?:\s([\s\S]*))?$/.exec(args.trim());
+  const trimmed = args.trim();
+  // a quoted first word, as the other commands take it (`.send "carol" hi`); the rest stays verbatim
+  const quoted = /^(["'])(.*?)\1(?:\s([\s\S]*))?$/.exec(trimmed);
+  if (quoted) return [quoted[2] ?? '', quoted[3] ?? ''];
+  const m = /^(\S+)(?:\s([\s\S]*))?$/.exec(trimmed);
   return [m?.[1] ?? '', m?.[2] ?? ''];
 }
 
