@@ -138,7 +138,10 @@ export class Ops {
   private retry(id: string): ReturnType<typeof toMessage> {
     const r = this.outRow(id);
     if (r?.state !== 'failed') {
-      throw new PeerchatError('ERR_USAGE', `no failed outgoing message with id ${id}`);
+      throw new PeerchatError(
+        'ERR_USAGE',
+        `no queued or failed outgoing message with id ${id} (delivered already? .history shows it)`,
+      );
     }
     const now = Date.now();
     this.transition(id, 'queued', ['failed'], null, now);

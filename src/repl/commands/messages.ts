@@ -99,7 +99,12 @@ export const messageCommands = group(
         async action(args) {
           const [id = ''] = words(args, '.retry <id>', 1);
           const row = await extra(g, 'retry')(id);
-          io.print(`${c.green(row.state === 'failed' ? 'queued' : 'retrying')} ${id}`);
+          // a peer that is away is dialled in the background: say so, and what shows when it lands
+          const away = row.key !== null && !g.connected().some((p) => p.key === row.key);
+          const note = away
+            ? c.dim(` (${sanitize(row.from)} is away: dialling it; "delivered" shows once it arrives)`)
+            : '';
+          io.print(`${c.green(row.state === 'failed' ? 'queued' : 'retrying')} ${id}${note}`);
           return row;
         },
       },
