@@ -67,7 +67,13 @@ export function buildParts(core: PeerCore, opts: PeerOptions, peer: PeerSide): P
   p.outbox = new Outbox(
     core,
     {
-      resolve: (target) => table.target(target),
+      resolve: (target) => {
+        const rec = table.target(target);
+        // a typed address of a peer that is away: its contact's name, not "?", is shown and stored
+        const key = rec.name === null && !rec.session ? (rec.key ?? trust.pinned(rec.address)) : null;
+        if (key) rec.name = p.contacts.list().find((c) => c.key === key)?.name ?? null;
+        return rec;
+      },
       connect: (address, key) => peer.connect(address, key ? { key } : {}),
       dial: (address, key) => peer.connect(address, { key }),
       pinned: (address) => trust.pinned(address),

@@ -68,3 +68,32 @@ t.test('own lines are echoed with their delivery state: acked, queued, then deli
   });
   await waitFor(output, () => out.text().slice(start), /✓ delivered to bob: are you there\n/, STORED_MS);
 });
+
+t.test('a send by address to a contact that is away names it, also after a restart', async (t) => {
+  const dataDir = tempDir(t);
+  const open = async () => {
+    const store = Store.open({ dataDir });
+    const p = new Peer({
+      name: 'alice',
+      host: '127.0.0.1',
+      identity: await loadIdentity(dataDir),
+      dataDir,
+      store,
+    });
+    await p.listen();
+    return p;
+  };
+  const alice = await open();
+  const bob = await storedPeer(t, 'bob');
+  const bobAddress = bob.address;
+  await alice.connect(bobAddress);
+  await bob.exit();
+  await alice.exit();
+  const again = await open(); // a fresh table: bob is only a contact now
+  t.teardown(() => again.exit());
+  const sent: ChatMessage[] = [];
+  again.on('sent', (m) => sent.push(m));
+  t.match(await again.send(bobAddress, 'while you are away'), { state: 'queued' });
+  t.equal(sent[0]?.name, 'bob', 'not "?"');
+  t.equal(again.outbox()[0]?.name, 'bob', 'and so stored');
+});
