@@ -143,10 +143,14 @@ export function buildParts(core: PeerCore, opts: PeerOptions, peer: PeerSide): P
 
 /** A session is up: the contact book learns of it, and a native peer gets its queued messages. */
 function established(core: PeerCore, outbox: Outbox, rec: PeerRecord, session: Session): void {
-  const { store } = core;
-  if (!store) return;
-  store
-    .seenPeer({ address: rec.address, key: rec.key, name: rec.name ?? '', via: rec.via })
-    .catch((err) => core.warnings.fail(err, 'store'));
+  if (!core.store) return;
+  seen(core, rec);
   if (session.protocol === 'native') outbox.flush(rec, session);
+}
+
+/** The contact book's "seen": at a session's start, at its end, and for live ones when we stop. */
+export function seen(core: PeerCore, p: Pick<PeerRecord, 'address' | 'key' | 'name' | 'via'>): void {
+  core.store
+    ?.seenPeer({ address: p.address, key: p.key, name: p.name, via: p.via })
+    .catch((err) => core.warnings.fail(err, 'store'));
 }

@@ -26,7 +26,7 @@ import type { PeerCore } from './core.js';
 import { PeerEmitter } from './emitter.js';
 import { selfCheck } from './local.js';
 import type { Interceptors, Limits, PeerOptions, Timeouts } from './options.js';
-import { buildParts, type Parts } from './parts.js';
+import { buildParts, type Parts, seen } from './parts.js';
 import { PeerTable, toInfo } from './table.js';
 import { Warnings } from './warnings.js';
 
@@ -51,6 +51,7 @@ export class Peer extends PeerEmitter implements PeerApi {
   /** Private, but some tests reach the sessions through it. */
   private readonly table = new PeerTable();
   readonly #parts: Parts;
+  readonly #core: PeerCore;
   /** Chat mode's holding, the REPL's (src/repl/pending.ts): made on first use. */
   #pending: Pending | null = null;
   /** The configured peers' first connection round (see AutoConnect); ready() waits for it. */
@@ -76,7 +77,6 @@ export class Peer extends PeerEmitter implements PeerApi {
     this.#expireCheckMs = opts.expireCheckMs ?? EXPIRE_CHECK_MS;
     this.warnings = opts.warnings ?? new Warnings();
     this.warnings.on('warning', (w) => this.emit('warning', w));
-    this.on('peer-disconnected', (info) => this.#parts.outbox.disconnected(info.key));
     const core: PeerCore = {
       table: this.table,
       warnings: this.warnings,
@@ -88,6 +88,11 @@ export class Peer extends PeerEmitter implements PeerApi {
       closing: () => this.#closing !== null,
       emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
     };
+    this.#core = core;
+    this.on('peer-disconnected', (info) => {
+      this.#parts.outbox.disconnected(info.key);
+      if (!core.closing()) seen(core, info); // the contact book's "seen" is when the session ended
+    });
     this.#parts = buildParts(core, opts, {
       host: this.#host,
       classic: this.classic,
@@ -149,6 +154,7 @@ export class Peer extends PeerEmitter implements PeerApi {
   async #shutdown(): Promise<void> {
     const { outbox, rooms, roomLogs, listener, trust } = this.#parts;
     outbox.stop();
+    for (const r of this.table.connected()) seen(this.#core, r); // last seen now, not when it connected
     await Promise.all(this.table.connected().map((r) => r.session!.exit()));
     await roomLogs.destroy();
     await rooms.destroy();

@@ -68,3 +68,28 @@ t.test('a store that cannot read the contacts gives a warning and an empty book'
   t.same(new Contacts(f.core).list(), []);
   t.match(f.warned, [{ message: /could not read the contacts/ }]);
 });
+
+t.test("a contact's last seen is when its session ended, or when this peer stopped", async (t) => {
+  const { Peer } = await import('../../src/peer/peer.js');
+  const { loadIdentity } = await import('../../src/net/native/identity.js');
+  const { until } = await import('../helpers/wait.js');
+  const stored = async (name: string) => {
+    const dataDir = tempDir(t);
+    const store = Store.open({ dataDir });
+    const p = new Peer({ name, host: '127.0.0.1', identity: await loadIdentity(dataDir), dataDir, store });
+    await p.listen();
+    t.teardown(() => p.exit());
+    return { p, store };
+  };
+  const a = await stored('alice');
+  const b = await stored('bob');
+  await a.p.connect(b.p.address);
+  const lastSeen = () => a.p.contacts().find((c) => c.name === 'bob')?.lastSeen ?? 0;
+  await until(() => lastSeen() > 0);
+  const atConnect = lastSeen();
+  await until(() => Date.now() > atConnect + 5); // the clock moved on: the next "seen" is later
+  await b.p.exit();
+  await until(() => lastSeen() > atConnect, 5000, 'last seen moved to the disconnect');
+  t.ok(lastSeen() > atConnect);
+  t.equal(a.p.contacts().find((c) => c.name === 'bob')?.name, 'bob', 'the name is kept');
+});
