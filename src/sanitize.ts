@@ -26,7 +26,16 @@ export function sanitize(text: string): string {
  */
 const INVISIBLE = /[\p{Cf}\u115f\u1160\u3164\uffa0]/u;
 
+/**
+ * The format characters emoji are made of, which do show: a zero-width joiner between two
+ * pictographs (👩‍👩‍👧) and the tag characters of a subdivision flag (🏴 + tags + cancel tag).
+ */
+const EMOJI_JOINER =
+  /(?<=\p{Extended_Pictographic}[\p{M}\p{Emoji_Modifier}]*)\u200d(?=\p{Extended_Pictographic})/gu;
+const FLAG_TAGS = /\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F}/gu;
+
 /** True when a name holds only printable, visible characters (no control, format character, separator or tab). */
 export function isPrintableName(name: string): boolean {
-  return !UNSAFE_OR_TAB.test(name) && !INVISIBLE.test(name);
+  if (UNSAFE_OR_TAB.test(name)) return false;
+  return !INVISIBLE.test(name.replace(FLAG_TAGS, '\u{1F3F4}').replace(EMOJI_JOINER, ''));
 }

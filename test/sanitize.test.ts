@@ -4,7 +4,10 @@ import { parseFrame } from '../src/net/classic/codec.js';
 import { isPrintableName, sanitize } from '../src/sanitize.js';
 
 t.test('names: visible characters only', async (t) => {
-  for (const ok of ['alice', 'Zoë', '東京', 'bot-7', '🙂']) t.ok(isPrintableName(ok), ok);
+  const emoji = ['👩‍👩‍👧', '🧑🏽‍💻', '🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}'];
+  for (const ok of ['alice', 'Zoë', '東京', 'bot-7', '🙂', ...emoji]) t.ok(isPrintableName(ok), ok);
+  t.notOk(isPrintableName('a\u200d👩'), 'a joiner not between two pictographs');
+  t.notOk(isPrintableName('\u{E0067}x'), 'a tag outside a flag');
   const invisible = [
     'ad\u200bmin',
     'ad\u200dmin',
