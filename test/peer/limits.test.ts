@@ -79,8 +79,8 @@ t.test('all slots held: a newcomer from a quiet IP takes the oldest slot of the 
   );
 });
 
-t.test('maxPeerlistKeys: a PEERLIST beyond the cap is cut, with a warning', async (t) => {
-  const keys = Array.from({ length: 6 }, (_, i) => `127.0.0.1:${2000 + i}`);
+/** A stranger that answers QUERY with `keys` as its PEERLIST; resolves to its port. */
+async function peerlistServer(t: Test, keys: string[]): Promise<number> {
   const sockets = new Set<Socket>();
   const server = createServer((s) => {
     sockets.add(s);
@@ -94,7 +94,12 @@ t.test('maxPeerlistKeys: a PEERLIST beyond the cap is cut, with a warning', asyn
     for (const s of sockets) s.destroy();
     server.close();
   });
-  const port = (server.address() as { port: number }).port;
+  return (server.address() as { port: number }).port;
+}
+
+t.test('maxPeerlistKeys: a PEERLIST beyond the cap is cut, with a warning', async (t) => {
+  const keys = Array.from({ length: 6 }, (_, i) => `127.0.0.1:${2000 + i}`);
+  const port = await peerlistServer(t, keys);
   const peer = new Peer({ name: 'pc', host: '127.0.0.1', identity: null, limits: { maxPeerlistKeys: 3 } });
   await peer.listen();
   t.teardown(() => peer.exit());
@@ -116,20 +121,7 @@ t.test('maxPeerlistKeys: a PEERLIST beyond the cap is cut, with a warning', asyn
 t.test('a PEERLIST naming this peer by another spelling (::ffff:7f00:1) is not dialled', async (t) => {
   const peer = await nativePeer(t, 'me');
   const spellings = [`[::ffff:7f00:1]:${peer.port}`, `[0:0:0:0:0:ffff:7f00:0001]:${peer.port}`];
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => {});
-    s.on('data', (d) => {
-      if (d.toString('utf8').trim() === 'QUERY') s.write(`PEERLIST:${spellings.join(',')}`);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  t.teardown(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-  await peer.query(`127.0.0.1:${(server.address() as { port: number }).port}`);
+  await peer.query(`127.0.0.1:${await peerlistServer(t, spellings)}`);
   await peer.connectAll();
   t.same(peer.connectedPeers(), [], 'no session with itself');
   t.notOk(
