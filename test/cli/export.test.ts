@@ -217,3 +217,25 @@ t.test('a closed pipe ends the export quietly; other stdout errors exit 1', asyn
   t.equal(full.code, 1);
   t.match(full.stderr, /cannot write to stdout: write ENOSPC \(ERR_EXPORT_WRITE\)/);
 });
+
+t.test('csv to a terminal: control bytes from peers are shown escaped, rows kept', async (t) => {
+  const dir = fresh();
+  const store = Store.open({ dataDir: dir });
+  await store.recordIncoming(message(0, { text: 'a\u001b]0;pwned\u0007b\u009b2J\r' }));
+  await store.close();
+  let shown = '';
+  const tty = {
+    isTTY: true,
+    write(s: string) {
+      shown += s;
+      return true;
+    },
+  };
+  const r = await runCli(['export', '--format', 'csv'], { cwd: fresh(), dataDir: dir, stdout: tty });
+  t.equal(r.code, 0, r.stderr);
+  t.notMatch(shown, /[\u001b\u0007\u009b\r]/, 'nothing a terminal would act on');
+  t.match(shown, /a\\x1b\]0;pwned\\x07b\\x9b2J\\r/);
+  t.equal(shown.trim().split('\n').length, 2, 'the header and one row');
+  const piped = await runCli(['export', '--format', 'csv'], { cwd: fresh(), dataDir: dir });
+  t.match(piped.stdout, /\u001b\]0;pwned/, 'to a pipe or a file the bytes are kept as stored');
+});

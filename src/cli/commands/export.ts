@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { CommandModule } from 'yargs';
 import { PeerchatError } from '../../errors.js';
+import { sanitize } from '../../sanitize.js';
 import type { CliIo, GlobalArgs } from '../context.js';
 import { loadForCommand, roomFilter } from '../context.js';
 
@@ -96,6 +97,9 @@ type Target = CliIo['stdout'] & Partial<Pick<NodeJS.WritableStream, 'once' | 'on
 /** Streams into io.stdout, honouring its backpressure when it is a real stream. Null: the reader went away. */
 async function toStdout(io: CliIo, run: Exporter): Promise<number | null> {
   const target = io.stdout as Target;
+  // on a terminal, remote text must not act on it (ESC, BEL, 8-bit CSI): shown escaped, lines kept
+  const tty = (io.stdout as { isTTY?: boolean }).isTTY === true;
+  const shown = (chunk: string) => (tty ? chunk.split('\n').map(sanitize).join('\n') : chunk);
   let streamError: Error | null = null;
   const onError = (err: Error) => {
     streamError ??= err;
@@ -106,7 +110,7 @@ async function toStdout(io: CliIo, run: Exporter): Promise<number | null> {
       (chunk) =>
         new Promise<void>((resolve, reject) => {
           if (streamError) return reject(streamError);
-          if (target.write(chunk) !== false || typeof target.once !== 'function') return resolve();
+          if (target.write(shown(chunk)) !== false || typeof target.once !== 'function') return resolve();
           const done = () => {
             target.off?.('drain', done);
             target.off?.('error', done);
