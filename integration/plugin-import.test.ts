@@ -75,3 +75,23 @@ t.test(
     t.match(String(broken.stderr), 'plugin "broken" has no setup function (ERR_PLUGIN_LOAD)');
   },
 );
+
+t.test("a plugin's failing onStop is reported when a script ends, not only in headless mode", async (t) => {
+  const cluster = new Cluster(t);
+  const plugin = cluster.file(
+    'stopper.mjs',
+    "export default { name: 'stopper', setup: () => ({ async onStop() { throw new Error('could not flush') } }) };\n",
+  );
+  for (const mode of [
+    ['-e', '1'],
+    ['--json', '-e', 'await peer.quit()'],
+  ]) {
+    const res = await cluster.run(['--plugin', plugin, ...mode]);
+    t.equal(res.exitCode, 0, String(res.stderr));
+    t.match(
+      String(res.stderr),
+      /warning ERR_PLUGIN_HOOK: .*stopper.*onStop.*could not flush/,
+      mode.join(' '),
+    );
+  }
+});

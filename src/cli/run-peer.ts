@@ -8,6 +8,7 @@ import { createApp } from '../app.js';
 import type { Config } from '../config/schema.js';
 import type { Peer } from '../peer/peer.js';
 import { LogRelay } from '../repl/plugin-log.js';
+import { sanitize } from '../sanitize.js';
 import { claimUncaught, onFatalShutdown } from './fatal.js';
 
 export type RunMode =
@@ -179,6 +180,9 @@ async function runSurface(
     });
   }
   const code = await done;
+  // the REPL or script has let go of the output: what stopping says (a plugin's failing onStop)
+  // still reaches stderr
+  peer.on('warning', (w) => io.stderr.write(`peerchat: warning ${w.code}: ${sanitize(w.message)}\n`));
   await stop();
   for (const s of SIGNALS) process.off(s, onSignal);
   unclaimTty();
