@@ -220,6 +220,7 @@ t.test('bad --limit and an empty target exit 2', async (t) => {
     const r = await runCli(['history', '--limit', limit], { cwd: cwd(t), dataDir: s.dir });
     t.equal(r.code, 2, `--limit ${limit}`);
     t.match(r.stderr, /--limit/);
+    t.notMatch(r.stderr, /NaN/, 'says what is wrong in words');
     t.equal(r.stdout, '');
   }
   const e = await runCli(['history', ' '], { cwd: cwd(t), dataDir: s.dir });

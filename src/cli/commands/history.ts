@@ -89,7 +89,7 @@ export const historyCommand: CommandModule<GlobalArgs, HistoryArgs> = {
     if (!Number.isInteger(limit) || limit < 1) {
       throw new PeerchatError(
         'ERR_USAGE',
-        `--limit must be a whole number of 1 or more, not ${String(limit)}`,
+        `--limit must be a whole number of 1 or more${Number.isNaN(limit) ? '; what was given is not a number' : `, not ${limit}`}`,
       );
     }
     const search = argv.search === undefined ? undefined : String(argv.search);

@@ -57,7 +57,7 @@ export function waitMs(value: number | undefined): number | undefined {
   if (!Number.isInteger(value) || value < 0) {
     throw new PeerchatError(
       'ERR_USAGE',
-      `--wait-connected takes milliseconds (a whole number, 0 or more), not ${String(value)}`,
+      `--wait-connected takes milliseconds (a whole number, 0 or more)${Number.isNaN(value) ? '; what was given is not a number' : `, not ${value}`}`,
     );
   }
   return value;
