@@ -135,10 +135,7 @@ export class Inbox {
     // committed, and a copy whose storing failed is stored now (the id alone proves nothing)
     this.pending++;
     this.pendingBytes += bytes;
-    void this.receive(msg, ack).finally(() => {
-      this.pending--;
-      this.pendingBytes -= bytes;
-    });
+    void this.receive(msg, ack, bytes);
   }
 
   private busy(bytes: number): boolean {
@@ -159,39 +156,45 @@ export class Inbox {
     this.seen.add(id);
   }
 
-  private async receive(msg: ChatMessage, ack: AckChat): Promise<void> {
-    const { store, warnings } = this.core;
-    if (store && msg.protocol === 'native') {
-      let kept: boolean;
-      try {
-        kept = store.hasIncoming(msg.key, msg.id); // per sender key: another key's id proves nothing
-      } catch (err) {
-        warnings.fail(err, `could not read the store for message ${msg.id}`);
-        return; // not acked: the sender resends
-      }
-      if (kept) {
-        ack(); // a resend after a lost ack: already kept and shown
-        return;
-      }
-    }
-    const out = await this.transform(msg);
-    if (!out) {
-      ack();
-      return;
-    }
-    if (store) {
-      try {
-        if (!(await store.recordIncoming(out))) {
-          ack();
+  /** Transform, store, ack, emit; counted in `pending` (with its text `bytes`) until done. */
+  private async receive(msg: ChatMessage, ack: AckChat, bytes: number): Promise<void> {
+    try {
+      const { store, warnings } = this.core;
+      if (store && msg.protocol === 'native') {
+        let kept: boolean;
+        try {
+          kept = store.hasIncoming(msg.key, msg.id); // per sender key: another key's id proves nothing
+        } catch (err) {
+          warnings.fail(err, `could not read the store for message ${msg.id}`);
+          return; // not acked: the sender resends
+        }
+        if (kept) {
+          ack(); // a resend after a lost ack: already kept and shown
           return;
         }
-      } catch (err) {
-        // not kept, so not acked: the sender keeps it queued and resends
-        warnings.fail(err, `could not store message ${msg.id}`);
+      }
+      const out = await this.transform(msg);
+      if (!out) {
+        ack();
         return;
       }
+      if (store) {
+        try {
+          if (!(await store.recordIncoming(out))) {
+            ack();
+            return;
+          }
+        } catch (err) {
+          // not kept, so not acked: the sender keeps it queued and resends
+          warnings.fail(err, `could not store message ${msg.id}`);
+          return;
+        }
+      }
+      ack();
+      this.core.emit('message', out);
+    } finally {
+      this.pending--;
+      this.pendingBytes -= bytes;
     }
-    ack();
-    this.core.emit('message', out);
   }
 }
