@@ -96,6 +96,6 @@ t.test('plugins by spec, with options checked by their schema; a bad one fails s
   });
   await t.rejects(startPeer({ config: { port: -1 } }), {
     code: 'ERR_CONFIG_INVALID',
-    message: /startPeer config: port: expected a number >= 0/,
+    message: /startPeer config: port: expected a whole number from 0 to 65535/,
   });
 });

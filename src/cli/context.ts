@@ -4,6 +4,7 @@
  */
 import type { Argv } from 'yargs';
 import type { LoadedConfig } from '../config/load.js';
+import { portFromText } from '../config/port-text.js';
 import { PeerchatError } from '../errors.js';
 import type { runPeer } from './run-peer.js';
 
@@ -50,15 +51,12 @@ export interface GlobalArgs {
   ctx: CliContext;
 }
 
-const PORT_RE = /^\s*\d+\s*$/;
-
 /** Global options as a config layer: only what was given on the command line. */
 export function flagsFrom(argv: GlobalArgs): ConfigInput {
   const flags: Record<string, unknown> = {
     name: argv.name,
     host: argv.host,
-    // digits become a number; anything else is left for the schema to report
-    port: argv.port === undefined ? undefined : PORT_RE.test(argv.port) ? Number(argv.port) : argv.port,
+    port: argv.port === undefined ? undefined : portFromText(argv.port),
     dataDir: argv.dataDir,
     autoConnect: argv.connect,
     plugins: argv.plugin,

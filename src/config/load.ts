@@ -10,6 +10,7 @@ import envPaths from 'env-paths';
 import type { ZodIssue } from 'zod';
 import { PeerchatError, type Warning } from '../errors.js';
 import { describeIssues, describeValue, expectedErrorMap, formatPath } from './issues.js';
+import { portFromText } from './port-text.js';
 import { type Config, type ConfigInput, configSchema, NAME_MAX, nameSchema } from './schema.js';
 
 export const MODULE_NAME = 'peerchat';
@@ -300,7 +301,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
   for (const [variable, key] of Object.entries(ENV_VARS)) {
     const v = nonEmpty(env[variable]);
     if (v === undefined) continue;
-    if (key === 'port') out[key] = /^\s*\d+\s*$/.test(v) ? Number(v) : v;
+    if (key === 'port') out[key] = portFromText(v);
     else if (key === 'classic' || key === 'store') {
       const w = v.trim().toLowerCase();
       out[key] = TRUE_WORDS.has(w) ? true : FALSE_WORDS.has(w) ? false : v;

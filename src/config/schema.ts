@@ -33,6 +33,7 @@ function isHostPort(text: string): boolean {
 }
 
 const ADDRESS = 'an "ip:port" address such as "127.0.0.1:5000"';
+const LISTEN_PORT = 'a whole number from 0 to 65535 (0: any free port)';
 const KEY = 'a 64-character hex public key';
 
 export const nameSchema = z
@@ -145,7 +146,12 @@ export const configSchema = z
     name: nameSchema.nullable().default(null),
     host: z.string().min(1, { message: 'a host address to listen on' }).default('0.0.0.0'),
     /** 0 takes an ephemeral port. */
-    port: z.number().int().min(0).max(65_535).default(0),
+    port: z
+      .number({ invalid_type_error: LISTEN_PORT })
+      .int({ message: LISTEN_PORT })
+      .min(0, { message: LISTEN_PORT })
+      .max(65_535, { message: LISTEN_PORT })
+      .default(0),
     /** Null: the platform's per-user data directory (env-paths). */
     dataDir: z.string().min(1).nullable().default(null),
     autoConnect: z.array(autoConnectEntry).default([]),

@@ -254,6 +254,18 @@ t.test('config errors exit 2 and name the file', async (t) => {
   const badFlag = await run(['--port', 'abc', '--name', 'a']);
   t.equal(badFlag.code, 2);
   t.equal(badFlag.stderr, 'peerchat: command line: --port: expected a number, found "abc" (ERR_USAGE)\n');
+  // a number out of range is judged as a number, not as "not a number"
+  for (const port of ['-1', '1.5', '70000']) {
+    const r = await run(['--port', port, '--name', 'a']);
+    t.equal(r.code, 2, port);
+    t.equal(
+      r.stderr,
+      `peerchat: command line: --port: expected a whole number from 0 to 65535 (0: any free port), found ${Number(port)} (ERR_USAGE)\n`,
+    );
+  }
+  const negativeEnv = await run(['--name', 'a'], { env: { PEERCHAT_PORT: '-1' } });
+  t.equal(negativeEnv.code, 2);
+  t.match(negativeEnv.stderr, 'environment: PEERCHAT_PORT: expected a whole number from 0 to 65535');
   const badEnv = await run(['--name', 'a'], { env: { PEERCHAT_LOG_LEVEL: 'loud' } });
   t.equal(badEnv.code, 2);
   t.match(badEnv.stderr, 'environment: PEERCHAT_LOG_LEVEL: expected one of');

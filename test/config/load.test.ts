@@ -277,7 +277,7 @@ t.test('several problems in one file are all reported', async (t) => {
   t.equal(e.code, 'ERR_CONFIG_INVALID');
   t.match(e.message, `${file}: `);
   t.match(e.message, 'prot: unknown key (did you mean "port"?)');
-  t.match(e.message, 'port: expected a number >= 0, found -1');
+  t.match(e.message, 'port: expected a whole number from 0 to 65535 (0: any free port), found -1');
   t.match(e.message, 'timeouts.ack: expected a number, found "fast"');
 });
 

@@ -87,9 +87,10 @@ t.test('each bad value names the key path, what was expected and what was found'
     [{ name: 'ad\u200bmin' }, /^name: expected a name without control or invisible characters/],
     [{ name: 'x'.repeat(33) }, /^name: expected a name of 1-32 characters, found "x{33}"$/],
     [{ name: 'y'.repeat(100) }, /^name: expected a name of 1-32 characters, found "y{56}\.\.\.$/],
-    [{ port: 70000 }, /^port: expected a number <= 65535, found 70000$/],
+    [{ port: 70000 }, /^port: expected a whole number from 0 to 65535 \(0: any free port\), found 70000$/],
+    [{ port: -1 }, /^port: expected a whole number from 0 to 65535 \(0: any free port\), found -1$/],
     [{ port: '5000' }, /^port: expected a number, found "5000"$/],
-    [{ port: 1.5 }, /^port: expected an integer, found 1\.5$/],
+    [{ port: 1.5 }, /^port: expected a whole number from 0 to 65535 \(0: any free port\), found 1\.5$/],
     [
       { autoConnect: ['127.0.0.1:1', { address: 'nope' }] },
       /^autoConnect\[1\]\.address: expected an "ip:port" address.*found "nope"$/,
