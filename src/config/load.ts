@@ -197,20 +197,31 @@ async function guard<T>(where: string, fn: () => Promise<T>): Promise<T> {
     const file = (err as { filepath?: string }).filepath ?? where;
     const source = await readFile(file, 'utf8').catch(() => undefined);
     let reason = parseReason(err, source);
-    // V8's "Unexpected token" has no position: a JavaScript parser finds the same spot in JSON
-    if (source !== undefined && /\.json$/i.test(file) && !/\(line \d+/.test(reason)) {
-      const at = await syntaxErrorAt(source);
+    // V8's "Unexpected token" has no position: a JavaScript parser finds the same spot (JSON, or
+    // the syntax error of a .js/.mjs/.cjs config, which Node reports without line and column)
+    const kind = /\.json$/i.test(file)
+      ? 'json'
+      : /\.[cm]?js$/i.test(file) && err instanceof SyntaxError
+        ? 'js'
+        : null;
+    if (source !== undefined && kind && !/\(line \d+/.test(reason)) {
+      const at = await syntaxErrorAt(source, kind);
       if (at) reason += ` (line ${at.line}, column ${at.column})`;
     }
     throw new PeerchatError('ERR_CONFIG_INVALID', `${file}: cannot be read: ${reason}`, { cause: err });
   }
 }
 
-/** Where acorn stops reading `source` as one expression (1-based), or null when it reads it. */
-async function syntaxErrorAt(source: string): Promise<{ line: number; column: number } | null> {
-  const { parseExpressionAt } = await import('acorn');
+/** Where acorn stops reading `source` (JSON: as one expression) (1-based), or null when it reads it. */
+async function syntaxErrorAt(
+  source: string,
+  kind: 'json' | 'js',
+): Promise<{ line: number; column: number } | null> {
+  const { parse, parseExpressionAt } = await import('acorn');
   try {
-    parseExpressionAt(source, 0, { ecmaVersion: 'latest', locations: true });
+    const options = { ecmaVersion: 'latest', locations: true, allowHashBang: true } as const;
+    if (kind === 'json') parseExpressionAt(source, 0, options);
+    else parse(source, { ...options, sourceType: 'module', allowReturnOutsideFunction: true });
     return null;
   } catch (err) {
     const loc = (err as { loc?: { line: number; column: number } }).loc;

@@ -28,11 +28,11 @@ async function write(file: string, text: string): Promise<string> {
   return file;
 }
 
-async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string; cause?: unknown }> {
   try {
     await p;
   } catch (err) {
-    if (isPeerchatError(err)) return { code: err.code, message: err.message };
+    if (isPeerchatError(err)) return { code: err.code, message: err.message, cause: err.cause };
     throw err;
   }
   throw new Error('expected a rejection');
@@ -294,6 +294,21 @@ t.test('a file that cannot be parsed, or is not an object', async (t) => {
   const j = await rejection(loadConfig(opts({ cwd: path.dirname(throwing) })));
   t.equal(j.code, 'ERR_CONFIG_INVALID');
   t.match(j.message, 'boom');
+  // Node reports a JavaScript config's syntax error without a position: the message gives it
+  const mjs = await write(
+    path.join(root, 'd', 'peerchat.config.mjs'),
+    "export default {\n  name: 'x',,\n};\n",
+  );
+  const m = await rejection(loadConfig(opts({ cwd: path.dirname(mjs) })));
+  t.equal(m.code, 'ERR_CONFIG_INVALID');
+  t.equal(m.message, `${mjs}: cannot be read: Unexpected token ',' (line 2, column 13)`);
+  t.type(m.cause, SyntaxError, 'the parser error is kept as the cause');
+  const cjs = await write(
+    path.join(root, 'e', 'peerchat.config.cjs'),
+    "module.exports = {\n  name: 'x'\n  port: 0,\n};\n",
+  );
+  const c = await rejection(loadConfig(opts({ cwd: path.dirname(cjs) })));
+  t.equal(c.message, `${cjs}: cannot be read: Unexpected identifier 'port' (line 3, column 3)`);
 });
 
 t.test('name: prompt when given, else the OS user name', async (t) => {
