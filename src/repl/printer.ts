@@ -185,7 +185,10 @@ export function attachPrinter(peer: PeerApi, printer: Printer, opts: AttachPrint
     },
     'message-failed': (msg, error) => events.failed(msg, error),
     'message-delivered': (msg) => events.delivered(msg),
-    warning: (w) => warnings.warning(w),
+    // an expired message already has its "not delivered" line (message-failed): one line, not two
+    warning: (w) => {
+      if (w.code !== 'ERR_MESSAGE_EXPIRED') warnings.warning(w);
+    },
   };
   if (opts.echo) {
     handlers.sent = (msg, result) => printer.sent(msg, result.state, result.error);

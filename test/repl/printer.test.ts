@@ -105,6 +105,11 @@ t.test('attachPrinter prints events, filters held messages, and detaches', async
   peer.deliver({ from: '3.3.3.3:3', name: 'carol', text: 'held back' });
   peer.emit('peer-disconnected', alice, 'exit');
   peer.emit('warning', { code: 'ERR_BAD_FRAME', message: 'bad\nframe' });
+  // the outbox says an expiry twice, as a warning and as message-failed: the REPL prints it once
+  peer.emit('warning', {
+    code: 'ERR_MESSAGE_EXPIRED',
+    message: 'message 1: not delivered before it expired',
+  });
   peer.emit(
     'message-failed',
     { ...peer.deliver({ from: '9.9.9.9:9', text: 'lost one' }), direction: 'out' },
