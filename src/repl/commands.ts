@@ -50,8 +50,23 @@ export function unknownCommandMessage(name: string, known: readonly string[]): s
   return `.${name} is not a command${hint ? ` (did you mean .${hint}?)` : ''}; .help lists them`;
 }
 
-/** Told after a SyntaxError from a line that reads like prose, not code. */
+/** Told after an error from a line that reads like prose, not code (see isProse). */
 export const SEND_HINT = 'to send text as a message: .send <target> <text>, or .chat <target> for chat mode';
+
+/**
+ * Whether evaluating `line` failed because someone typed prose: several words are a SyntaxError,
+ * one word (`hello`) is a ReferenceError for a name nobody defined.
+ */
+export function isProse(err: unknown, line: string): boolean {
+  const e = err as { name?: unknown; message?: unknown } | null;
+  if (e?.name === 'SyntaxError') return looksLikeText(line);
+  const word = line.trim();
+  return (
+    e?.name === 'ReferenceError' &&
+    /^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(word) &&
+    e.message === `${word} is not defined`
+  );
+}
 
 /** Words and sentence punctuation only (`hello there`, `ok, see you!`): someone meant to chat. */
 export function looksLikeText(line: string): boolean {

@@ -14,7 +14,7 @@ import { PeerchatError, type Warning } from '../errors.js';
 import { ChatState, chatSend, enteredText, leftText } from './chat.js';
 import {
   buildCommands,
-  looksLikeText,
+  isProse,
   parseCommandLine,
   type ReplCommand,
   SEND_HINT,
@@ -142,8 +142,10 @@ class ScriptSession {
     try {
       return { kind: 'eval', value: await this.evaluator.evaluate(code) };
     } catch (err) {
-      if ((err as Error)?.name === 'SyntaxError' && looksLikeText(code))
-        throw new SyntaxError(`${(err as Error).message} (${SEND_HINT})`, { cause: err });
+      if (isProse(err, code)) {
+        const Kind = (err as Error).name === 'SyntaxError' ? SyntaxError : ReferenceError;
+        throw new Kind(`${(err as Error).message} (${SEND_HINT})`, { cause: err });
+      }
       throw err;
     }
   }

@@ -11,13 +11,7 @@ import repl, { type REPLEval, type REPLServer } from 'node:repl';
 import type { Readable, Writable } from 'node:stream';
 import { PeerchatError } from '../errors.js';
 import { ChatState, chatSend, enteredText, leftText } from './chat.js';
-import {
-  buildCommands,
-  looksLikeText,
-  parseCommandLine,
-  SEND_HINT,
-  unknownCommandMessage,
-} from './commands.js';
+import { buildCommands, isProse, parseCommandLine, SEND_HINT, unknownCommandMessage } from './commands.js';
 import { type Completer, createCompleter } from './completer.js';
 import { formatError, sanitize } from './format.js';
 import { createPeerGlobal, type PeerGlobal } from './global.js';
@@ -199,7 +193,7 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
       const done: EvalCallback = (...args: [Error | null, unknown?]) => {
         const err = args[0];
         // a line of prose outside chat mode: say how to send it
-        if (err?.name === 'SyntaxError' && !(err instanceof repl.Recoverable) && looksLikeText(code)) {
+        if (err && !(err instanceof repl.Recoverable) && isProse(err, code)) {
           const hint = ` (${SEND_HINT})`;
           err.stack = String(err.stack).replace(err.message, `${err.message}${hint}`);
           err.message += hint;

@@ -271,4 +271,7 @@ t.test('script mode: a mistyped command suggests the one meant; prose gets the s
     prose.err,
     /SyntaxError: .*\(to send text as a message: \.send <target> <text>, or \.chat <target> for chat mode\)/,
   );
+  const word = await run('hello\n');
+  t.equal(word.code, 1);
+  t.match(word.err, /ReferenceError: hello is not defined \(to send text as a message: \.send <target>/);
 });

@@ -368,6 +368,13 @@ t.test(
       'hello there bob\n',
       /SyntaxError[\s\S]*to send text as a message: \.send <target> <text>, or \.chat <target> for chat mode[\s\S]*me> $/,
     );
+    // one word is a ReferenceError, not a SyntaxError: it gets the hint too
+    await type(
+      'hello\n',
+      /ReferenceError: hello is not defined \(to send text as a message: \.send <target> <text>, or \.chat <target> for chat mode\)[\s\S]*me> $/,
+    );
+    const typo = await type('peeer.name\n', /ReferenceError[\s\S]*me> $/);
+    t.notMatch(typo, /to send text/, 'a mistyped name in code gets no hint');
     const code = await type('1 +* 2\n', /SyntaxError[\s\S]*me> $/);
     t.notMatch(code, /to send text/, 'code with a typo gets no hint');
     await type('[1,\n', /(\||\.\.\.) $/); // the continuation prompt: '|' on Node 24, '...' before
