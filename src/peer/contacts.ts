@@ -29,6 +29,16 @@ export class Contacts {
     return target === undefined ? book : (matchContacts(book, String(target)) as ContactInfo[]);
   }
 
+  /** The name the contact with this key gave last; null when unknown or unreadable (a warning says why). */
+  nameOf(key: string): string | null {
+    try {
+      return this.core.store?.contact(key)?.name ?? null;
+    } catch (err) {
+      this.core.warnings.fail(err, 'could not read the contacts');
+      return null;
+    }
+  }
+
   /** Stored messages, oldest first; a contact's rows are found by its key, whatever address it used. */
   history(target?: string, opts: HistoryOptions = {}): StoredMessage[] {
     const { store, table } = this.core;

@@ -71,7 +71,7 @@ export function buildParts(core: PeerCore, opts: PeerOptions, peer: PeerSide): P
         const rec = table.target(target);
         // a typed address of a peer that is away: its contact's name, not "?", is shown and stored
         const key = rec.name === null && !rec.session ? (rec.key ?? trust.pinned(rec.address)) : null;
-        if (key) rec.name = p.contacts.list().find((c) => c.key === key)?.name ?? null;
+        if (key) rec.name = p.contacts.nameOf(key);
         return rec;
       },
       connect: (address, key) => peer.connect(address, key ? { key } : {}),

@@ -95,7 +95,17 @@ interface ContactRow {
 /** Every contact, the most recently seen first. */
 export function readContacts(db: Database.Database): Contact[] {
   const rows = db.prepare('SELECT * FROM contacts ORDER BY last_seen DESC').all() as ContactRow[];
-  return rows.map((r) => ({
+  return rows.map(toContact);
+}
+
+/** The contact with this key (one row by its primary key), or null. */
+export function readContact(db: Database.Database, key: string): Contact | null {
+  const row = db.prepare('SELECT * FROM contacts WHERE id = ?').get(key) as ContactRow | undefined;
+  return row && row.key === key ? toContact(row) : null;
+}
+
+function toContact(r: ContactRow): Contact {
+  return {
     key: r.key,
     fingerprint: r.key ? fingerprint(r.key) : null,
     name: r.name,
@@ -103,7 +113,7 @@ export function readContacts(db: Database.Database): Contact[] {
     firstSeen: r.first_seen,
     lastSeen: r.last_seen,
     met: r.met as Via,
-  }));
+  };
 }
 
 /** As net/native/identity's fingerprint; computed here so the writer worker loads no crypto stack. */

@@ -32,6 +32,10 @@ t.test('seenPeer keeps one contact per key: last addresses first, first/last see
   t.equal(matchContacts(book, KEY_A.slice(0, 8)).length, 1, 'by key prefix');
   t.equal(matchContacts(book, '127.0.0.1:9')[0]?.name, 'old', 'by an address');
   t.same(matchContacts(book, 'nobody'), []);
+  // one contact by its key, as the book has it; a keyless contact's id is not a key
+  t.same(store.contact(KEY_A), book[0]);
+  t.equal(store.contact(KEY_B), null);
+  t.equal(store.contact('addr:127.0.0.1:9'), null);
 });
 
 t.test('a version 2 file: its peers become contacts', async (t) => {
