@@ -66,3 +66,32 @@ t.test(
     await bob.waitFor('message', (e) => e.text === 'beside a running peer');
   },
 );
+
+t.test(
+  'peerchat send beside its running peer, which is connected to the target: both sessions stay',
+  async (t) => {
+    const cluster = new Cluster(t);
+    const bob = await cluster.spawn({ name: 'bob' });
+    const dataDir = path.join(cluster.dir('alice'), 'data');
+    const alice = await cluster.spawn({ name: 'alice', dataDir, connect: [bob.address] });
+    await bob.waitFor('peer-connected', (e) => e.name === 'alice');
+    await alice.waitFor('peer-connected', (e) => e.name === 'bob');
+    // the one-shot has alice's key: bob must not trade alice's live session for it, nor refuse it
+    const sent = await execa(
+      process.execPath,
+      [BIN, 'send', bob.address, 'from a one-shot of alice', '--data-dir', dataDir, '--host', '127.0.0.1'],
+      { env: isolatedEnv(cluster.dir('one-shot')), extendEnv: false, reject: false, timeout: 30_000 },
+    );
+    t.equal(sent.exitCode, 0, sent.stderr);
+    t.match(sent.stdout, /^acked native message to /);
+    t.match(sent.stderr, /not stored in the history: a running peer holds the data directory/);
+    const got = await bob.waitFor('message', (e) => e.text === 'from a one-shot of alice');
+    t.equal(got.name, 'alice');
+    t.equal(got.verified, true);
+    // a round trip on the running session after the one-shot left: nothing was dropped meanwhile
+    await alice.eval(`await peer.send(${JSON.stringify(bob.address)}, 'still connected')`);
+    await bob.waitFor('message', (e) => e.text === 'still connected');
+    t.same(bob.all('peer-disconnected'), [], 'bob never saw alice leave');
+    t.same(alice.all('peer-disconnected'), [], 'alice never lost bob');
+  },
+);

@@ -97,6 +97,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     roomMaxEntries: config.history.roomMaxEntries,
     interceptors: host?.interceptors,
     warnings,
+    transient: oneShot,
   });
   const ready: Peer = peer;
   if (host) {

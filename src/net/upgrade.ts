@@ -12,6 +12,7 @@ import { ClassicConnection } from './classic/connection.js';
 import { ClassicSession } from './classic/session.js';
 import { dial } from './dial.js';
 import { HandshakeSlots } from './handshake-slots.js';
+import { isTransient, TRANSIENT_CAPABILITY } from './native/hello.js';
 import { CAPABILITY, createNativeSession, type NativeTimeouts } from './native/session.js';
 import type { Hello, Session } from './session.js';
 
@@ -28,6 +29,8 @@ export interface Opened {
   via: Via;
   /** The address this side dialled (outbound only): the one place the port is known, not claimed. */
   dialled?: { host: string; port: number };
+  /** Its hello says it is a one-shot sender (TRANSIENT_CAPABILITY). */
+  transient?: boolean;
 }
 
 export interface UpgradeOptions {
@@ -45,6 +48,8 @@ export interface UpgradeOptions {
   verifyKey(remote: string, expected: string | null): PeerchatError | null;
   /** The addresses a classic QUERY on a session is answered with; null refuses it. */
   peerlist(): string[] | null;
+  /** A one-shot sender: the hello lists TRANSIENT_CAPABILITY. */
+  transient?: boolean;
 }
 
 export class Upgrade {
@@ -224,12 +229,14 @@ export class Upgrade {
       name: hello.name,
       key: session.remoteKey,
       via: 'tcp',
+      ...(isTransient(hello) ? { transient: true } : {}),
     };
   }
 
   hello(): Hello {
     const { name, port } = this.opts.local();
-    return { name, port, version: this.opts.version, capabilities: [CAPABILITY] };
+    const capabilities = this.opts.transient ? [CAPABILITY, TRANSIENT_CAPABILITY] : [CAPABILITY];
+    return { name, port, version: this.opts.version, capabilities };
   }
 
   private classicSession(conn: ClassicConnection, host: string, port: number, isInitiator: boolean) {

@@ -49,4 +49,10 @@ export interface PeerOptions {
   redial?: { baseMs?: number; capMs?: number };
   /** The warning sink shared with the plugin host and auto-connect. @default a new one */
   warnings?: Warnings;
+  /**
+   * A short-lived sender (a one-shot `peerchat send`): its hello says so, and a peer that already has
+   * a session with this key takes its messages beside that session instead of replacing it.
+   * @default false
+   */
+  transient?: boolean;
 }

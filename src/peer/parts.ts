@@ -93,6 +93,7 @@ export function buildParts(core: PeerCore, opts: PeerOptions, peer: PeerSide): P
     warning: warnings.sink,
     verifyKey: (remote, expected) => trust.verifyKey(remote, expected),
     peerlist: classicAnswer,
+    transient: opts.transient ?? false,
   });
   p.roomLogs = new RoomLogs(core, {
     dataDir: opts.dataDir ?? null,

@@ -28,6 +28,9 @@ export interface SessionsHooks {
 }
 
 export class Sessions {
+  /** Sessions of one-shot senders (Opened.transient): never replaced by, and never replacing, the key's own. */
+  private readonly transient = new WeakSet<Session>();
+
   constructor(
     private readonly core: PeerCore,
     private readonly hooks: SessionsHooks,
@@ -55,6 +58,7 @@ export class Sessions {
         : core.table.upsert(address, host, port);
     const old = rec.session;
     let samePeer = false;
+    if (o.transient) this.transient.add(session);
     if (old && !old.closed) {
       if (this.claimsAnothersAddress(session, old, key, via)) {
         core.warnings.warn(
@@ -65,7 +69,13 @@ export class Sessions {
         session.destroy('closed');
         return toInfo(rec);
       }
-      if (!this.replaces(session, old, rec, via)) {
+      // a one-shot `peerchat send` beside the running peer of the same key: both sessions stay
+      const beside = key !== null && old.remoteKey === key && (o.transient || this.transient.has(old));
+      if (beside && o.transient) {
+        this.hooks.attached(rec, session); // its messages are taken; the entry keeps the live session
+        return toInfo(rec);
+      }
+      if (!beside && !this.replaces(session, old, rec, via)) {
         session.destroy('closed');
         return toInfo(rec);
       }
@@ -74,7 +84,7 @@ export class Sessions {
       // another key took the address (one we dialled): the peer that had it is gone, so say so
       if (!samePeer && key !== null && old.remoteKey !== null)
         core.emit('peer-disconnected', toInfo(rec), 'closed');
-      old.destroy('closed');
+      if (!beside) old.destroy('closed'); // a one-shot's session ends by itself, with its EXIT
     }
     rec.session = session;
     rec.name = name;

@@ -19,8 +19,22 @@ function setup(localId: string | null = KEY_B, rooms: string[] = []) {
     attached: (_rec, s) => attached.push(s),
     established: (_rec, s) => established.push(s),
   });
-  const open = (s: FakeSession, port = 5000, via: 'tcp' | 'room' = 'tcp', host = '127.0.0.1') =>
-    sessions.attach({ session: s as unknown as Session, host, port, name: 'p', key: s.remoteKey, via });
+  const open = (
+    s: FakeSession,
+    port = 5000,
+    via: 'tcp' | 'room' = 'tcp',
+    host = '127.0.0.1',
+    transient = false,
+  ) =>
+    sessions.attach({
+      session: s as unknown as Session,
+      host,
+      port,
+      name: 'p',
+      key: s.remoteKey,
+      via,
+      ...(transient ? { transient } : {}),
+    });
   return { ...f, sessions, attached, established, open };
 }
 
@@ -198,3 +212,33 @@ t.test(
     );
   },
 );
+
+t.test('a one-shot sender of a connected key is taken beside its session, in either order', async (t) => {
+  const { open, named, core, attached, established } = setup(KEY_B);
+  const live = new FakeSession('native', KEY_A);
+  open(live);
+  const rec = core.table.byKey(KEY_A)!;
+  // the one-shot (`peerchat send` on the running peer's data directory) dials in with the same key
+  const oneShot = new FakeSession('native', KEY_A);
+  open(oneShot, 6000, 'tcp', '127.0.0.1', true);
+  t.notOk(live.closed, 'the live session stays');
+  t.notOk(oneShot.closed, 'the one-shot is not refused');
+  t.equal(rec.session, live as unknown as Session, 'the entry keeps the live session');
+  t.equal(attached.at(-1), oneShot as unknown as Session, "the one-shot's messages are wired");
+  t.equal(established.length, 1, 'nothing is resent over the one-shot');
+  oneShot.destroy('exit');
+  t.equal(rec.session, live as unknown as Session, "the one-shot's EXIT does not drop the peer");
+  t.same(named('peer-disconnected'), []);
+
+  // the other order: the one-shot came first, then the running peer (re)connects with its own session
+  const b = setup(KEY_B);
+  const first = new FakeSession('native', KEY_A);
+  b.open(first, 6000, 'tcp', '127.0.0.1', true);
+  const own = new FakeSession('native', KEY_A);
+  b.open(own, 5000);
+  t.notOk(first.closed, "the one-shot's session finishes by itself");
+  t.equal(b.core.table.byKey(KEY_A)?.session, own as unknown as Session, 'the running peer takes the entry');
+  first.destroy('exit');
+  t.equal(b.core.table.byKey(KEY_A)?.session, own as unknown as Session);
+  t.same(b.named('peer-disconnected'), []);
+});

@@ -14,6 +14,18 @@ export const CAPABILITY = 'peerchat/1';
  */
 export const REFUSAL_CAPABILITY = 'refusal';
 
+/**
+ * In the hello: a short-lived sender of this identity (a one-shot `peerchat send`, maybe beside the
+ * peer that runs with the same key). A peer connected to that key already keeps that session and
+ * takes the one-shot's messages on the side (peer/sessions.ts). Peers before it ignore the word.
+ */
+export const TRANSIENT_CAPABILITY = 'transient';
+
+/** Whether this hello comes from a one-shot sender (see TRANSIENT_CAPABILITY). */
+export function isTransient(hello: Hello | null | undefined): boolean {
+  return hello?.capabilities.includes(TRANSIENT_CAPABILITY) ?? false;
+}
+
 /** Foreign protocols remembered per session, enough to name the remote's version. */
 const MAX_FOREIGN = 4;
 
