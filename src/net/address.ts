@@ -49,6 +49,32 @@ export function toAddress(text: string): Address {
   return a;
 }
 
+/** Four dot-separated numbers: meant as an IPv4 address, even when it is not one (999.1.1.1). */
+const DOTTED = /^\d+(\.\d+){3}$/;
+
+/**
+ * Why a target written as an address is not a valid "ip:port": no port, a bad port, or an IPv4
+ * address that is none. Null when it is a valid address, or no address at all (a name).
+ */
+export function addressProblem(text: string): string | null {
+  const t = text.trim();
+  if (parseAddress(t)) return null;
+  const bare = t.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(bare) !== 0) {
+    const example = isIP(bare) === 6 ? `[${bare}]:5000` : `${bare}:5000`;
+    return `${JSON.stringify(t)} has no port: give "ip:port", e.g. ${example}`;
+  }
+  if (DOTTED.test(bare)) return `${JSON.stringify(t)} is not a valid IPv4 address`;
+  const colon = t.lastIndexOf(':');
+  if (colon <= 0) return null;
+  const host = t.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+  if (DOTTED.test(host) && isIP(host) === 0)
+    return `${JSON.stringify(t)}: ${host} is not a valid IPv4 address`;
+  // "bob:2" may be a peer's name: only an IP before the colon makes it an address
+  if (isIP(host) === 0) return null;
+  return `${JSON.stringify(t)}: the port must be a number from 1 to 65535`;
+}
+
 export function formatAddress(host: string, port: number): string {
   return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -1,7 +1,7 @@
 /** The peer tables: discovered (active) peers and their sessions, by address and by key. */
 import { MAX_DISCOVERED, MAX_DISCOVERED_PER_SOURCE } from '../defaults.js';
 import { PeerchatError } from '../errors.js';
-import { formatAddress, parseAddress } from '../net/address.js';
+import { addressProblem, formatAddress, parseAddress } from '../net/address.js';
 import type { Session } from '../net/session.js';
 import { type Contact, describeContact, MIN_PREFIX, matchContacts } from '../store/contacts.js';
 import type { PeerInfo, Protocol, Via } from '../types.js';
@@ -133,6 +133,9 @@ export class PeerTable {
     }
     const known = this.contact(t);
     if (known) return known;
+    // written as an address, but not a valid one: say what is wrong with it, not "no such peer"
+    const problem = addressProblem(t);
+    if (problem) throw new PeerchatError('ERR_INVALID_ADDRESS', problem);
     throw new PeerchatError(
       'ERR_UNKNOWN_TARGET',
       `no known peer or contact is called "${t}" (use "ip:port", a name or a fingerprint prefix)`,

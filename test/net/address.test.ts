@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { formatAddress, normalizeHost, parseAddress, parsePort, toAddress } from '../../src/net/address.js';
+import {
+  addressProblem,
+  formatAddress,
+  normalizeHost,
+  parseAddress,
+  parsePort,
+  toAddress,
+} from '../../src/net/address.js';
 
 t.test('ports are 1..65535 in decimal digits', async (t) => {
   t.equal(parsePort('5000'), 5000);
@@ -49,4 +56,20 @@ t.test('property: parse never throws, and formatted addresses parse back', async
     }),
   );
   t.pass('1000 random strings and addresses');
+});
+
+t.test('addressProblem: what is wrong with a target written as an address; null for names', async (t) => {
+  t.equal(addressProblem('127.0.0.1:5000'), null);
+  t.equal(addressProblem('::1:5000'), null, 'an IPv6 address with its port');
+  t.equal(addressProblem('bob'), null);
+  t.equal(addressProblem('bob:2'), null, 'a name may hold a colon: only an IP before it is an address');
+  t.equal(addressProblem('127.0.0.1'), '"127.0.0.1" has no port: give "ip:port", e.g. 127.0.0.1:5000');
+  t.equal(addressProblem('[::1]'), '"[::1]" has no port: give "ip:port", e.g. [::1]:5000');
+  for (const port of ['70000', '-1', 'abc', '0', ''])
+    t.equal(
+      addressProblem(`127.0.0.1:${port}`),
+      `"127.0.0.1:${port}": the port must be a number from 1 to 65535`,
+    );
+  t.equal(addressProblem('999.1.1.1'), '"999.1.1.1" is not a valid IPv4 address');
+  t.equal(addressProblem('256.1.1.1:5000'), '"256.1.1.1:5000": 256.1.1.1 is not a valid IPv4 address');
 });

@@ -104,4 +104,12 @@ t.test('target: a known peer, a blank record for a typed address, else ERR_UNKNO
   t.match(typed, { address: '127.10.0.2:2', host: '127.10.0.2', port: 2, session: null });
   t.equal(tb.get('127.10.0.2:2'), undefined, 'typing an address discovers nothing');
   t.throws(() => tb.target('nobody'), { code: 'ERR_UNKNOWN_TARGET', message: /"nobody"/ });
+  // written as an address but not a valid one: what is wrong with it, not "no known peer"
+  t.throws(() => tb.target('127.0.0.1:70000'), {
+    code: 'ERR_INVALID_ADDRESS',
+    message: '"127.0.0.1:70000": the port must be a number from 1 to 65535',
+  });
+  t.throws(() => tb.target('127.0.0.1'), { code: 'ERR_INVALID_ADDRESS', message: /has no port/ });
+  t.throws(() => tb.target('256.1.1.1:5000'), { code: 'ERR_INVALID_ADDRESS', message: /not a valid IPv4/ });
+  t.throws(() => tb.target('bob:2'), { code: 'ERR_UNKNOWN_TARGET' }, 'a name with a colon is a name');
 });

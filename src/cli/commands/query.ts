@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.js';
 import { loadForCommand, peerRunner } from '../context.js';
+import { checkTarget } from './send.js';
 
 interface QueryArgs extends GlobalArgs {
   target: string;
@@ -12,6 +13,7 @@ export const queryCommand: CommandModule<GlobalArgs, QueryArgs> = {
   builder: (y) =>
     y.positional('target', { type: 'string', demandOption: true, describe: '"ip:port" of the peer' }),
   handler: async (argv) => {
+    checkTarget(String(argv.target));
     const { config } = await loadForCommand(argv, true);
     const runPeer = await peerRunner(argv.ctx);
     argv.ctx.exitCode = await runPeer(config, {

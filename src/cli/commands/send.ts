@@ -1,6 +1,6 @@
-import { isIP } from 'node:net';
 import type { CommandModule } from 'yargs';
 import { PeerchatError } from '../../errors.js';
+import { addressProblem } from '../../net/address.js';
 import type { GlobalArgs } from '../context.js';
 import { loadForCommand, peerRunner } from '../context.js';
 
@@ -39,19 +39,6 @@ export const sendCommand: CommandModule<GlobalArgs, SendArgs> = {
  * unknown peer. Names are left to the peer.
  */
 export function checkTarget(target: string): void {
-  const t = target.trim();
-  const bare = t.replace(/^\[(.*)\]$/, '$1');
-  if (isIP(bare) !== 0) {
-    const example = isIP(bare) === 6 ? `[${bare}]:5000` : `${bare}:5000`;
-    throw new PeerchatError('ERR_USAGE', `${JSON.stringify(t)} has no port: give "ip:port", e.g. ${example}`);
-  }
-  const colon = t.lastIndexOf(':');
-  if (colon <= 0) return;
-  const host = t.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-  const port = t.slice(colon + 1);
-  const validPort = /^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535;
-  // "bob:2" may be a peer's name: only an IP before the colon makes it an address
-  if (isIP(host) !== 0 && !validPort) {
-    throw new PeerchatError('ERR_USAGE', `${JSON.stringify(t)}: the port must be a number from 1 to 65535`);
-  }
+  const problem = addressProblem(target);
+  if (problem) throw new PeerchatError('ERR_USAGE', problem);
 }
