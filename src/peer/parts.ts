@@ -63,7 +63,10 @@ export function buildParts(core: PeerCore, opts: PeerOptions, peer: PeerSide): P
   const classicAnswer = () => p.discovery.classicAnswer({ classic, allowList });
   p.discovery = new Discovery(core, (address) => peer.connect(address));
   p.inbox = new Inbox(core, transform('incoming'));
-  if (core.store) table.contacts = () => core.store?.contacts() ?? [];
+  if (core.store) {
+    table.contacts = () => core.store?.contacts() ?? [];
+    table.contactsNamed = (name) => core.store?.contactsNamed(name) ?? [];
+  }
   p.outbox = new Outbox(
     core,
     {

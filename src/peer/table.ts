@@ -40,6 +40,8 @@ export class PeerTable {
   private readonly byAddress = new Map<string, PeerRecord>();
   /** The contact book, consulted when no live peer matches a target (null: no store). */
   contacts: (() => Contact[]) | null = null;
+  /** The contacts that gave this exact name (null: no store); see resolve. */
+  contactsNamed: ((name: string) => Contact[]) | null = null;
 
   get(address: string): PeerRecord | undefined {
     return this.byAddress.get(address);
@@ -167,11 +169,18 @@ export class PeerTable {
     return rec;
   }
 
-  /** Find by exact address, then by name (connected first); ambiguous names list the candidates. */
+  /**
+   * Find by exact address, then by key or fingerprint, then by name (connected first); ambiguous
+   * names list the candidates. A name is only a claim: a full key or fingerprint never matches a
+   * name, and a name that a contact not among the live matches also gave is ambiguous, so a
+   * stranger who takes an away contact's name is not sent that contact's messages.
+   */
   resolve(target: string): PeerRecord | undefined {
     const exact = this.byAddress.get(target);
     if (exact) return exact;
-    let named = this.all().filter((r) => r.name === target || r.fingerprint === target || r.key === target);
+    const id = this.all().filter((r) => r.fingerprint === target || r.key === target);
+    if (id.length > 0 || FULL_ID.test(target)) return this.pick(target, id);
+    let named = this.all().filter((r) => r.name === target);
     const prefix = target.toLowerCase().replace(/:/g, '');
     if (named.length === 0 && prefix.length >= MIN_PREFIX && /^[0-9a-f]+$/.test(prefix)) {
       named = this.all().filter(
@@ -179,12 +188,36 @@ export class PeerTable {
       );
     }
     const pool = named.some((r) => r.session) ? named.filter((r) => r.session) : named;
+    if (pool.length === 0) return undefined;
+    // contacts of that name that none of the live matches is: the name is theirs too
+    const others = (this.contactsNamed?.(target) ?? []).filter(
+      (c) => !pool.some((r) => (c.key ? r.key === c.key : r.key === null && c.addresses.includes(r.address))),
+    );
+    if (others.length > 0) {
+      const list = [...pool.map(describeRecord), ...others.map(describeContact)].join(', ');
+      throw new PeerchatError(
+        'ERR_AMBIGUOUS_TARGET',
+        `"${target}" names ${pool.length + others.length} peers: ${list} (use an address or a fingerprint)`,
+      );
+    }
+    return this.pick(target, pool);
+  }
+
+  private pick(target: string, found: PeerRecord[]): PeerRecord | undefined {
+    const pool = found.some((r) => r.session) ? found.filter((r) => r.session) : found;
     if (pool.length > 1) {
-      const list = pool.map((r) => `${r.address}${r.fingerprint ? ` (${r.fingerprint})` : ''}`).join(', ');
+      const list = pool.map(describeRecord).join(', ');
       throw new PeerchatError('ERR_AMBIGUOUS_TARGET', `"${target}" names ${pool.length} peers: ${list}`);
     }
     return pool[0];
   }
+}
+
+/** A whole key (64 hex digits) or fingerprint ("3f2a:91c0:7be4:d215"): an identity, never a name. */
+const FULL_ID = /^([0-9a-f]{64}|[0-9a-f]{4}(:[0-9a-f]{4}){3})$/i;
+
+function describeRecord(r: PeerRecord): string {
+  return `${r.name ?? '?'} ${r.address}${r.fingerprint ? ` (${r.fingerprint})` : ' (unverified)'}`;
 }
 
 /** A session reached through a Hyperswarm room (named or not yet). */

@@ -104,6 +104,14 @@ export function readContact(db: Database.Database, key: string): Contact | null 
   return row && row.key === key ? toContact(row) : null;
 }
 
+/** The contacts whose last name is exactly `name` (the name index), the most recently seen first. */
+export function readContactsNamed(db: Database.Database, name: string): Contact[] {
+  const rows = db
+    .prepare('SELECT * FROM contacts WHERE name = ? ORDER BY last_seen DESC')
+    .all(name) as ContactRow[];
+  return rows.map(toContact);
+}
+
 function toContact(r: ContactRow): Contact {
   return {
     key: r.key,

@@ -10,7 +10,7 @@ import type { Writable } from 'node:stream';
 import type Database from 'better-sqlite3';
 import { PeerchatError } from '../errors.js';
 import type { ChatMessage } from '../types.js';
-import { type Contact, readContact, readContacts } from './contacts.js';
+import { type Contact, readContact, readContacts, readContactsNamed } from './contacts.js';
 import { OutboxCounts } from './counts.js';
 import {
   BUSY_TIMEOUT_MS,
@@ -326,6 +326,11 @@ export class Store extends EventEmitter<StoreEvents> {
   /** The contact book (src/store/contacts.ts), the most recently seen first. */
   contacts(): Contact[] {
     return this.reader.read(() => readContacts(this.reader.db));
+  }
+
+  /** The contacts that last gave this exact name (an index lookup, not the whole book). */
+  contactsNamed(name: string): Contact[] {
+    return this.reader.read(() => readContactsNamed(this.reader.db, String(name)));
   }
 
   /** The contact with this key, or null: one row, not the whole book. */

@@ -118,7 +118,7 @@ t.test('a long text is refused with a clear error, never cut', async (t) => {
   await t.rejects(peer.send('BlockMiners', 'x'.repeat(2000)), { code: 'ERR_MESSAGE_TOO_LONG' });
   await t.rejects(peer.send('BlockMiners', 'two\nlines'), { code: 'ERR_MESSAGE_TOO_LONG' });
   await t.rejects(peer.send('nobody', 'x'), { code: 'ERR_UNKNOWN_TARGET' });
-  await t.rejects(peer.send('300.1.1.1:5', 'x'), { code: 'ERR_UNKNOWN_TARGET' });
+  await t.rejects(peer.send('300.1.1.1:5', 'x'), { code: 'ERR_INVALID_ADDRESS' });
 });
 
 t.test('PEERLIST from a query adds active peers; unsolicited ones are refused', async (t) => {

@@ -4,7 +4,11 @@ import t from 'tap';
 import type { Session } from '../../src/net/session.js';
 import { Peer } from '../../src/peer/peer.js';
 import { PeerTable, toInfo } from '../../src/peer/table.js';
+import type { Contact } from '../../src/store/contacts.js';
+import { Store } from '../../src/store/store.js';
+import { nativePeer, tempDir } from '../helpers/peers.js';
 import { RawClassicPeer } from '../helpers/raw-classic.js';
+import { until } from '../helpers/wait.js';
 
 const live = () => new EventEmitter() as unknown as Session;
 
@@ -55,7 +59,7 @@ t.test('resolve: a connected peer wins over namesakes that are not; ties are amb
   add('127.10.0.3:3', { name: 'bob', connected: true, key: 'cccc'.repeat(16) });
   t.throws(() => tb.resolve('bob'), {
     code: 'ERR_AMBIGUOUS_TARGET',
-    message: /"bob" names 2 peers: 127\.10\.0\.2:2, 127\.10\.0\.3:3 \(fp-cccc\)/,
+    message: /"bob" names 2 peers: bob 127\.10\.0\.2:2 \(unverified\), bob 127\.10\.0\.3:3 \(fp-cccc\)/,
   });
   const { tb: tb2, add: add2 } = table();
   add2('127.10.0.1:1', { name: 'carol' });
@@ -113,3 +117,70 @@ t.test('target: a known peer, a blank record for a typed address, else ERR_UNKNO
   t.throws(() => tb.target('256.1.1.1:5000'), { code: 'ERR_INVALID_ADDRESS', message: /not a valid IPv4/ });
   t.throws(() => tb.target('bob:2'), { code: 'ERR_UNKNOWN_TARGET' }, 'a name with a colon is a name');
 });
+
+t.test("a stranger taking an away contact's name, key or fingerprint is not sent its messages", async (t) => {
+  const { tb, add } = table();
+  const aliceKey = 'a1'.repeat(32);
+  const alice: Contact = {
+    key: aliceKey,
+    fingerprint: 'a1a1:a1a1:a1a1:a1a1',
+    name: 'alice',
+    addresses: ['127.10.0.1:1'],
+    firstSeen: 1,
+    lastSeen: 2,
+    met: 'tcp',
+  };
+  const book: Contact[] = [alice];
+  tb.contacts = () => book;
+  tb.contactsNamed = (name) => book.filter((c) => c.name === name);
+  // alice is away; a classic stranger says it is alice, and a native one calls itself by her fingerprint
+  const impostor = add('127.10.0.9:9', { name: 'alice', connected: true });
+  book.push({ ...alice, key: null, fingerprint: null, addresses: [impostor.address] }); // it is a contact now too
+  t.throws(() => tb.resolve('alice'), {
+    code: 'ERR_AMBIGUOUS_TARGET',
+    message:
+      /"alice" names 2 peers: alice 127\.10\.0\.9:9 \(unverified\), alice 127\.10\.0\.1:1 \(a1a1:a1a1:a1a1:a1a1\)/,
+  });
+  add('127.10.0.8:8', { name: 'a1a1:a1a1:a1a1:a1a1', key: 'ee'.repeat(32), connected: true });
+  add('127.10.0.7:7', { name: aliceKey, connected: true });
+  t.equal(tb.resolve('a1a1:a1a1:a1a1:a1a1'), undefined, 'a fingerprint never matches a name');
+  t.equal(tb.resolve(aliceKey), undefined, 'a key never matches a name');
+  t.match(tb.target('a1a1:a1a1:a1a1:a1a1'), { key: aliceKey, address: '127.10.0.1:1', session: null });
+  t.match(tb.target(aliceKey), { key: aliceKey, session: null }, 'queued to her key, at her address');
+  // when she is back, her own name is hers again
+  book.pop();
+  tb.delete(impostor.address);
+  const back = add('127.10.0.1:1', { name: 'alice', key: aliceKey, connected: true });
+  t.equal(tb.resolve('alice'), back);
+});
+
+t.test(
+  'a real Peer with a store: a classic stranger claiming an away contact is not sent her messages',
+  async (t) => {
+    const dir = tempDir(t);
+    const store = Store.open({ dataDir: dir });
+    const victim = await nativePeer(t, 'victim', { dataDir: dir, store });
+    const alice = await nativePeer(t, 'alice');
+    await alice.connect(victim.address);
+    await until(() => victim.contacts('alice').length === 1, 5000, 'alice in the contact book');
+    await alice.exit();
+    await until(() => victim.connectedPeers().length === 0, 5000, 'alice gone');
+    const impostor = new RawClassicPeer('alice');
+    await impostor.listen();
+    t.teardown(() => impostor.close());
+    const heard = new Promise((resolve) => victim.once('message', resolve));
+    await impostor.open(victim.port, `MESSAGE:alice:${impostor.port}:it is me, new laptop`);
+    await heard;
+    await t.rejects(victim.send('alice', 'the wifi password'), {
+      code: 'ERR_AMBIGUOUS_TARGET',
+      message: /"alice" names 2 peers: .*\(unverified\).*\(use an address or a fingerprint\)/,
+    });
+    const fp = victim.contacts('alice').find((c) => c.key)!.fingerprint!;
+    const r = await victim.send(fp, 'by fingerprint', { wait: false });
+    t.equal(r.state, 'queued', 'queued for her key, not sent to the stranger');
+    t.notOk(
+      impostor.frames.some((f) => /wifi|fingerprint/.test(f.text)),
+      'the stranger got nothing',
+    );
+  },
+);
