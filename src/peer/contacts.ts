@@ -3,10 +3,12 @@
  * and a history target (address, live name, contact name or fingerprint) turned into a store query.
  */
 import { parseAddress } from '../net/address.js';
-import { matchContacts } from '../store/contacts.js';
+import { type Contact, matchContacts } from '../store/contacts.js';
 import type { HistoryOptions, StoredMessage } from '../store/store.js';
 import type { ContactInfo } from './api.js';
 import type { PeerCore } from './core.js';
+
+const KEY = /^[0-9a-f]{64}$/i;
 
 export class Contacts {
   constructor(private readonly core: PeerCore) {}
@@ -14,19 +16,26 @@ export class Contacts {
   /** The contacts (those `target` names, with one), most recently seen first; empty without a store. */
   list(target?: string): ContactInfo[] {
     const { store, table, warnings } = this.core;
-    let book: ContactInfo[];
+    const live = (c: Contact): ContactInfo => ({
+      ...c,
+      connected: c.key
+        ? table.byKey(c.key)?.session != null
+        : table.get(c.addresses[0] ?? '')?.session != null,
+    });
+    const t = target === undefined ? undefined : String(target).trim();
     try {
-      book = (store?.contacts() ?? []).map((c) => ({
-        ...c,
-        connected: c.key
-          ? table.byKey(c.key)?.session != null
-          : table.get(c.addresses[0] ?? '')?.session != null,
-      }));
+      if (!store) return [];
+      // a whole key or an address: by index or in SQL, not the whole book (the REPL asks on each connect)
+      if (t !== undefined && KEY.test(t)) {
+        const one = store.contact(t.toLowerCase());
+        return one ? [live(one)] : []; // a key is an identity, never a name
+      } else if (t !== undefined && parseAddress(t)) return store.contactsAt(t).map(live);
+      const book = store.contacts().map(live);
+      return t === undefined ? book : (matchContacts(book, t) as ContactInfo[]);
     } catch (err) {
       warnings.fail(err, 'could not read the contacts');
       return [];
     }
-    return target === undefined ? book : (matchContacts(book, String(target)) as ContactInfo[]);
   }
 
   /** The name the contact with this key gave last; null when unknown or unreadable (a warning says why). */

@@ -42,6 +42,8 @@ export class PeerTable {
   contacts: (() => Contact[]) | null = null;
   /** The contacts that gave this exact name (null: no store); see resolve. */
   contactsNamed: ((name: string) => Contact[]) | null = null;
+  /** The contact with this key (null: no store). */
+  contactByKey: ((key: string) => Contact | null) | null = null;
 
   get(address: string): PeerRecord | undefined {
     return this.byAddress.get(address);
@@ -150,7 +152,7 @@ export class PeerTable {
    * send queues to it. Address "" when it was only met in rooms. Several contacts: ERR_AMBIGUOUS_TARGET.
    */
   contact(target: string): PeerRecord | undefined {
-    const hits = this.contacts ? matchContacts(this.contacts(), target) : [];
+    const hits = this.matchBook(target.trim());
     if (hits.length > 1) {
       const list = hits.map(describeContact).join(', ');
       throw new PeerchatError('ERR_AMBIGUOUS_TARGET', `"${target}" names ${hits.length} contacts: ${list}`);
@@ -167,6 +169,22 @@ export class PeerTable {
     rec.name = c.name;
     rec.protocol = c.key ? 'native' : 'classic';
     return rec;
+  }
+
+  /**
+   * The contacts a target names (matchContacts), by an index where it can: a name, a whole key.
+   * A whole key or fingerprint is an identity: it never matches a name.
+   */
+  private matchBook(t: string): Contact[] {
+    if (FULL_ID.test(t)) {
+      const id = t.toLowerCase();
+      const one = id.length === 64 ? this.contactByKey?.(id) : null;
+      if (one) return [one];
+      return (this.contacts?.() ?? []).filter((c) => c.key === id || c.fingerprint === id);
+    }
+    const named = this.contactsNamed?.(t) ?? [];
+    if (named.length > 0) return named;
+    return this.contacts ? matchContacts(this.contacts(), t) : [];
   }
 
   /**

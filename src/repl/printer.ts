@@ -163,8 +163,9 @@ export interface AttachPrinterOptions {
 
 /** Whether the contact book knows this peer already (by key; a keyless classic peer by address). */
 function isContact(peer: PeerApi, p: PeerInfo): boolean {
+  // asked by key or address: an index lookup, not the whole book, on every connect
   return peer
-    .contacts()
+    .contacts(p.key ?? p.address)
     .some((c) => (p.key ? c.key === p.key : c.key === null && c.addresses.includes(p.address)));
 }
 

@@ -112,6 +112,17 @@ export function readContactsNamed(db: Database.Database, name: string): Contact[
   return rows.map(toContact);
 }
 
+/**
+ * The contacts reached at this address (in their last addresses, or a keyless one known by it).
+ * SQLite filters the rows by text, so a large book costs no JavaScript object per row.
+ */
+export function readContactsAt(db: Database.Database, address: string): Contact[] {
+  const rows = db
+    .prepare('SELECT * FROM contacts WHERE id = ? OR instr(addresses, ?) > 0 ORDER BY last_seen DESC')
+    .all(`addr:${address}`, JSON.stringify(address)) as ContactRow[];
+  return rows.map(toContact).filter((c) => c.addresses.includes(address) || c.key === null);
+}
+
 function toContact(r: ContactRow): Contact {
   return {
     key: r.key,

@@ -10,7 +10,7 @@ import type { Writable } from 'node:stream';
 import type Database from 'better-sqlite3';
 import { PeerchatError } from '../errors.js';
 import type { ChatMessage } from '../types.js';
-import { type Contact, readContact, readContacts, readContactsNamed } from './contacts.js';
+import { type Contact, readContact, readContacts, readContactsAt, readContactsNamed } from './contacts.js';
 import { OutboxCounts } from './counts.js';
 import {
   BUSY_TIMEOUT_MS,
@@ -326,6 +326,11 @@ export class Store extends EventEmitter<StoreEvents> {
   /** The contact book (src/store/contacts.ts), the most recently seen first. */
   contacts(): Contact[] {
     return this.reader.read(() => readContacts(this.reader.db));
+  }
+
+  /** The contacts reached at this "ip:port" (see readContactsAt). */
+  contactsAt(address: string): Contact[] {
+    return this.reader.read(() => readContactsAt(this.reader.db, String(address)));
   }
 
   /** The contacts that last gave this exact name (an index lookup, not the whole book). */

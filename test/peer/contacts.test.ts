@@ -93,3 +93,35 @@ t.test("a contact's last seen is when its session ended, or when this peer stopp
   t.ok(lastSeen() > atConnect);
   t.equal(a.p.contacts().find((c) => c.name === 'bob')?.name, 'bob', 'the name is kept');
 });
+
+t.test('a key or an address is looked up by index, not by reading the whole book', async (t) => {
+  const store = Store.open({ dataDir: tempDir(t) });
+  t.teardown(() => store.close());
+  await store.seenPeer({ address: '127.10.0.2:5000', key: KEY, name: 'bob', via: 'tcp' });
+  await store.seenPeer({ address: '127.10.0.3:5000', key: null, name: 'carol', via: 'tcp' });
+  await store.seenPeer({ address: '127.10.0.3:50001', key: null, name: 'dave', via: 'tcp' });
+  // a stranger that calls itself by bob's key
+  await store.seenPeer({ address: '127.10.0.9:1', key: 'c'.repeat(64), name: KEY, via: 'tcp' });
+  const f = fakeCore({ store });
+  const c = new Contacts(f.core);
+  let wholeBook = 0;
+  const contacts = store.contacts.bind(store);
+  store.contacts = () => {
+    wholeBook++;
+    return contacts();
+  };
+  t.same(
+    c.list(KEY).map((x) => x.name),
+    ['bob'],
+    'a key names its contact, never a namesake',
+  );
+  t.same(
+    c.list('127.10.0.3:5000').map((x) => x.name),
+    ['carol'],
+    'an address, not one that starts alike',
+  );
+  t.same(c.list('127.10.0.2:5000')[0]?.key, KEY);
+  t.same(c.list('d'.repeat(64)), []);
+  t.equal(wholeBook, 0);
+  t.equal(c.list('bob').length, 1, 'a name still works');
+});

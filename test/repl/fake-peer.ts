@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { PeerchatError } from '../../src/errors.js';
 import type { ConnectOptions, ContactInfo, PeerApi, SayResult, SendOptions } from '../../src/peer/api.js';
+import { matchContacts } from '../../src/store/contacts.js';
 import type { ChatMessage, PeerInfo, SendResult } from '../../src/types.js';
 import { NoStorePeer } from '../helpers/no-store-peer.js';
 
@@ -147,7 +148,10 @@ export class FakePeer extends NoStorePeer implements PeerApi {
   book: ContactInfo[] = [];
   contacts(target?: string): ContactInfo[] {
     this.calls.push(`contacts ${target ?? ''}`.trim());
-    return target === undefined ? this.book : this.book.filter((c) => c.name === target);
+    if (target === undefined) return this.book;
+    // as the Peer: a whole key is an identity, else names, key prefixes and addresses
+    if (/^[0-9a-f]{64}$/.test(target)) return this.book.filter((c) => c.key === target);
+    return matchContacts(this.book, target) as ContactInfo[];
   }
   trust(address: string, key: string): void {
     this.calls.push(`trust ${address} ${key}`);
