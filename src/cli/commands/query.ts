@@ -13,7 +13,7 @@ export const queryCommand: CommandModule<GlobalArgs, QueryArgs> = {
   builder: (y) =>
     y.positional('target', { type: 'string', demandOption: true, describe: '"ip:port" of the peer' }),
   handler: async (argv) => {
-    checkTarget(String(argv.target));
+    await checkTarget(String(argv.target));
     const { config } = await loadForCommand(argv, true);
     const runPeer = await peerRunner(argv.ctx);
     argv.ctx.exitCode = await runPeer(config, {

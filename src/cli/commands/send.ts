@@ -1,6 +1,5 @@
 import type { CommandModule } from 'yargs';
 import { PeerchatError } from '../../errors.js';
-import { addressProblem } from '../../net/address.js';
 import type { GlobalArgs } from '../context.js';
 import { loadForCommand, peerRunner } from '../context.js';
 
@@ -18,7 +17,7 @@ export const sendCommand: CommandModule<GlobalArgs, SendArgs> = {
       .positional('target', { type: 'string', demandOption: true, describe: '"ip:port" of the peer' })
       .positional('text', { type: 'string', array: true, demandOption: true, describe: 'The message' }),
   handler: async (argv) => {
-    checkTarget(String(argv.target));
+    await checkTarget(String(argv.target));
     const { config } = await loadForCommand(argv, true);
     const runPeer = await peerRunner(argv.ctx);
     const text = argv.text.map(String).join(' ');
@@ -38,7 +37,9 @@ export const sendCommand: CommandModule<GlobalArgs, SendArgs> = {
  * An address typed without its port, or with a bad one, is a usage mistake (exit 2), not an
  * unknown peer. Names are left to the peer.
  */
-export function checkTarget(target: string): void {
+export async function checkTarget(target: string): Promise<void> {
+  // imported here: every command loads this module, and only send and query need the network code
+  const { addressProblem } = await import('../../net/address.js');
   const problem = addressProblem(target);
   if (problem) throw new PeerchatError('ERR_USAGE', problem);
 }
