@@ -159,9 +159,15 @@ export async function dialNative(
     corkWith?: (r: RawNative) => void;
     /** The hello's capabilities (default: `peerchat/1` alone, as a 0.1.0 peer says). */
     capabilities?: string[];
+    /** The source address to dial from (another 127.x address plays another host). */
+    localAddress?: string;
   },
 ): Promise<RawNative> {
-  const socket = connect(port, LOOPBACK);
+  const socket = connect({
+    port,
+    host: LOOPBACK,
+    ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+  });
   socket.on('error', () => {});
   const name = opts.name ?? 'raw';
   socket.write(`CONNECT:${name}:${opts.claimedPort}:${CAPABILITY}\n`);

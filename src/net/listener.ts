@@ -29,6 +29,12 @@ export interface ListenerOptions {
   exit(host: string, port: number, conn: ClassicConnection): void;
 }
 
+/**
+ * Native sessions one source may keep when the inbound slots are all taken: a peer behind a NAT
+ * with a few users keeps them, a source holding more gives up its oldest for a newcomer.
+ */
+const NATIVE_FAIR_SHARE = 4;
+
 export class Listener {
   private server: Server | null = null;
   private readonly inbound = new Set<Socket>();
@@ -75,7 +81,9 @@ export class Listener {
   /**
    * Make room for a newcomer: close, in the busiest source (or in its own, when that is full), the
    * oldest connection that has not sent CONNECT, else its oldest classic (unauthenticated) session.
-   * Native sessions are never evicted (the handshake bounds them). False when nothing can go.
+   * When every inbound slot is taken, a source holding more than NATIVE_FAIR_SHARE native sessions
+   * also gives up its oldest one: keys cost nothing, so 16 IPs of throwaway keys locked every new
+   * peer out (session 17). False when nothing can go.
    */
   private evictFor(newcomer: string, sameIp: boolean): boolean {
     const sources = sameIp
@@ -83,11 +91,17 @@ export class Listener {
       : [...this.byIp.entries()].sort((a, b) => b[1].size - a[1].size);
     for (const [ip, sockets] of sources) {
       const all = [...sockets].filter((s) => !this.native.has(s));
-      const victim = all.find((s) => !this.connected.has(s)) ?? all[0];
+      let victim = all.find((s) => !this.connected.has(s)) ?? all[0];
+      if (!victim && !sameIp && ip !== newcomer && sockets.size > NATIVE_FAIR_SHARE) victim = [...sockets][0];
       if (!victim) continue;
+      const what = this.native.has(victim)
+        ? 'native session'
+        : this.connected.has(victim)
+          ? 'classic session'
+          : 'connection';
       this.opts.warning({
         code: 'ERR_TOO_MANY_CONNECTIONS',
-        message: `closed the oldest ${this.connected.has(victim) ? 'classic session' : 'connection'} of ${ip} (${sockets.size} open) for a newcomer from ${newcomer}`,
+        message: `closed the oldest ${what} of ${ip} (${sockets.size} open) for a newcomer from ${newcomer}`,
       });
       this.inbound.delete(victim);
       sockets.delete(victim);
