@@ -23,12 +23,32 @@ const METHOD_ARG = /\bpeer\s*\.\s*(\w+)\s*\(\s*(['"`])([^'"`\\]*)$/;
 // `await peer.conn`: Node 24's completer returns nothing after `await`, so it gets the member chain alone
 const AFTER_AWAIT = /\bawait\s+([\w$]+(?:\s*\.\s*[\w$]*)*)$/;
 
-/** Targets for send/query/chat: every address, and each name that is unambiguous. */
-function targets(peers: readonly PeerInfo[]): string[] {
-  const counts = new Map<string, number>();
-  for (const p of peers) if (p.name) counts.set(p.name, (counts.get(p.name) ?? 0) + 1);
-  const names = [...counts].filter(([, n]) => n === 1).map(([name]) => name);
+/** The peer as the completer sees it: who is known now, and the contact book. */
+type Known = Pick<PeerApi, 'activePeers' | 'contacts'>;
+
+/**
+ * Targets for send/query/chat: every address, and each name that names one peer, among the known
+ * peers and the contact book (a contact away is still a target: its message is queued).
+ */
+function targets(peer: Known): string[] {
+  const peers = peer.activePeers();
+  const ids = new Map<string, Set<string>>();
+  const add = (name: string | null, id: string) => {
+    if (name) ids.set(name, (ids.get(name) ?? new Set()).add(id));
+  };
+  for (const p of peers) add(p.name, p.key ?? p.address);
+  for (const c of contactsOf(peer)) add(c.name, c.key ?? c.addresses[0] ?? '');
+  const names = [...ids].filter(([, who]) => who.size === 1).map(([name]) => name);
   return [...names.sort(), ...peers.map((p) => p.address).sort()];
+}
+
+/** The contact book, or none when it cannot be read (completion never throws). */
+function contactsOf(peer: Known): ReturnType<PeerApi['contacts']> {
+  try {
+    return peer.contacts();
+  } catch {
+    return [];
+  }
 }
 
 /** Addresses worth connecting to: known but not connected yet. */
@@ -46,7 +66,7 @@ function match(candidates: string[], partial: string): Completion {
 }
 
 /** Completion of a peer argument in `line`, or null when the cursor is not in one. */
-export function completePeerArgument(line: string, peer: Pick<PeerApi, 'activePeers'>): Completion | null {
+export function completePeerArgument(line: string, peer: Known): Completion | null {
   const dot = DOT_ARGS.exec(line);
   if (dot) {
     const [, cmd = '', rest = ''] = dot;
@@ -56,7 +76,7 @@ export function completePeerArgument(line: string, peer: Pick<PeerApi, 'activePe
   const call = METHOD_ARG.exec(line);
   if (call) {
     const [, method = '', , partial = ''] = call;
-    if (TARGET_METHODS.has(method)) return match(targets(peer.activePeers()), partial);
+    if (TARGET_METHODS.has(method)) return match(targets(peer), partial);
     if (ADDRESS_METHODS.has(method)) return match(addresses(peer.activePeers()), partial);
   }
   return null;
@@ -66,7 +86,7 @@ export function completePeerArgument(line: string, peer: Pick<PeerApi, 'activePe
  * The word being typed after a dot-command: an option name, or a peer for the first positional
  * of a command that takes a target (plugin commands included). Never JavaScript names.
  */
-function completeDotArgument(cmd: string, rest: string, peer: Pick<PeerApi, 'activePeers'>): Completion {
+function completeDotArgument(cmd: string, rest: string, peer: Known): Completion {
   const words = rest.split(/\s+/);
   const partial = words.pop() ?? '';
   const options = COMMAND_OPTIONS[cmd] ?? {};
@@ -86,13 +106,12 @@ function completeDotArgument(cmd: string, rest: string, peer: Pick<PeerApi, 'act
   }
   if (position !== 0) return [[], partial];
   if (ADDRESS_COMMANDS.has(cmd)) return match(addresses(peer.activePeers()), partial);
-  if (TARGET_COMMANDS.has(cmd) || !BUILTIN_COMMANDS.includes(cmd))
-    return match(targets(peer.activePeers()), partial);
+  if (TARGET_COMMANDS.has(cmd) || !BUILTIN_COMMANDS.includes(cmd)) return match(targets(peer), partial);
   return [[], partial];
 }
 
 /** A repl completer: peer arguments first, then the `fallback` (Node's default completer). */
-export function createCompleter(peer: Pick<PeerApi, 'activePeers'>, fallback: Completer): Completer {
+export function createCompleter(peer: Known, fallback: Completer): Completer {
   return (line, cb) => {
     let result: Completion | null = null;
     try {

@@ -76,6 +76,7 @@ t.test('createCompleter falls back to the default completer', async (t) => {
       activePeers: () => {
         throw new Error('table gone');
       },
+      contacts: () => [],
     },
     (line, cb) => cb(null, [[], line]),
   );
@@ -87,9 +88,38 @@ t.test('createCompleter falls back to the default completer', async (t) => {
 });
 
 t.test('the fallback completion leaves out peer.constructor', async (t) => {
-  const complete = createCompleter({ activePeers: () => [] }, (_line, cb) =>
+  const complete = createCompleter({ activePeers: () => [], contacts: () => [] }, (_line, cb) =>
     cb(null, [['peer.constructor', 'peer.connect', 'peer.connectAll'], 'peer.con']),
   );
   const result = await new Promise((resolve) => complete('peer.con', (_err, res) => resolve(res)));
   t.same(result, [['peer.connect', 'peer.connectAll'], 'peer.con']);
+});
+
+t.test('contacts that are away complete too; a name two identities gave does not', async (t) => {
+  const peer = setup();
+  const contact = (name: string, key: string | null, address: string) => ({
+    key,
+    fingerprint: null,
+    name,
+    addresses: [address],
+    firstSeen: 1,
+    lastSeen: 2,
+    met: 'tcp' as const,
+    connected: false,
+  });
+  peer.book = [
+    contact('carol', 'c'.repeat(64), '127.0.2.1:7000'),
+    contact('alice', null, '127.0.0.1:5001'), // the active alice herself: still one identity
+    contact('albert', 'e'.repeat(64), '127.0.2.2:7000'), // another albert than the active one
+  ];
+  t.same(completePeerArgument('.send ca', peer), [['carol'], 'ca'], 'an away contact');
+  t.same(completePeerArgument('.whois ca', peer), [['carol'], 'ca']);
+  t.same(completePeerArgument('.send al', peer), [['alice'], 'al'], 'two alberts: ambiguous, not offered');
+  const broken = {
+    activePeers: () => [],
+    contacts: () => {
+      throw new Error('store gone');
+    },
+  };
+  t.same(completePeerArgument('.send ca', broken), [[], 'ca'], 'an unreadable book offers nothing more');
 });
