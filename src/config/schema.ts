@@ -11,7 +11,8 @@ export const NAME_MAX = 32;
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const NAME_RE = /^\S+$/;
+// empty is the length rule's to report, not this one
+const NAME_RE = /^\S*$/;
 const KEY_RE = /^[0-9a-fA-F]{64}$/;
 const PORT_RE = /^[0-9]{1,5}$/;
 const HOSTPORT_RE = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):([0-9]{1,5})$/;

@@ -86,6 +86,7 @@ t.test('each bad value names the key path, what was expected and what was found'
     [{ name: 'ev\u001b[31mil' }, /^name: expected a name without control or invisible characters/],
     [{ name: 'ad\u200bmin' }, /^name: expected a name without control or invisible characters/],
     [{ name: 'x'.repeat(33) }, /^name: expected a name of 1-32 characters, found "x{33}"$/],
+    [{ name: '' }, /^name: expected a name of 1-32 characters, found ""$/], // one problem, not two
     [{ name: 'y'.repeat(100) }, /^name: expected a name of 1-32 characters, found "y{56}\.\.\.$/],
     [{ port: 70000 }, /^port: expected a whole number from 0 to 65535 \(0: any free port\), found 70000$/],
     [{ port: -1 }, /^port: expected a whole number from 0 to 65535 \(0: any free port\), found -1$/],
