@@ -139,7 +139,11 @@ t.test('an output that cannot be written: exit 1, no temporary file left', async
   });
   t.equal(r.code, 1);
   t.match(r.stderr, /ERR_EXPORT_WRITE/);
-  t.match(r.stderr, path.join(cwd, 'missing/dir/out.csv'));
+  t.equal(
+    r.stderr,
+    `peerchat: cannot write ${path.join(cwd, 'missing/dir/out.csv')}: its directory does not exist (ENOENT) (ERR_EXPORT_WRITE)\n`,
+    'the reason names the file given, not the temporary one',
+  );
   mkdirSync(path.join(cwd, 'taken'));
   const d = await runCli(['export', '--format', 'csv', '--output', 'taken'], { cwd, dataDir: dir });
   t.equal(d.code, 1, 'a directory in the way');

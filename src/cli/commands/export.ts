@@ -136,6 +136,16 @@ async function toStdout(io: CliIo, run: Exporter): Promise<number | null> {
   }
 }
 
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'its directory does not exist',
+  ENOTDIR: 'a part of its path is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
+  EISDIR: 'it is a directory',
+};
+
 /** Writes `<file>.<pid>.tmp`, flushes it to disk, then renames it over `file`: never a half-written file. */
 async function toFile(file: string, run: Exporter): Promise<number> {
   const { open, rename, rm } = await import('node:fs/promises');
@@ -162,8 +172,9 @@ async function toFile(file: string, run: Exporter): Promise<number> {
   } catch (err) {
     if (created) await rm(tmp, { force: true });
     if (err instanceof PeerchatError) throw err;
-    throw new PeerchatError('ERR_EXPORT_WRITE', `cannot write ${file}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    // the reason names the file the user gave, not our temporary one (`open '<file>.<pid>.tmp'`)
+    const e = err as NodeJS.ErrnoException;
+    const reason = e.code && e.syscall ? `${FILE_ERRORS[e.code] ?? e.syscall} (${e.code})` : e.message;
+    throw new PeerchatError('ERR_EXPORT_WRITE', `cannot write ${file}: ${reason}`, { cause: err });
   }
 }
