@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
+import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
 import envPaths from 'env-paths';
 import type { ZodIssue } from 'zod';
 import { PeerchatError, type Warning } from '../errors.js';
@@ -153,7 +153,11 @@ async function findFile(
     const st = await stat(file).catch(() => null);
     if (!st?.isFile())
       throw new PeerchatError('ERR_CONFIG_NOT_FOUND', `config file not found: ${file} (from ${via})`);
-    const explorer = cosmiconfig(MODULE_NAME, { searchPlaces: SEARCH_PLACES, cache: false });
+    const explorer = cosmiconfig(MODULE_NAME, {
+      searchPlaces: SEARCH_PLACES,
+      cache: false,
+      loaders: LOADERS,
+    });
     const res = await guard(file, () => explorer.load(file));
     if (!res || res.isEmpty) onEmpty(file);
     return { config: res?.config ?? {}, filepath: file };
@@ -163,6 +167,7 @@ async function findFile(
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'none',
     cache: false,
+    loaders: LOADERS,
     ignoreEmptySearchPlaces: false, // an empty file is reported, not skipped in silence
   });
   const home = nonEmpty(env.HOME) ?? os.homedir();
@@ -182,6 +187,7 @@ async function findFile(
     searchPlaces: USER_SEARCH_PLACES,
     searchStrategy: 'none',
     cache: false,
+    loaders: LOADERS,
     ignoreEmptySearchPlaces: false, // an empty file is reported, not skipped in silence
   });
   const res = await guard(userDir, () => user.search(userDir));
@@ -189,11 +195,29 @@ async function findFile(
   return res && !res.isEmpty ? { config: res.config, filepath: res.filepath } : null;
 }
 
+/**
+ * cosmiconfig's loaders, except that a file whose content is `null` (JSON `null`, YAML `~`,
+ * `export default null`) is an error: cosmiconfig would skip it as if there were no file.
+ */
+const LOADERS = Object.fromEntries(
+  Object.entries(defaultLoaders).map(([ext, load]) => [
+    ext,
+    (async (file, content) => {
+      const value = await (load as Loader)(file, content);
+      if (value !== null) return value;
+      // a file of comments only is empty (undefined: cosmiconfig's isEmpty, warned), not a null
+      if (content.replace(/^\s*#.*$/gm, '').trim() === '') return undefined;
+      throw new PeerchatError('ERR_CONFIG_INVALID', `${file}: expected an object of settings, found null`);
+    }) as Loader,
+  ]),
+);
+
 /** A file that cannot be parsed (YAML, JSON, a throwing JS module) is a config error naming the file. */
 async function guard<T>(where: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
+    if (err instanceof PeerchatError) throw err;
     const file = (err as { filepath?: string }).filepath ?? where;
     const source = await readFile(file, 'utf8').catch(() => undefined);
     let reason = parseReason(err, source);

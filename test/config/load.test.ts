@@ -303,6 +303,19 @@ t.test('a file that cannot be parsed, or is not an object', async (t) => {
   t.equal(m.code, 'ERR_CONFIG_INVALID');
   t.equal(m.message, `${mjs}: cannot be read: Unexpected token ',' (line 2, column 13)`);
   t.type(m.cause, SyntaxError, 'the parser error is kept as the cause');
+  // a file that says null is not skipped as if there were no file
+  for (const [name, body] of [
+    ['.peerchatrc.json', 'null\n'],
+    ['.peerchatrc.yml', '~\n'],
+    ['peerchat.config.mjs', 'export default null;\n'],
+  ] as const) {
+    const file = await write(path.join(root, `null-${name}`, name), body);
+    const n = await rejection(loadConfig(opts({ cwd: path.dirname(file) })));
+    t.equal(n.message, `${file}: expected an object of settings, found null`, name);
+  }
+  const comments = await write(path.join(root, 'comments', '.peerchatrc.yml'), '# settings go here\n');
+  const c0 = await loadConfig(opts({ cwd: path.dirname(comments) }));
+  t.match(c0.warnings, [{ code: 'ERR_CONFIG_EMPTY' }], 'comments only: empty, warned');
   const cjs = await write(
     path.join(root, 'e', 'peerchat.config.cjs'),
     "module.exports = {\n  name: 'x'\n  port: 0,\n};\n",
