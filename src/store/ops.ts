@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import { PeerchatError } from '../errors.js';
 import type { ChatMessage, Via } from '../types.js';
 import { recordContact } from './contacts.js';
+import { deleteHeavyFirst } from './fair-retention.js';
 import { awaitsAck, IN_OUTBOX, type MessageState, params, type Row, toMessage, UNVERIFIED } from './rows.js';
 
 export interface RetentionLimits {
@@ -215,6 +216,9 @@ export class Ops {
       n: number;
     };
     if (maxMessages !== null && maxMessages >= 0 && span.n > maxMessages) {
+      // the heavy senders' oldest rows first (fair-retention.ts), then the oldest of everyone's
+      const rows = (this.stmt('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
+      deleted += deleteHeavyFirst(this.db, rows, rows - maxMessages, keep);
       const nth = this.stmt('SELECT seq FROM messages ORDER BY seq DESC LIMIT 1 OFFSET ?').get(maxMessages) as
         | { seq: number }
         | undefined;
