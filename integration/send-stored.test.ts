@@ -95,3 +95,27 @@ t.test(
     t.same(alice.all('peer-disconnected'), [], 'alice never lost bob');
   },
 );
+
+t.test('peerchat send to a contact that is away: queued, and it says who delivers it', async (t) => {
+  const cluster = new Cluster(t);
+  const bob = await cluster.spawn({ name: 'bob' });
+  const dir = cluster.dir('sender');
+  const dataDir = path.join(dir, 'data');
+  const cli = (args: string[]) =>
+    execa(process.execPath, [BIN, ...args, '--data-dir', dataDir, '--host', '127.0.0.1', '--name', 'alice'], {
+      env: isolatedEnv(dir),
+      extendEnv: false,
+      reject: false,
+      timeout: 30_000,
+    });
+  const first = await cli(['send', bob.address, 'hi bob']);
+  t.equal(first.exitCode, 0, first.stderr);
+  await bob.quit();
+  const away = await cli(['send', 'bob', 'are you there?']);
+  t.equal(away.exitCode, 0, away.stderr);
+  t.match(away.stdout, /^queued native message to /);
+  t.match(
+    away.stderr,
+    `peerchat: not delivered yet: it waits in the outbox of ${dataDir} and goes out when a peer started there reaches`,
+  );
+});

@@ -61,7 +61,8 @@ export async function runPeer(config: Config, mode: RunMode, io: RunIo = process
     // reported as a warning first; then EXIT to the peers and exit code 1, never a silent death
     onFatal: () => void app.stop().then(() => process.exit(1)),
   });
-  if (mode.kind === 'send' || mode.kind === 'query') return oneShot(app.peer, mode, io, app.notStored);
+  if (mode.kind === 'send' || mode.kind === 'query')
+    return oneShot(app.peer, mode, io, app.notStored, config.dataDir);
   try {
     return await runSurface(app, config, mode, io, logs);
   } catch (err) {
@@ -196,6 +197,7 @@ async function oneShot(
   mode: Extract<RunMode, { kind: 'send' | 'query' }>,
   io: RunIo,
   notStored: string | null,
+  dataDir: string,
 ): Promise<number> {
   try {
     await peer.listen();
@@ -208,6 +210,18 @@ async function oneShot(
         result,
         `${result.state} ${result.protocol} message to ${result.to} (id ${result.id})`,
       );
+      if (result.state === 'queued') {
+        // a one-shot exits now: say who will deliver it, if anyone
+        if (notStored) {
+          io.stderr.write(
+            'peerchat: not delivered, and not kept: the outbox of the running peer cannot be written from here. Send it from that peer\n',
+          );
+          return 1;
+        }
+        io.stderr.write(
+          `peerchat: not delivered yet: it waits in the outbox of ${dataDir} and goes out when a peer started there reaches ${result.to}\n`,
+        );
+      }
     } else {
       const keys = await peer.query(mode.target);
       print(io, mode.json, keys, keys.length ? keys.join('\n') : '(no peers)');
