@@ -145,7 +145,12 @@ export const configSchema = z
   .object({
     /** Display name. Null: ask on a TTY, else the OS user name. */
     name: nameSchema.nullable().default(null),
-    host: z.string().min(1, { message: 'a host address to listen on' }).default('0.0.0.0'),
+    host: z
+      .string()
+      .min(1, { message: 'a host address to listen on' })
+      // four numbers are meant as an IPv4 address: 999.1.1.1 is a typo, not a name to look up
+      .refine((h) => !/^\d+(\.\d+){3}$/.test(h) || isIP(h) === 4, { message: 'a valid IPv4 address' })
+      .default('0.0.0.0'),
     /** 0 takes an ephemeral port. */
     port: z
       .number({ invalid_type_error: LISTEN_PORT })

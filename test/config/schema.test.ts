@@ -89,6 +89,7 @@ t.test('each bad value names the key path, what was expected and what was found'
     [{ name: '' }, /^name: expected a name of 1-32 characters, found ""$/], // one problem, not two
     [{ name: 'y'.repeat(100) }, /^name: expected a name of 1-32 characters, found "y{56}\.\.\.$/],
     [{ port: 70000 }, /^port: expected a whole number from 0 to 65535 \(0: any free port\), found 70000$/],
+    [{ host: '999.1.1.1' }, /^host: expected a valid IPv4 address, found "999\.1\.1\.1"$/],
     [{ port: -1 }, /^port: expected a whole number from 0 to 65535 \(0: any free port\), found -1$/],
     [{ port: '5000' }, /^port: expected a number, found "5000"$/],
     [{ port: 1.5 }, /^port: expected a whole number from 0 to 65535 \(0: any free port\), found 1\.5$/],
