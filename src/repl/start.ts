@@ -195,7 +195,11 @@ export async function startRepl(opts: StartReplOptions): Promise<ReplHandle> {
         // a line of prose outside chat mode: say how to send it
         if (err && !(err instanceof repl.Recoverable) && isProse(err, code)) {
           const hint = ` (${SEND_HINT})`;
-          err.stack = String(err.stack).replace(err.message, `${err.message}${hint}`);
+          // a ReferenceError's frames are the REPL's own: one line, as Node shows it without a hint
+          err.stack =
+            err.name === 'ReferenceError'
+              ? `${err.name}: ${err.message}${hint}`
+              : String(err.stack).replace(err.message, `${err.message}${hint}`);
           err.message += hint;
         }
         if (args.length !== 2 || err) return reply(...args);
