@@ -369,10 +369,11 @@ t.test(
       /SyntaxError[\s\S]*to send text as a message: \.send <target> <text>, or \.chat <target> for chat mode[\s\S]*me> $/,
     );
     // one word is a ReferenceError, not a SyntaxError: it gets the hint too
-    await type(
+    const word = await type(
       'hello\n',
       /ReferenceError: hello is not defined \(to send text as a message: \.send <target> <text>, or \.chat <target> for chat mode\)[\s\S]*me> $/,
     );
+    t.notMatch(word, /\n\s+at /, "one line, without the REPL's frames");
     const typo = await type('peeer.name\n', /ReferenceError[\s\S]*me> $/);
     t.notMatch(typo, /to send text/, 'a mistyped name in code gets no hint');
     const code = await type('1 +* 2\n', /SyntaxError[\s\S]*me> $/);
