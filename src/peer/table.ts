@@ -200,17 +200,27 @@ export class PeerTable {
     if (id.length > 0 || FULL_ID.test(target)) return this.pick(target, id);
     let named = this.all().filter((r) => r.name === target);
     const prefix = target.toLowerCase().replace(/:/g, '');
-    if (named.length === 0 && prefix.length >= MIN_PREFIX && /^[0-9a-f]+$/.test(prefix)) {
-      named = this.all().filter(
-        (r) => r.key?.startsWith(prefix) || r.fingerprint?.replace(/:/g, '').startsWith(prefix),
-      );
-    }
+    const hex = prefix.length >= MIN_PREFIX && /^[0-9a-f]+$/.test(prefix);
+    const startsWith = (key: string | null, fp: string | null) =>
+      !!key?.startsWith(prefix) || !!fp?.replace(/:/g, '').startsWith(prefix);
+    if (named.length === 0 && hex) named = this.all().filter((r) => startsWith(r.key, r.fingerprint));
     const pool = named.some((r) => r.session) ? named.filter((r) => r.session) : named;
     if (pool.length === 0) return undefined;
-    // contacts of that name that none of the live matches is: the name is theirs too
-    const others = (this.contactsNamed?.(target) ?? []).filter(
-      (c) => !pool.some((r) => (c.key ? r.key === c.key : r.key === null && c.addresses.includes(r.address))),
-    );
+    // contacts of that name that none of the live matches is: the name is theirs too; a name that
+    // reads as hex ("cafe") may also be the start of a contact's key or fingerprint
+    const candidates = [
+      ...(this.contactsNamed?.(target) ?? []),
+      ...(hex && named.some((r) => r.name === target)
+        ? (this.contacts?.() ?? []).filter((c) => startsWith(c.key, c.fingerprint))
+        : []),
+    ];
+    const seen = new Set<string>();
+    const others = candidates.filter((c) => {
+      const id = c.key ?? `addr:${c.addresses[0] ?? ''}`;
+      if (seen.has(id)) return false; // a contact both named so and starting so counts once
+      seen.add(id);
+      return !pool.some((r) => (c.key ? r.key === c.key : r.key === null && c.addresses.includes(r.address)));
+    });
     if (others.length > 0) {
       const list = [...pool.map(describeRecord), ...others.map(describeContact)].join(', ');
       throw new PeerchatError(

@@ -147,6 +147,10 @@ t.test("a stranger taking an away contact's name, key or fingerprint is not sent
   t.equal(tb.resolve(aliceKey), undefined, 'a key never matches a name');
   t.match(tb.target('a1a1:a1a1:a1a1:a1a1'), { key: aliceKey, address: '127.10.0.1:1', session: null });
   t.match(tb.target(aliceKey), { key: aliceKey, session: null }, 'queued to her key, at her address');
+  // a stranger named like the start of her fingerprint: that prefix names her too
+  const hexName = add('127.10.0.6:6', { name: 'a1a1', connected: true });
+  t.throws(() => tb.resolve('a1a1'), { code: 'ERR_AMBIGUOUS_TARGET', message: /"a1a1" names 2 peers/ });
+  tb.delete(hexName.address);
   // when she is back, her own name is hers again
   book.pop();
   tb.delete(impostor.address);
