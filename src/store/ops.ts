@@ -216,13 +216,26 @@ export class Ops {
       n: number;
     };
     if (maxMessages !== null && maxMessages >= 0 && span.n > maxMessages) {
-      // the heavy senders' oldest rows first (fair-retention.ts), then the oldest of everyone's
-      const rows = (this.stmt('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
-      deleted += deleteHeavyFirst(this.db, rows, rows - maxMessages, keep);
       const nth = this.stmt('SELECT seq FROM messages ORDER BY seq DESC LIMIT 1 OFFSET ?').get(maxMessages) as
         | { seq: number }
         | undefined;
-      if (nth) deleted += this.stmt(`DELETE FROM messages WHERE seq <= ? AND ${keep}`).run(nth.seq).changes;
+      if (nth) {
+        // as many rows as keeping the newest maxMessages would delete, but the heavy senders'
+        // oldest first (fair-retention.ts), then the oldest of everyone's
+        const n = (
+          this.stmt(`SELECT count(*) AS n FROM messages WHERE seq <= ? AND ${keep}`).get(nth.seq) as {
+            n: number;
+          }
+        ).n;
+        const rows = (this.stmt('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
+        let gone = deleteHeavyFirst(this.db, rows, n, keep);
+        if (gone < n) {
+          gone += this.stmt(
+            `DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE ${keep} ORDER BY seq LIMIT ?)`,
+          ).run(n - gone).changes;
+        }
+        deleted += gone;
+      }
     }
     if (maxBytes !== null && maxBytes >= 0) {
       // a few rounds: the first estimate from the average row size may fall short
