@@ -250,8 +250,12 @@ async function main(t: Tap): Promise<void> {
       state: string;
     };
     t.equal(back.state, 'acked', 'messages still flow');
+    // only these two: a lobby connection of another peer may be replaced under load (a known churn)
     t.same(
-      [...p1.all('peer-disconnected'), ...p2.all('peer-disconnected')],
+      [
+        ...p1.all('peer-disconnected', (e) => e.name === p2.name),
+        ...p2.all('peer-disconnected', (e) => e.name === p1.name),
+      ],
       [],
       'neither saw the other disconnect',
     );
