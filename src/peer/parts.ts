@@ -66,6 +66,7 @@ export function buildParts(core: PeerCore, opts: PeerOptions, peer: PeerSide): P
   if (core.store) {
     table.contacts = () => core.store?.contacts() ?? [];
     table.contactsNamed = (name) => core.store?.contactsNamed(name) ?? [];
+    table.nameHolders = (name) => core.store?.nameHolders(name) ?? [];
     table.contactByKey = (key) => core.store?.contact(key) ?? null;
   }
   p.outbox = new Outbox(

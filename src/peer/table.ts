@@ -3,7 +3,13 @@ import { MAX_DISCOVERED, MAX_DISCOVERED_PER_SOURCE } from '../defaults.js';
 import { PeerchatError } from '../errors.js';
 import { addressProblem, formatAddress, parseAddress } from '../net/address.js';
 import type { Session } from '../net/session.js';
-import { type Contact, describeContact, MIN_PREFIX, matchContacts } from '../store/contacts.js';
+import {
+  type Contact,
+  describeContact,
+  MIN_PREFIX,
+  matchContacts,
+  type NameHolder,
+} from '../store/contacts.js';
 import type { PeerInfo, Protocol, Via } from '../types.js';
 
 export interface PeerRecord {
@@ -42,6 +48,8 @@ export class PeerTable {
   contacts: (() => Contact[]) | null = null;
   /** The contacts that gave this exact name (null: no store); see resolve. */
   contactsNamed: ((name: string) => Contact[]) | null = null;
+  /** Key and addresses of the contacts that gave this exact name (null: no store); see resolve. */
+  nameHolders: ((name: string) => NameHolder[]) | null = null;
   /** The contact with this key (null: no store). */
   contactByKey: ((key: string) => Contact | null) | null = null;
 
@@ -208,8 +216,8 @@ export class PeerTable {
     if (pool.length === 0) return undefined;
     // contacts of that name that none of the live matches is: the name is theirs too; a name that
     // reads as hex ("cafe") may also be the start of a contact's key or fingerprint
-    const candidates = [
-      ...(this.contactsNamed?.(target) ?? []),
+    const candidates: NameHolder[] = [
+      ...(this.nameHolders?.(target) ?? this.contactsNamed?.(target) ?? []),
       ...(hex && named.some((r) => r.name === target)
         ? (this.contacts?.() ?? []).filter((c) => startsWith(c.key, c.fingerprint))
         : []),
@@ -222,7 +230,15 @@ export class PeerTable {
       return !pool.some((r) => (c.key ? r.key === c.key : r.key === null && c.addresses.includes(r.address)));
     });
     if (others.length > 0) {
-      const list = [...pool.map(describeRecord), ...others.map(describeContact)].join(', ');
+      // the error path only: the full contacts, with their names and fingerprints
+      const full = [...(this.contactsNamed?.(target) ?? []), ...(this.contacts?.() ?? [])];
+      const described = others.map((o) => {
+        const c = full.find((x) =>
+          o.key ? x.key === o.key : x.key === null && x.addresses[0] === o.addresses[0],
+        );
+        return c ? describeContact(c) : `? ${o.addresses[0] ?? 'no address'}`;
+      });
+      const list = [...pool.map(describeRecord), ...described].join(', ');
       throw new PeerchatError(
         'ERR_AMBIGUOUS_TARGET',
         `"${target}" names ${pool.length + others.length} peers: ${list} (use an address or a fingerprint)`,

@@ -98,28 +98,42 @@ export function readContacts(db: Database.Database): Contact[] {
   return rows.map(toContact);
 }
 
+/** A cached prepare (the reader's): the lookups below run per send by name or per connect. */
+export type Prepare = (sql: string) => Database.Statement;
+
 /** The contact with this key (one row by its primary key), or null. */
-export function readContact(db: Database.Database, key: string): Contact | null {
-  const row = db.prepare('SELECT * FROM contacts WHERE id = ?').get(key) as ContactRow | undefined;
+export function readContact(prepare: Prepare, key: string): Contact | null {
+  const row = prepare('SELECT * FROM contacts WHERE id = ?').get(key) as ContactRow | undefined;
   return row && row.key === key ? toContact(row) : null;
 }
 
 /** The contacts whose last name is exactly `name` (the name index), the most recently seen first. */
-export function readContactsNamed(db: Database.Database, name: string): Contact[] {
-  const rows = db
-    .prepare('SELECT * FROM contacts WHERE name = ? ORDER BY last_seen DESC')
-    .all(name) as ContactRow[];
+export function readContactsNamed(prepare: Prepare, name: string): Contact[] {
+  const rows = prepare('SELECT * FROM contacts WHERE name = ? ORDER BY last_seen DESC').all(
+    name,
+  ) as ContactRow[];
   return rows.map(toContact);
 }
+
+/** Who gave this exact name, as key and addresses only: the check on each send by name (table.ts). */
+export function readNameHolders(prepare: Prepare, name: string): NameHolder[] {
+  const rows = prepare('SELECT key, addresses FROM contacts WHERE name = ?').all(name) as Array<{
+    key: string | null;
+    addresses: string;
+  }>;
+  return rows.map((r) => ({ key: r.key, addresses: parseAddresses(r.addresses) }));
+}
+
+export type NameHolder = Pick<Contact, 'key' | 'addresses'>;
 
 /**
  * The contacts reached at this address (in their last addresses, or a keyless one known by it).
  * SQLite filters the rows by text, so a large book costs no JavaScript object per row.
  */
-export function readContactsAt(db: Database.Database, address: string): Contact[] {
-  const rows = db
-    .prepare('SELECT * FROM contacts WHERE id = ? OR instr(addresses, ?) > 0 ORDER BY last_seen DESC')
-    .all(`addr:${address}`, JSON.stringify(address)) as ContactRow[];
+export function readContactsAt(prepare: Prepare, address: string): Contact[] {
+  const rows = prepare(
+    'SELECT * FROM contacts WHERE id = ? OR instr(addresses, ?) > 0 ORDER BY last_seen DESC',
+  ).all(`addr:${address}`, JSON.stringify(address)) as ContactRow[];
   return rows.map(toContact).filter((c) => c.addresses.includes(address) || c.key === null);
 }
 

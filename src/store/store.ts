@@ -10,7 +10,15 @@ import type { Writable } from 'node:stream';
 import type Database from 'better-sqlite3';
 import { PeerchatError } from '../errors.js';
 import type { ChatMessage } from '../types.js';
-import { type Contact, readContact, readContacts, readContactsAt, readContactsNamed } from './contacts.js';
+import {
+  type Contact,
+  type NameHolder,
+  readContact,
+  readContacts,
+  readContactsAt,
+  readContactsNamed,
+  readNameHolders,
+} from './contacts.js';
 import { OutboxCounts } from './counts.js';
 import {
   BUSY_TIMEOUT_MS,
@@ -75,6 +83,8 @@ export class Store extends EventEmitter<StoreEvents> {
   private readonly pending: Pending;
   private readonly outgoing: Outgoing;
   private readonly incoming: Incoming;
+  /** The reader's cached statements, for the contact lookups (contacts.ts). */
+  private readonly prepare = (sql: string) => this.reader.stmt(sql);
   private retentionTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -330,17 +340,22 @@ export class Store extends EventEmitter<StoreEvents> {
 
   /** The contacts reached at this "ip:port" (see readContactsAt). */
   contactsAt(address: string): Contact[] {
-    return this.reader.read(() => readContactsAt(this.reader.db, String(address)));
+    return this.reader.read(() => readContactsAt(this.prepare, String(address)));
+  }
+
+  /** Key and addresses of the contacts that last gave this exact name (readNameHolders). */
+  nameHolders(name: string): NameHolder[] {
+    return this.reader.read(() => readNameHolders(this.prepare, String(name)));
   }
 
   /** The contacts that last gave this exact name (an index lookup, not the whole book). */
   contactsNamed(name: string): Contact[] {
-    return this.reader.read(() => readContactsNamed(this.reader.db, String(name)));
+    return this.reader.read(() => readContactsNamed(this.prepare, String(name)));
   }
 
   /** The contact with this key, or null: one row, not the whole book. */
   contact(key: string): Contact | null {
-    return this.reader.read(() => readContact(this.reader.db, String(key)));
+    return this.reader.read(() => readContact(this.prepare, String(key)));
   }
 
   /** Hold a stored incoming message for the user (chat mode). Record the message first. */
